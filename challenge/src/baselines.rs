@@ -1,0 +1,201 @@
+//! Built-in baseline models. They see exactly what a contestant sees (the fetched public data) and
+//! submit through the same gRPC path, so their scores are comparable to contestants' and the board
+//! always shows where "no information" and "the truth itself" stand.
+
+use std::collections::BTreeMap;
+
+use arena_neuron::point::{fit_lif, poisson_train, simulate_lif};
+use arena_neuron::rng::derive_seed;
+use thiserror::Error;
+
+use crate::generate::respond;
+use crate::manifest::Manifest;
+use crate::trial::Split;
+
+/// A trial as fetched by a contestant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicTrial {
+    /// Trial id.
+    pub id: String,
+    /// Training or test.
+    pub split: Split,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Injected current, nA, one sample per `dt_s`.
+    pub stimulus_na: Vec<f64>,
+    /// Training only: voltage per repeat, mV.
+    pub voltage_mv: Vec<Vec<f64>>,
+    /// Training only: spike times per repeat, seconds.
+    pub spikes_s: Vec<Vec<f64>>,
+}
+
+/// A challenge as fetched by a contestant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicChallenge {
+    /// Sampling step, seconds.
+    pub dt_s: f64,
+    /// The public manifest.
+    pub manifest: Manifest,
+    /// Every trial.
+    pub trials: Vec<PublicTrial>,
+}
+
+/// The built-in models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Baseline {
+    /// Leaky integrate-and-fire fitted to the training data (deterministic: one repeat).
+    Lif,
+    /// Homogeneous Poisson at the training data's mean rate: the null model (no stimulus information).
+    Poisson,
+    /// The manifest's own generating model run with fresh noise seeds: the simulated ceiling.
+    Reference,
+}
+
+/// Predicted repeats per test trial (spike times in seconds).
+pub type PredictedTrials = BTreeMap<String, Vec<Vec<f64>>>;
+
+/// Why a baseline could not predict.
+#[derive(Debug, Error)]
+pub enum BaselineError {
+    /// The challenge has no training data to fit on.
+    #[error("the challenge has no training trial with voltage and spikes")]
+    NoTrainingData,
+    /// Fitting failed.
+    #[error("fitting {model}: {problem}")]
+    Fit {
+        /// Model name.
+        model: &'static str,
+        /// The fitter's message.
+        problem: String,
+    },
+}
+
+impl Baseline {
+    /// Every baseline, in board order of expected quality (best first).
+    pub const ALL: [Baseline; 3] = [Baseline::Reference, Baseline::Lif, Baseline::Poisson];
+
+    /// The name used on the board and in `--model builtin:<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Baseline::Lif => "lif",
+            Baseline::Poisson => "poisson",
+            Baseline::Reference => "reference",
+        }
+    }
+
+    /// One line for listings.
+    pub fn description(self) -> &'static str {
+        match self {
+            Baseline::Lif => {
+                "leaky integrate-and-fire fitted to the training data (regression on dV/dt)"
+            }
+            Baseline::Poisson => {
+                "homogeneous Poisson at the training mean rate (null: no stimulus information)"
+            }
+            Baseline::Reference => {
+                "the challenge's generating model with fresh noise seeds (simulated ceiling)"
+            }
+        }
+    }
+
+    /// Predicts every test trial. `seed` drives the stochastic baselines.
+    ///
+    /// # Errors
+    /// [`BaselineError`] if there is no training data or a fit fails.
+    pub fn predict(
+        self,
+        challenge: &PublicChallenge,
+        seed: u64,
+    ) -> Result<PredictedTrials, BaselineError> {
+        let train: Vec<&PublicTrial> = challenge
+            .trials
+            .iter()
+            .filter(|t| t.split == Split::Train && !t.voltage_mv.is_empty())
+            .collect();
+        if train.is_empty() {
+            return Err(BaselineError::NoTrainingData);
+        }
+        let tests = challenge.trials.iter().filter(|t| t.split == Split::Test);
+        let dt = challenge.dt_s;
+        let mut out = PredictedTrials::new();
+        match self {
+            Baseline::Lif => {
+                // Fit on the first repeat of every training trial, laid end to end.
+                let current: Vec<f64> = train
+                    .iter()
+                    .flat_map(|t| t.stimulus_na.iter().copied())
+                    .collect();
+                let voltage: Vec<f64> = train
+                    .iter()
+                    .flat_map(|t| t.voltage_mv[0].iter().copied())
+                    .collect();
+                let mut offset = 0.0;
+                let mut spikes = Vec::new();
+                for t in &train {
+                    spikes.extend(t.spikes_s[0].iter().map(|s| s + offset));
+                    offset += t.duration_s;
+                }
+                let params =
+                    fit_lif(&current, &voltage, &spikes, dt).map_err(|e| BaselineError::Fit {
+                        model: "lif",
+                        problem: e.to_string(),
+                    })?;
+                for t in tests {
+                    let r = simulate_lif(&params, &t.stimulus_na, dt).map_err(|e| {
+                        BaselineError::Fit {
+                            model: "lif",
+                            problem: e.to_string(),
+                        }
+                    })?;
+                    out.insert(t.id.clone(), vec![r.spikes_s]);
+                }
+            }
+            Baseline::Poisson => {
+                let spikes: usize = train
+                    .iter()
+                    .flat_map(|t| t.spikes_s.iter().map(Vec::len))
+                    .sum();
+                let time: f64 = train
+                    .iter()
+                    .map(|t| t.duration_s * t.spikes_s.len() as f64)
+                    .sum();
+                let rate = spikes as f64 / time;
+                for (i, t) in tests.enumerate() {
+                    let repeats = (0..10)
+                        .map(|k| {
+                            poisson_train(
+                                rate,
+                                t.duration_s,
+                                derive_seed(seed, &t.id, i as u64 * 100 + k),
+                            )
+                        })
+                        .collect();
+                    out.insert(t.id.clone(), repeats);
+                }
+            }
+            Baseline::Reference => {
+                let repeats = challenge.manifest.test.repeats;
+                for t in tests {
+                    let spikes = respond(
+                        &challenge.manifest,
+                        &t.stimulus_na,
+                        derive_seed(seed, &t.id, 0),
+                        repeats,
+                    )
+                    .map_err(|e| BaselineError::Fit {
+                        model: "reference",
+                        problem: e.to_string(),
+                    })?
+                    .spikes_s;
+                    out.insert(t.id.clone(), spikes);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Looks a baseline up by [`Baseline::name`].
+    pub fn from_name(name: &str) -> Option<Baseline> {
+        Baseline::ALL.into_iter().find(|b| b.name() == name)
+    }
+}

@@ -1,0 +1,360 @@
+//! Turns a manifest and a hidden seed into a challenge's trials and files.
+//!
+//! Training trials are a pure function of the manifest (their seed is public), so anyone can
+//! regenerate them; test trials also depend on the hidden seed the server draws at creation, so
+//! nothing in the repository determines the hidden responses. Every seed below is derived from
+//! those two by [`derive_seed`] with a fixed label, which the audit record can replay.
+
+use std::collections::BTreeMap;
+
+use arena_neuron::point::simulate_adex;
+use arena_neuron::rng::{derive_seed, rng_from_seed};
+use arena_neuron::stimulus::ou_current;
+use rand::seq::SliceRandom;
+use thiserror::Error;
+
+use crate::hash::{sha256_hex, trials_hash};
+use crate::manifest::{Cell, Manifest, Stimulus};
+use crate::npy;
+use crate::trial::{Part, Split, role};
+
+/// Who may read a generated file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Served to every caller by `FetchChallenge`.
+    Public,
+    /// Kept in the database for scoring; never served.
+    Hidden,
+}
+
+impl Visibility {
+    /// The name used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Hidden => "hidden",
+        }
+    }
+}
+
+/// One generated file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratedFile {
+    /// File name, unique within the challenge.
+    pub name: String,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// The bytes (`.npy` or text).
+    pub bytes: Vec<u8>,
+    /// Lower-case hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+/// One generated trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratedTrial {
+    /// Trial id, e.g. `train-00`, `test-03`.
+    pub id: String,
+    /// Position in the challenge (training first).
+    pub ordinal: u32,
+    /// Training or test.
+    pub split: Split,
+    /// For test trials, the leaderboard part.
+    pub part: Option<Part>,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Repeats of the response.
+    pub n_repeats: u32,
+    /// Role → file name.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A challenge ready to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratedChallenge {
+    /// Training trials then test trials.
+    pub trials: Vec<GeneratedTrial>,
+    /// Every file, public and hidden.
+    pub files: Vec<GeneratedFile>,
+    /// [`trials_hash`] of `files`.
+    pub trials_hash: String,
+}
+
+/// Why generation failed.
+#[derive(Debug, Error)]
+pub enum GenerateError {
+    /// The stimulus recipe was refused by the generator.
+    #[error("stimulus: {0}")]
+    Stimulus(String),
+    /// The cell model refused its parameters or input.
+    #[error("cell: {0}")]
+    Cell(String),
+}
+
+/// Generates every trial and file of a challenge.
+///
+/// Seeds: training stimulus `i` uses `derive_seed(train.seed, "train-stimulus", i)` and its repeat
+/// `k` uses `derive_seed(derive_seed(train.seed, "train-response", i), "repeat", k)`; test trials the
+/// same with the hidden seed and `test-` labels. The public part is the first
+/// [`Manifest::n_public_test_trials`] test trials after a shuffle seeded by
+/// `derive_seed(hidden_seed, "split", 0)`.
+///
+/// # Errors
+/// [`GenerateError`] when the neuron crate refuses the recipe or the parameters.
+pub fn generate(
+    manifest: &Manifest,
+    hidden_seed: u64,
+) -> Result<GeneratedChallenge, GenerateError> {
+    let mut trials = Vec::new();
+    let mut files = Vec::new();
+    let splits = [
+        (
+            Split::Train,
+            manifest.train.trials,
+            manifest.train.duration_s,
+            manifest.train.repeats,
+            manifest.train.seed,
+        ),
+        (
+            Split::Test,
+            manifest.test.trials,
+            manifest.test.duration_s,
+            manifest.test.repeats,
+            hidden_seed,
+        ),
+    ];
+    for (split, n, duration_s, repeats, seed) in splits {
+        let label = split.as_str();
+        for i in 0..n {
+            let id = format!("{label}-{i:02}");
+            let stimulus = stimulus(
+                manifest,
+                duration_s,
+                derive_seed(seed, &format!("{label}-stimulus"), i as u64),
+            )?;
+            let response_seed = derive_seed(seed, &format!("{label}-response"), i as u64);
+            let Responses {
+                voltage_mv: voltages,
+                spikes_s: spikes,
+            } = respond(manifest, &stimulus, response_seed, repeats)?;
+            let hidden = match split {
+                Split::Train => Visibility::Public,
+                Split::Test => Visibility::Hidden,
+            };
+            let n_samples = stimulus.len();
+            let flat: Vec<f64> = voltages.into_iter().flatten().collect();
+            let made = [
+                (
+                    role::STIMULUS,
+                    Visibility::Public,
+                    npy::encode(npy::Dtype::F64, &[n_samples], &stimulus),
+                ),
+                (
+                    role::VOLTAGE,
+                    hidden,
+                    npy::encode(npy::Dtype::F32, &[repeats as usize, n_samples], &flat),
+                ),
+                (role::SPIKES, hidden, npy::encode_ragged(&spikes)),
+            ];
+            let mut roles = BTreeMap::new();
+            for (role, visibility, bytes) in made {
+                let name = format!("{id}_{role}.npy");
+                if visibility == Visibility::Public {
+                    roles.insert(role.to_string(), name.clone());
+                }
+                files.push(GeneratedFile {
+                    sha256: sha256_hex(&bytes),
+                    name,
+                    visibility,
+                    bytes,
+                });
+            }
+            trials.push(GeneratedTrial {
+                ordinal: trials.len() as u32,
+                id,
+                split,
+                part: None,
+                duration_s,
+                n_repeats: repeats,
+                files: roles,
+            });
+        }
+    }
+    assign_parts(&mut trials, manifest.n_public_test_trials(), hidden_seed);
+    let listing: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.name.clone(), f.sha256.clone()))
+        .collect();
+    Ok(GeneratedChallenge {
+        trials,
+        trials_hash: trials_hash(&listing),
+        files,
+    })
+}
+
+/// The stimulus of one trial, nA per `dt_s`.
+pub fn stimulus(
+    manifest: &Manifest,
+    duration_s: f64,
+    seed: u64,
+) -> Result<Vec<f64>, GenerateError> {
+    let Stimulus::OuCurrent(recipe) = &manifest.stimulus;
+    ou_current(recipe, duration_s, manifest.sampling.dt_s, seed)
+        .map_err(|e| GenerateError::Stimulus(e.to_string()))
+}
+
+/// Repeated responses to one frozen stimulus.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Responses {
+    /// Somatic voltage per repeat, mV, one sample per `dt_s`.
+    pub voltage_mv: Vec<Vec<f64>>,
+    /// Spike times per repeat, seconds.
+    pub spikes_s: Vec<Vec<f64>>,
+}
+
+/// `repeats` responses of the manifest's cell to one frozen stimulus: voltage traces (mV) and spike
+/// trains (s), repeat `k` seeded by `derive_seed(seed, "repeat", k)`.
+pub fn respond(
+    manifest: &Manifest,
+    stimulus_na: &[f64],
+    seed: u64,
+    repeats: u32,
+) -> Result<Responses, GenerateError> {
+    let Cell::Adex(params) = &manifest.cell;
+    let mut out = Responses::default();
+    for k in 0..repeats {
+        let r = simulate_adex(
+            params,
+            stimulus_na,
+            manifest.sampling.dt_s,
+            derive_seed(seed, "repeat", k as u64),
+        )
+        .map_err(|e| GenerateError::Cell(e.to_string()))?;
+        out.voltage_mv.push(r.voltage_mv);
+        out.spikes_s.push(r.spikes_s);
+    }
+    Ok(out)
+}
+
+fn assign_parts(trials: &mut [GeneratedTrial], n_public: usize, hidden_seed: u64) {
+    let mut test: Vec<usize> = trials
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.split == Split::Test)
+        .map(|(i, _)| i)
+        .collect();
+    test.shuffle(&mut rng_from_seed(derive_seed(hidden_seed, "split", 0)));
+    for (rank, &i) in test.iter().enumerate() {
+        trials[i].part = Some(if rank < n_public {
+            Part::Public
+        } else {
+            Part::Private
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    fn demo() -> Manifest {
+        Manifest::parse(include_str!(
+            "../../datasets/injected-current-demo/dataset.toml"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn training_is_public_and_test_responses_are_hidden() {
+        let m = demo();
+        let g = generate(&m, 7).unwrap();
+        assert_eq!(g.trials.len(), (m.train.trials + m.test.trials) as usize);
+        for t in &g.trials {
+            let public: Vec<&str> = t.files.keys().map(String::as_str).collect();
+            match t.split {
+                Split::Train => assert_eq!(public, vec!["spikes", "stimulus", "voltage"]),
+                Split::Test => assert_eq!(public, vec!["stimulus"]),
+            }
+        }
+        let hidden: Vec<&str> = g
+            .files
+            .iter()
+            .filter(|f| f.visibility == Visibility::Hidden)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert!(hidden.iter().all(|n| n.starts_with("test-")), "{hidden:?}");
+        assert_eq!(hidden.len(), 2 * m.test.trials as usize);
+    }
+
+    #[test]
+    fn parts_follow_the_public_fraction() {
+        let m = demo();
+        let g = generate(&m, 11).unwrap();
+        let public = g
+            .trials
+            .iter()
+            .filter(|t| t.part == Some(Part::Public))
+            .count();
+        let private = g
+            .trials
+            .iter()
+            .filter(|t| t.part == Some(Part::Private))
+            .count();
+        assert_eq!(public, m.n_public_test_trials());
+        assert_eq!(public + private, m.test.trials as usize);
+        assert!(
+            g.trials
+                .iter()
+                .filter(|t| t.split == Split::Train)
+                .all(|t| t.part.is_none())
+        );
+    }
+
+    #[test]
+    fn training_depends_on_the_manifest_only_and_test_on_the_hidden_seed() {
+        let m = demo();
+        let (a, b) = (generate(&m, 1).unwrap(), generate(&m, 2).unwrap());
+        let file = |g: &GeneratedChallenge, name: &str| {
+            g.files
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap()
+                .sha256
+                .clone()
+        };
+        assert_eq!(
+            file(&a, "train-00_spikes.npy"),
+            file(&b, "train-00_spikes.npy")
+        );
+        assert_ne!(
+            file(&a, "test-00_stimulus.npy"),
+            file(&b, "test-00_stimulus.npy")
+        );
+        assert_ne!(
+            file(&a, "test-00_spikes.npy"),
+            file(&b, "test-00_spikes.npy")
+        );
+        assert_eq!(
+            a,
+            generate(&m, 1).unwrap(),
+            "generation must be reproducible"
+        );
+        assert_ne!(a.trials_hash, b.trials_hash);
+    }
+
+    #[test]
+    fn repeats_of_a_frozen_stimulus_differ() {
+        let m = demo();
+        let g = generate(&m, 3).unwrap();
+        let f = g
+            .files
+            .iter()
+            .find(|f| f.name == "train-00_spikes.npy")
+            .unwrap();
+        let trains = npy::decode_ragged(&f.bytes).unwrap();
+        assert_eq!(trains.len(), m.train.repeats as usize);
+        assert!(trains.iter().all(|t| !t.is_empty()));
+        assert_ne!(trains[0], trains[1]);
+    }
+}

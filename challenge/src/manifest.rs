@@ -1,0 +1,420 @@
+//! Dataset manifests (`datasets/<name>/dataset.toml`): the one document that says how a dataset's
+//! trials are made.
+//!
+//! A manifest is public and lives in the repository, so it never holds hidden seeds or hidden
+//! responses: the server draws the hidden seed when an organizer creates a challenge from it. Parsing
+//! is strict (unknown keys are errors) because a typo in a recipe would otherwise silently produce a
+//! different dataset. The schema is documented field by field in `datasets/README.md`.
+
+use arena_neuron::point::AdExParams;
+use arena_neuron::stimulus::OuCurrentRecipe;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The manifest schema version this code reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A parsed and checked dataset manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Must equal [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Short identifier, lower-case letters, digits and `-` (the default challenge id).
+    pub name: String,
+    /// One-line human title.
+    pub title: String,
+    /// The challenge family.
+    pub kind: Kind,
+    /// Where the ground truth comes from.
+    pub source: Source,
+    /// Longer description shown to contestants.
+    #[serde(default)]
+    pub description: String,
+    /// Licence of the data (SPDX identifier or text).
+    pub license: String,
+    /// How to cite the data and the model.
+    pub citation: String,
+    /// True where the test responses are public elsewhere: a benchmark, not for prizes.
+    #[serde(default)]
+    pub public_benchmark: bool,
+    /// Data files, relative to the manifest's folder, uploaded with it and covered by the content hash.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Sampling of every trace.
+    pub sampling: Sampling,
+    /// The neuron that produces the ground truth.
+    pub cell: Cell,
+    /// The stimulus recipe.
+    pub stimulus: Stimulus,
+    /// Training trials: stimulus and responses public.
+    pub train: TrainSplit,
+    /// Test trials: stimulus public, responses hidden.
+    pub test: TestSplit,
+    /// Competition rules.
+    pub rules: Rules,
+    /// Metric parameters.
+    #[serde(default)]
+    pub scoring: ScoringSection,
+}
+
+/// Challenge families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Current injected into the soma (INCF style).
+    InjectedCurrent,
+}
+
+impl Kind {
+    /// The name used in manifests and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::InjectedCurrent => "injected-current",
+        }
+    }
+}
+
+/// Sources of ground truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A reference neuron simulated by the server with intrinsic noise.
+    Simulated,
+}
+
+impl Source {
+    /// The name used in manifests and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Simulated => "simulated",
+        }
+    }
+}
+
+/// `[sampling]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sampling {
+    /// Sampling step of stimulus and voltage traces, seconds.
+    pub dt_s: f64,
+}
+
+/// `[cell]`: the ground-truth neuron, chosen by `model`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case")]
+pub enum Cell {
+    /// Adaptive exponential integrate-and-fire with intrinsic current noise
+    /// (Brette & Gerstner 2005); parameters as [`AdExParams`].
+    Adex(AdExParams),
+}
+
+/// `[stimulus]`: the injected current, chosen by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Stimulus {
+    /// Ornstein–Uhlenbeck current whose mean and standard deviation change by segment.
+    OuCurrent(OuCurrentRecipe),
+}
+
+/// `[train]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSplit {
+    /// Number of training trials.
+    pub trials: u32,
+    /// Duration of each, seconds.
+    pub duration_s: f64,
+    /// Repeats of each frozen stimulus.
+    pub repeats: u32,
+    /// Public seed of the training stimuli and responses.
+    pub seed: u64,
+}
+
+/// `[test]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSplit {
+    /// Number of test trials.
+    pub trials: u32,
+    /// Duration of each, seconds.
+    pub duration_s: f64,
+    /// Hidden repeats of each frozen test stimulus (≥ 4: the score's ceiling splits them in halves).
+    pub repeats: u32,
+    /// Share of test trials in the public part (scores shown while the challenge is open).
+    pub public_fraction: f64,
+}
+
+/// `[rules]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Scored submissions a team may make per UTC day.
+    pub daily_limit: u32,
+}
+
+/// `[scoring]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSection {
+    /// Coincidence window Δ of Γ and of the Md* kernel, milliseconds (INCF 2009: 4 ms).
+    #[serde(default = "default_delta_ms")]
+    pub delta_ms: f64,
+}
+
+fn default_delta_ms() -> f64 {
+    4.0
+}
+
+impl Default for ScoringSection {
+    fn default() -> Self {
+        ScoringSection {
+            delta_ms: default_delta_ms(),
+        }
+    }
+}
+
+/// Why a manifest was refused; the message names the key.
+#[derive(Debug, Error, PartialEq)]
+pub enum ManifestError {
+    /// Not TOML, an unknown key, a missing key or a wrong type (the parser's message names the key
+    /// and the line).
+    #[error("dataset.toml: {0}")]
+    Syntax(String),
+    /// A key whose value is out of range.
+    #[error("dataset.toml: `{key}` {problem}")]
+    Invalid {
+        /// The dotted key path.
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ManifestError {
+    ManifestError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
+impl Manifest {
+    /// Parses and checks a manifest.
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the first key at fault.
+    pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| ManifestError::Syntax(one_line(&e.to_string())))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    fn check(&self) -> Result<(), ManifestError> {
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(invalid(
+                "schema_version",
+                format!(
+                    "is {}, this server reads {SCHEMA_VERSION}",
+                    self.schema_version
+                ),
+            ));
+        }
+        if !is_slug(&self.name) {
+            return Err(invalid(
+                "name",
+                "must be 1 to 64 characters of a-z, 0-9 and '-'",
+            ));
+        }
+        if self.title.trim().is_empty() {
+            return Err(invalid("title", "must not be empty"));
+        }
+        for (i, file) in self.files.iter().enumerate() {
+            if file.is_empty() || file.starts_with('/') || file.split('/').any(|p| p == "..") {
+                return Err(invalid(
+                    "files",
+                    format!(
+                        "entry {i} ({file:?}) must be a relative path inside the dataset folder"
+                    ),
+                ));
+            }
+        }
+        positive("sampling.dt_s", self.sampling.dt_s)?;
+        if self.sampling.dt_s > 0.01 {
+            return Err(invalid("sampling.dt_s", "must be at most 0.01 s"));
+        }
+        let Stimulus::OuCurrent(recipe) = &self.stimulus;
+        positive("stimulus.tau_s", recipe.tau_s)?;
+        if recipe.segments.is_empty() {
+            return Err(invalid(
+                "stimulus.segments",
+                "must list at least one segment",
+            ));
+        }
+        for seg in &recipe.segments {
+            positive("stimulus.segments.duration_s", seg.duration_s)?;
+            if !seg.mean_na.is_finite() {
+                return Err(invalid("stimulus.segments.mean_na", "must be finite"));
+            }
+            if !(seg.std_na.is_finite() && seg.std_na >= 0.0) {
+                return Err(invalid(
+                    "stimulus.segments.std_na",
+                    "must be finite and ≥ 0",
+                ));
+            }
+        }
+        if self.train.trials == 0 {
+            return Err(invalid("train.trials", "must be at least 1"));
+        }
+        if self.train.repeats == 0 {
+            return Err(invalid("train.repeats", "must be at least 1"));
+        }
+        duration(
+            "train.duration_s",
+            self.train.duration_s,
+            self.sampling.dt_s,
+        )?;
+        if self.test.trials == 0 {
+            return Err(invalid("test.trials", "must be at least 1"));
+        }
+        if self.test.repeats < 4 {
+            return Err(invalid(
+                "test.repeats",
+                format!(
+                    "is {}; at least 4 are needed to measure the data's own ceiling",
+                    self.test.repeats
+                ),
+            ));
+        }
+        duration("test.duration_s", self.test.duration_s, self.sampling.dt_s)?;
+        let f = self.test.public_fraction;
+        if !(f > 0.0 && f <= 1.0) {
+            return Err(invalid("test.public_fraction", "must be in (0, 1]"));
+        }
+        if self.rules.daily_limit == 0 {
+            return Err(invalid("rules.daily_limit", "must be at least 1"));
+        }
+        positive("scoring.delta_ms", self.scoring.delta_ms)?;
+        Ok(())
+    }
+
+    /// The number of test trials in the public part: ⌈trials · public_fraction⌉.
+    pub fn n_public_test_trials(&self) -> usize {
+        ((self.test.trials as f64 * self.test.public_fraction).ceil() as usize)
+            .clamp(1, self.test.trials as usize)
+    }
+}
+
+fn positive(key: &'static str, v: f64) -> Result<(), ManifestError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(key, format!("must be a positive number, got {v}")))
+    }
+}
+
+fn duration(key: &'static str, v: f64, dt_s: f64) -> Result<(), ManifestError> {
+    positive(key, v)?;
+    if v > 600.0 {
+        return Err(invalid(key, "must be at most 600 s"));
+    }
+    let steps = v / dt_s;
+    if (steps - steps.round()).abs() > 1e-6 {
+        return Err(invalid(
+            key,
+            format!("must be a whole number of sampling steps ({v} s / {dt_s} s)"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Folds a multi-line parser message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
+
+    #[test]
+    fn the_demo_manifest_parses() {
+        let m = Manifest::parse(DEMO).unwrap();
+        assert_eq!(m.name, "injected-current-demo");
+        assert_eq!(m.kind, Kind::InjectedCurrent);
+        assert!(m.test.repeats >= 4);
+        assert!(m.train.duration_s * m.train.trials as f64 >= 20.0);
+        assert!(m.test.duration_s * m.test.trials as f64 >= 10.0);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let text = DEMO.replace("[rules]", "[rules]\nmax_teams = 3");
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("max_teams"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_missing_key_is_named() {
+        let text = DEMO.replace("daily_limit", "# daily_limit");
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("daily_limit"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        let cases = [
+            (
+                "public_fraction = 0.5",
+                "public_fraction = 1.5",
+                "test.public_fraction",
+            ),
+            ("dt_s = 0.0001", "dt_s = -1.0", "sampling.dt_s"),
+            (
+                "name = \"injected-current-demo\"",
+                "name = \"Bad Name\"",
+                "name",
+            ),
+        ];
+        for (from, to, key) in cases {
+            assert!(DEMO.contains(from), "fixture lacks {from}");
+            let err = Manifest::parse(&DEMO.replace(from, to)).unwrap_err();
+            assert!(
+                matches!(&err, ManifestError::Invalid { key: k, .. } if *k == key),
+                "{to}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsupported_kind_is_named() {
+        let text = DEMO.replace("kind = \"injected-current\"", "kind = \"voltage-clamp\"");
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("voltage-clamp"), "{err}");
+    }
+
+    #[test]
+    fn files_must_stay_inside_the_dataset() {
+        let text = DEMO.replace(
+            "schema_version = 1",
+            "schema_version = 1\nfiles = [\"../secret\"]",
+        );
+        let err = Manifest::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("files"), "{err}");
+    }
+}

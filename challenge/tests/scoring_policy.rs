@@ -1,0 +1,109 @@
+//! The scoring policy on the demo dataset, without a server: the generating model with fresh noise
+//! (held-out repeats of the same neuron) scores about 1, a rate-matched Poisson train no better than
+//! the null (0), and a fitted LIF in between.
+
+use arena_challenge::baselines::{Baseline, PublicChallenge, PublicTrial};
+use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
+use arena_challenge::generate::{GeneratedChallenge, Visibility, generate};
+use arena_challenge::manifest::Manifest;
+use arena_challenge::npy;
+use arena_challenge::predictions::{Limits, TrialShape, parse, to_json};
+use arena_challenge::trial::Split;
+use arena_scoring::ScoringParams;
+
+const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
+
+fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a [u8] {
+    &g.files.iter().find(|f| f.name == name).unwrap().bytes
+}
+
+/// What a contestant fetches, built from the generated public files only.
+fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
+    let trials = g
+        .trials
+        .iter()
+        .map(|t| {
+            let read = |role: &str| t.files.get(role).map(|n| file(g, n));
+            PublicTrial {
+                id: t.id.clone(),
+                split: t.split,
+                duration_s: t.duration_s,
+                stimulus_na: npy::decode(read("stimulus").unwrap()).unwrap().data,
+                voltage_mv: read("voltage")
+                    .map(|b| npy::decode(b).unwrap().rows().into_iter().map(<[f64]>::to_vec).collect())
+                    .unwrap_or_default(),
+                spikes_s: read("spikes").map(|b| npy::decode_ragged(b).unwrap()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    PublicChallenge {
+        dt_s: manifest.sampling.dt_s,
+        manifest: manifest.clone(),
+        trials,
+    }
+}
+
+fn hidden(g: &GeneratedChallenge) -> Vec<HiddenTrial> {
+    g.trials
+        .iter()
+        .filter(|t| t.split == Split::Test)
+        .map(|t| {
+            let name = format!("{}_spikes.npy", t.id);
+            let f = g.files.iter().find(|f| f.name == name).unwrap();
+            assert_eq!(f.visibility, Visibility::Hidden);
+            HiddenTrial::from_npy(&t.id, t.part.unwrap(), t.duration_s, &f.bytes).unwrap()
+        })
+        .collect()
+}
+
+fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u64) -> Evaluation {
+    let shapes: Vec<TrialShape> = hidden
+        .iter()
+        .map(|t| TrialShape {
+            id: t.id.clone(),
+            duration_s: t.duration_s,
+        })
+        .collect();
+    let bytes = to_json(&b.predict(public, seed).unwrap());
+    let predictions = parse(&bytes, &shapes, &Limits::default()).unwrap();
+    evaluate(hidden, &predictions, &ScoringParams { delta_s: 0.004 })
+}
+
+fn primary(e: &Evaluation) -> (f64, f64) {
+    (e.public.primary.clone().unwrap(), e.private.primary.clone().unwrap())
+}
+
+#[test]
+fn baselines_rank_in_the_order_of_their_quality() {
+    let manifest = Manifest::parse(DEMO).unwrap();
+    for hidden_seed in [11, 12] {
+        let g = generate(&manifest, hidden_seed).unwrap();
+        let public = public_view(&manifest, &g);
+        let hidden = hidden(&g);
+        let reference = primary(&score(Baseline::Reference, &public, &hidden, 5));
+        let lif = primary(&score(Baseline::Lif, &public, &hidden, 5));
+        let poisson = primary(&score(Baseline::Poisson, &public, &hidden, 5));
+        for (part, r, l, p) in [("public", reference.0, lif.0, poisson.0), ("private", reference.1, lif.1, poisson.1)] {
+            // Held-out repeats of the same neuron: about 1.
+            assert!((r - 1.0).abs() < 0.15, "seed {hidden_seed} {part}: reference {r}");
+            // Rate-matched Poisson: no better than the null (the best constant rate), never far above 0.
+            assert!(p <= 0.02 && p > -0.6, "seed {hidden_seed} {part}: poisson {p}");
+            // A fitted LIF carries stimulus information but is not the neuron.
+            assert!(p + 0.1 < l && l < r, "seed {hidden_seed} {part}: lif {l} (poisson {p}, reference {r})");
+        }
+    }
+}
+
+#[test]
+fn the_ceiling_is_measured_on_the_hidden_repeats() {
+    let manifest = Manifest::parse(DEMO).unwrap();
+    let g = generate(&manifest, 3).unwrap();
+    let e = score(Baseline::Poisson, &public_view(&manifest, &g), &hidden(&g), 1);
+    let ceiling = e.public.md_star_ceiling.clone().unwrap();
+    let null = e.public.md_star_null.clone().unwrap();
+    assert!((ceiling - 1.0).abs() < 0.1, "ceiling {ceiling}");
+    assert!(null > 0.0 && null < ceiling, "null {null}");
+    let r = e.public.intrinsic_reliability.clone().unwrap();
+    assert!((0.3..0.95).contains(&r), "intrinsic reliability {r}");
+    assert_eq!(e.trials.len(), manifest.test.trials as usize);
+}

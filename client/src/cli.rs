@@ -1,0 +1,133 @@
+//! The command line, as clap parses it. Parsing produces plain values; nothing here does work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Spike Arena client: fetch challenges, submit predictions, read scores and leaderboards.
+#[derive(Parser, Debug)]
+#[command(name = "arena", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after the subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Server URL.
+    #[arg(
+        long,
+        global = true,
+        env = "ARENA_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+    /// Access token (from `arena-server token create`).
+    #[arg(long, global = true, env = "ARENA_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the challenges on the server.
+    Challenges,
+    /// Organizer commands on one challenge.
+    Challenge {
+        /// What to do.
+        #[command(subcommand)]
+        command: ChallengeCommand,
+    },
+    /// Download a challenge's public data: DIR/challenge.json and .npy traces.
+    Fetch {
+        /// Challenge id.
+        challenge: String,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Submit predicted spike trains and wait for the score.
+    Submit(SubmitArgs),
+    /// Submissions.
+    Submission {
+        /// What to do.
+        #[command(subcommand)]
+        command: SubmissionCommand,
+    },
+    /// Print a challenge's leaderboard (the public part while the challenge is open).
+    Leaderboard {
+        /// Challenge id.
+        challenge: String,
+    },
+    /// Run the whole flow on an in-process server: create the demo challenge, submit the built-in
+    /// baselines through gRPC, print the leaderboard.
+    Demo(DemoArgs),
+}
+
+/// `arena submit` options.
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    /// Challenge id.
+    pub challenge: String,
+    /// JSON file {"trials": {"<trial id>": [[t, ...], ...]}}, spike times in seconds.
+    #[arg(long)]
+    pub predictions: PathBuf,
+    /// A label for the model.
+    #[arg(long, default_value = "unnamed")]
+    pub model: String,
+    /// Makes a retried upload count once; default: a fresh key per invocation.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Return as soon as the submission is stored.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Seconds to wait for the score.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+}
+
+/// `arena challenge ...`.
+#[derive(Subcommand, Debug)]
+pub enum ChallengeCommand {
+    /// Create a challenge from a dataset manifest (uploads the manifest and the files it names).
+    Create {
+        /// Path to datasets/<name>/dataset.toml.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Challenge id (default: the manifest's `name`).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+/// `arena submission ...`.
+#[derive(Subcommand, Debug)]
+pub enum SubmissionCommand {
+    /// Show a submission's status, scores, per-trial scores and audit record.
+    Show {
+        /// Submission id.
+        id: String,
+    },
+}
+
+/// `arena demo` options.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Dataset manifest (default: the bundled injected-current demo).
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// SQLite file to use (default: a fresh temporary file, removed afterwards).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Seed of the stochastic baselines.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}

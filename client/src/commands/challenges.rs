@@ -1,0 +1,155 @@
+//! `arena challenges` and `arena challenge create`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use arena_challenge::hash::sha256_hex;
+use arena_challenge::manifest::Manifest;
+use arena_proto::v1 as pb;
+use serde_json::json;
+use tokio_stream::StreamExt as _;
+
+use crate::connect::{Client, status_error};
+use crate::output::{bytes_bar, print_json, table};
+
+/// Bytes per uploaded chunk.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Lists the challenges.
+pub async fn list(client: &mut Client, as_json: bool) -> Result<()> {
+    let challenges = client
+        .list_challenges(pb::ListChallengesRequest {})
+        .await
+        .map_err(status_error)?
+        .into_inner()
+        .challenges;
+    if as_json {
+        let rows: Vec<_> = challenges
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id, "title": c.title, "kind": c.kind, "status": c.status,
+                    "n_train_trials": c.n_train_trials, "n_test_trials": c.n_test_trials,
+                    "daily_limit": c.daily_limit, "created_at": c.created_at,
+                    "public_benchmark": c.public_benchmark, "dataset_hash": c.dataset_hash,
+                })
+            })
+            .collect();
+        print_json(&json!({ "challenges": rows }));
+        return Ok(());
+    }
+    if challenges.is_empty() {
+        println!("no challenges yet");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = challenges
+        .iter()
+        .map(|c| {
+            let title = if c.public_benchmark {
+                format!(
+                    "{} [public benchmark: test responses are public, not for prizes]",
+                    c.title
+                )
+            } else {
+                c.title.clone()
+            };
+            vec![
+                c.id.clone(),
+                c.kind.clone(),
+                c.status.clone(),
+                format!("{}/{}", c.n_train_trials, c.n_test_trials),
+                c.daily_limit.to_string(),
+                title,
+            ]
+        })
+        .collect();
+    table(
+        &["ID", "KIND", "STATUS", "TRAIN/TEST", "LIMIT/DAY", "TITLE"],
+        &rows,
+    );
+    Ok(())
+}
+
+/// Uploads a manifest and the files it names; returns the new challenge id.
+pub async fn create(
+    client: &mut Client,
+    manifest_path: &Path,
+    id: Option<&str>,
+) -> Result<pb::CreateChallengeResponse> {
+    let text = std::fs::read_to_string(manifest_path)
+        .with_context(|| format!("cannot read the manifest {}", manifest_path.display()))?;
+    // Checked here too, so a typo is reported before any upload; the server checks again.
+    let manifest = Manifest::parse(&text)?;
+    let folder = manifest_path.parent().unwrap_or(Path::new("."));
+    let mut files = Vec::new();
+    for name in &manifest.files {
+        let path = folder.join(name);
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("files: cannot read {}", path.display()))?;
+        files.push((name.clone(), bytes));
+    }
+    let header = pb::CreateChallengeHeader {
+        manifest_toml: text,
+        files: files
+            .iter()
+            .map(|(name, bytes)| pb::FileInfo {
+                name: name.clone(),
+                size: bytes.len() as u64,
+                sha256: sha256_hex(bytes),
+            })
+            .collect(),
+        challenge_id: id.unwrap_or_default().to_string(),
+    };
+    let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+    let bar = bytes_bar(total, "uploading");
+    let mut messages = vec![pb::CreateChallengeChunk {
+        part: Some(pb::create_challenge_chunk::Part::Header(header)),
+    }];
+    for (name, bytes) in &files {
+        for (i, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
+            messages.push(pb::CreateChallengeChunk {
+                part: Some(pb::create_challenge_chunk::Part::File(pb::FileChunk {
+                    name: name.clone(),
+                    offset: (i * CHUNK_BYTES) as u64,
+                    data: chunk.to_vec(),
+                })),
+            });
+        }
+    }
+    let progress = bar.clone();
+    let stream = tokio_stream::iter(messages).map(move |m| {
+        if let Some(pb::create_challenge_chunk::Part::File(c)) = &m.part {
+            progress.inc(c.data.len() as u64);
+        }
+        m
+    });
+    let response = client
+        .create_challenge(stream)
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    bar.finish_and_clear();
+    Ok(response)
+}
+
+/// `arena challenge create`.
+pub async fn create_command(
+    client: &mut Client,
+    manifest: &Path,
+    id: Option<&str>,
+    as_json: bool,
+) -> Result<()> {
+    let r = create(client, manifest, id).await?;
+    if as_json {
+        print_json(&json!({
+            "challenge_id": r.challenge_id, "dataset_hash": r.dataset_hash,
+            "n_train_trials": r.n_train_trials, "n_test_trials": r.n_test_trials,
+        }));
+    } else {
+        println!(
+            "created challenge {} ({} training, {} test trials; dataset {})",
+            r.challenge_id, r.n_train_trials, r.n_test_trials, r.dataset_hash
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! `arena fetch`: the public part of a challenge, written as files a Python user reads with numpy
+//! alone, and read back for the built-in baselines.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use arena_challenge::baselines::{PublicChallenge, PublicTrial};
+use arena_challenge::hash::sha256_hex;
+use arena_challenge::manifest::Manifest;
+use arena_challenge::npy;
+use arena_challenge::trial::{Split, role};
+use arena_proto::v1 as pb;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::connect::{Client, status_error};
+use crate::output::{bytes_bar, print_json};
+
+/// `challenge.json`, as documented in the README.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChallengeJson {
+    /// Challenge id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub kind: String,
+    /// Sampling step, seconds.
+    pub dt_s: f64,
+    /// Description.
+    pub description: String,
+    /// Licence.
+    pub license: String,
+    /// Citation.
+    pub citation: String,
+    /// Dataset content hash.
+    pub dataset_hash: String,
+    /// Submissions per team per UTC day.
+    pub daily_limit: u32,
+    /// Test responses public elsewhere.
+    pub public_benchmark: bool,
+    /// The manifest file.
+    pub manifest: String,
+    /// Every trial.
+    pub trials: Vec<TrialJson>,
+}
+
+/// One trial in `challenge.json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrialJson {
+    /// Trial id.
+    pub id: String,
+    /// `train` or `test`.
+    pub split: String,
+    /// Seconds.
+    pub duration_s: f64,
+    /// Repeats of the response (public for training, held by the server for test trials).
+    pub n_repeats: u32,
+    /// Role → file name in the folder.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Downloads a challenge into `out`, checking every file's SHA-256.
+pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<ChallengeJson> {
+    let mut stream = client
+        .fetch_challenge(pb::FetchChallengeRequest {
+            challenge_id: challenge.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    let spec = match stream.message().await.map_err(status_error)? {
+        Some(pb::FetchChallengeChunk {
+            part: Some(pb::fetch_challenge_chunk::Part::Spec(spec)),
+        }) => spec,
+        _ => bail!("the server did not start the download with the challenge spec"),
+    };
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let total: u64 = spec.files.iter().map(|f| f.size).sum();
+    let bar = bytes_bar(total, "downloading");
+    let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    while let Some(chunk) = stream.message().await.map_err(status_error)? {
+        if let Some(pb::fetch_challenge_chunk::Part::File(c)) = chunk.part {
+            bar.inc(c.data.len() as u64);
+            bodies.entry(c.name).or_default().extend_from_slice(&c.data);
+        }
+    }
+    bar.finish_and_clear();
+    for f in &spec.files {
+        let body = bodies.get(&f.name).map(Vec::as_slice).unwrap_or_default();
+        if sha256_hex(body) != f.sha256 {
+            bail!(
+                "download of {} is corrupt (SHA-256 mismatch); try again",
+                f.name
+            );
+        }
+        if f.name.contains('/') || f.name.contains("..") {
+            bail!("the server sent an unsafe file name {:?}", f.name);
+        }
+        fs::write(out.join(&f.name), body)
+            .with_context(|| format!("cannot write {}", out.join(&f.name).display()))?;
+    }
+    let doc = ChallengeJson {
+        id: spec.id,
+        title: spec.title,
+        kind: spec.kind,
+        dt_s: spec.dt_s,
+        description: spec.description,
+        license: spec.license,
+        citation: spec.citation,
+        dataset_hash: spec.dataset_hash,
+        daily_limit: spec.daily_limit,
+        public_benchmark: spec.public_benchmark,
+        manifest: "dataset.toml".into(),
+        trials: spec
+            .trials
+            .into_iter()
+            .map(|t| TrialJson {
+                split: match pb::Split::try_from(t.split) {
+                    Ok(pb::Split::Train) => "train",
+                    Ok(pb::Split::Test) => "test",
+                    _ => "unknown",
+                }
+                .to_string(),
+                id: t.id,
+                duration_s: t.duration_s,
+                n_repeats: t.n_repeats,
+                files: t.files.into_iter().collect(),
+            })
+            .collect(),
+    };
+    fs::write(out.join("challenge.json"), serde_json::to_vec_pretty(&doc)?)?;
+    Ok(doc)
+}
+
+/// `arena fetch`.
+pub async fn fetch_command(
+    client: &mut Client,
+    challenge: &str,
+    out: &Path,
+    as_json: bool,
+) -> Result<()> {
+    let doc = fetch(client, challenge, out).await?;
+    if as_json {
+        print_json(&json!({
+            "challenge_id": doc.id,
+            "out": out.display().to_string(),
+            "n_trials": doc.trials.len(),
+        }));
+    } else {
+        println!(
+            "wrote {} trials of {} to {}",
+            doc.trials.len(),
+            doc.id,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Reads a folder written by [`fetch`].
+pub fn load(dir: &Path) -> Result<PublicChallenge> {
+    let doc: ChallengeJson = serde_json::from_slice(
+        &fs::read(dir.join("challenge.json"))
+            .with_context(|| format!("no challenge.json in {}", dir.display()))?,
+    )?;
+    let manifest = Manifest::parse(&fs::read_to_string(dir.join(&doc.manifest))?)?;
+    let read = |name: Option<&String>| -> Result<Option<Vec<u8>>> {
+        name.map(|n| fs::read(dir.join(n)).with_context(|| format!("cannot read {n}")))
+            .transpose()
+    };
+    let mut trials = Vec::new();
+    for t in doc.trials {
+        let split = Split::parse(&t.split)
+            .with_context(|| format!("trial {}: split {:?}", t.id, t.split))?;
+        let stimulus = read(t.files.get(role::STIMULUS))?
+            .with_context(|| format!("trial {} has no stimulus", t.id))?;
+        let voltage = match read(t.files.get(role::VOLTAGE))? {
+            Some(b) => npy::decode(&b)?
+                .rows()
+                .into_iter()
+                .map(<[f64]>::to_vec)
+                .collect(),
+            None => Vec::new(),
+        };
+        let spikes = match read(t.files.get(role::SPIKES))? {
+            Some(b) => npy::decode_ragged(&b)?,
+            None => Vec::new(),
+        };
+        trials.push(PublicTrial {
+            id: t.id,
+            split,
+            duration_s: t.duration_s,
+            stimulus_na: npy::decode(&stimulus)?.data,
+            voltage_mv: voltage,
+            spikes_s: spikes,
+        });
+    }
+    Ok(PublicChallenge {
+        dt_s: doc.dt_s,
+        manifest,
+        trials,
+    })
+}

@@ -1,0 +1,42 @@
+//! One module per command family; `dispatch` maps parsed arguments to them.
+
+pub mod challenges;
+pub mod demo;
+pub mod fetch;
+pub mod submit;
+
+use anyhow::Result;
+
+use crate::cli::{ChallengeCommand, Cli, Command, SubmissionCommand};
+use crate::connect::{Client, connect};
+
+async fn client(cli: &Cli) -> Result<Client> {
+    connect(&cli.global.server, cli.global.token.as_deref()).await
+}
+
+/// Runs the parsed command.
+pub async fn dispatch(cli: Cli) -> Result<()> {
+    let json = cli.global.json;
+    match &cli.command {
+        Command::Challenges => challenges::list(&mut client(&cli).await?, json).await,
+        Command::Challenge {
+            command: ChallengeCommand::Create { manifest, id },
+        } => {
+            challenges::create_command(&mut client(&cli).await?, manifest, id.as_deref(), json)
+                .await
+        }
+        Command::Fetch { challenge, out } => {
+            fetch::fetch_command(&mut client(&cli).await?, challenge, out, json).await
+        }
+        Command::Submit(args) => submit::submit_command(&mut client(&cli).await?, args, json).await,
+        Command::Submission {
+            command: SubmissionCommand::Show { id },
+        } => submit::show_command(&mut client(&cli).await?, id, json).await,
+        Command::Leaderboard { challenge } => {
+            let board = submit::leaderboard(&mut client(&cli).await?, challenge).await?;
+            submit::print_leaderboard(&board, json);
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(args, json).await,
+    }
+}

@@ -1,0 +1,291 @@
+//! `arena submit`, `arena submission show` and `arena leaderboard`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use arena_challenge::predictions::Limits;
+use arena_proto::v1 as pb;
+use rand::RngCore;
+use serde_json::{Value, json};
+
+use crate::cli::SubmitArgs;
+use crate::connect::{Client, status_error};
+use crate::output::{metrics_json, num, print_json, status_name, table};
+
+/// Sends a predictions file; retries a dropped connection with the same idempotency key.
+pub async fn send(
+    client: &mut Client,
+    challenge: &str,
+    model: &str,
+    predictions: Vec<u8>,
+    idempotency_key: Option<String>,
+) -> Result<pb::SubmitResponse> {
+    let limit = Limits::default().max_bytes;
+    if predictions.len() > limit {
+        bail!(
+            "RESOURCE_EXHAUSTED: predictions_json: predictions file is {} bytes; the limit is {limit} bytes",
+            predictions.len()
+        );
+    }
+    let key = idempotency_key.unwrap_or_else(|| {
+        let mut raw = [0u8; 16];
+        rand::rng().fill_bytes(&mut raw);
+        hex::encode(raw)
+    });
+    let request = pb::SubmitRequest {
+        challenge_id: challenge.to_string(),
+        model_name: model.to_string(),
+        idempotency_key: key,
+        predictions_json: predictions,
+    };
+    let mut attempt = 0;
+    loop {
+        match client.submit(request.clone()).await {
+            Ok(r) => return Ok(r.into_inner()),
+            Err(s) if s.code() == tonic::Code::Unavailable && attempt < 3 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            }
+            Err(s) => return Err(status_error(s)),
+        }
+    }
+}
+
+/// Polls until the submission is scored or failed.
+pub async fn wait(client: &mut Client, id: &str, timeout: Duration) -> Result<pb::Submission> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let s = get(client, id).await?;
+        let status =
+            pb::SubmissionStatus::try_from(s.status).unwrap_or(pb::SubmissionStatus::Unspecified);
+        if matches!(
+            status,
+            pb::SubmissionStatus::Scored | pb::SubmissionStatus::Failed
+        ) {
+            return Ok(s);
+        }
+        if start.elapsed() > timeout {
+            bail!(
+                "submission {id} is still {} after {} s; see `arena submission show {id}`",
+                status_name(s.status),
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
+
+async fn get(client: &mut Client, id: &str) -> Result<pb::Submission> {
+    Ok(client
+        .get_submission(pb::GetSubmissionRequest {
+            submission_id: id.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner())
+}
+
+/// The JSON of a submission (`arena submit --json`, `arena submission show --json`).
+pub fn submission_json(s: &pb::Submission) -> Value {
+    let (scores, notes) = metrics_json(&s.scores);
+    let (private_scores, private_notes) = metrics_json(&s.private_scores);
+    let trials: Vec<Value> = s
+        .trials
+        .iter()
+        .map(|t| {
+            let (scores, notes) = metrics_json(&t.metrics);
+            json!({ "trial_id": t.trial_id, "scores": scores, "notes": notes })
+        })
+        .collect();
+    let audit = s.audit.as_ref().map(|a| {
+        json!({
+            "dataset_hash": a.dataset_hash, "trials_hash": a.trials_hash,
+            "challenge_version": a.challenge_version, "metrics_version": a.metrics_version,
+            "scoring_library_version": a.scoring_library_version,
+            "params": serde_json::from_str::<Value>(&a.params_json).unwrap_or(Value::Null),
+            "scored_at": a.scored_at,
+        })
+    });
+    let mut v = json!({
+        "submission_id": s.id, "challenge_id": s.challenge_id, "team": s.team, "model": s.model_name,
+        "is_baseline": s.is_baseline, "status": status_name(s.status), "sha256": s.sha256,
+        "created_at": s.created_at, "scores": scores, "notes": notes, "trials": trials, "audit": audit,
+    });
+    if !s.private_scores.is_empty() {
+        v["private_scores"] = private_scores;
+        v["private_notes"] = private_notes;
+    }
+    if !s.error.is_empty() {
+        v["error"] = json!(s.error);
+    }
+    v
+}
+
+fn print_submission(s: &pb::Submission) {
+    println!(
+        "submission {} on {} by {} (model {})",
+        s.id, s.challenge_id, s.team, s.model_name
+    );
+    println!(
+        "status: {}{}",
+        status_name(s.status),
+        if s.error.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.error)
+        }
+    );
+    if !s.scores.is_empty() {
+        println!("public scores:");
+        for m in &s.scores {
+            println!(
+                "  {:<22} {}{}",
+                m.name,
+                num(m.value),
+                if m.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", m.note)
+                }
+            );
+        }
+    }
+    if !s.private_scores.is_empty() {
+        println!("private scores:");
+        for m in &s.private_scores {
+            println!("  {:<22} {}", m.name, num(m.value));
+        }
+    }
+    if let Some(a) = &s.audit {
+        println!(
+            "audit: sha256 {} dataset {} metrics {} ({}), params {}",
+            s.sha256, a.dataset_hash, a.metrics_version, a.scoring_library_version, a.params_json
+        );
+    }
+}
+
+/// `arena submit`.
+pub async fn submit_command(client: &mut Client, args: &SubmitArgs, as_json: bool) -> Result<()> {
+    let predictions = &args.predictions;
+    let bytes = std::fs::read(predictions)
+        .with_context(|| format!("cannot read {}", predictions.display()))?;
+    let r = send(
+        client,
+        &args.challenge,
+        &args.model,
+        bytes,
+        args.idempotency_key.clone(),
+    )
+    .await?;
+    if args.no_wait {
+        if as_json {
+            print_json(&json!({
+                "submission_id": r.submission_id, "status": status_name(r.status),
+                "created": r.created, "sha256": r.sha256, "scores": {},
+            }));
+        } else {
+            println!(
+                "submission {} stored ({}); sha256 {}",
+                r.submission_id,
+                status_name(r.status),
+                r.sha256
+            );
+        }
+        return Ok(());
+    }
+    let s = wait(client, &r.submission_id, Duration::from_secs(args.timeout)).await?;
+    if as_json {
+        let mut v = submission_json(&s);
+        v["created"] = json!(r.created);
+        print_json(&v);
+    } else {
+        print_submission(&s);
+    }
+    if s.status == pb::SubmissionStatus::Failed as i32 {
+        bail!("scoring failed: {}", s.error);
+    }
+    Ok(())
+}
+
+/// `arena submission show`.
+pub async fn show_command(client: &mut Client, id: &str, as_json: bool) -> Result<()> {
+    let s = get(client, id).await?;
+    if as_json {
+        print_json(&submission_json(&s));
+    } else {
+        print_submission(&s);
+    }
+    Ok(())
+}
+
+/// Fetches a leaderboard.
+pub async fn leaderboard(client: &mut Client, challenge: &str) -> Result<pb::LeaderboardResponse> {
+    Ok(client
+        .leaderboard(pb::LeaderboardRequest {
+            challenge_id: challenge.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner())
+}
+
+/// Prints a leaderboard as text or JSON.
+pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
+    if as_json {
+        let rows: Vec<Value> = board
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
+                    "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
+                    "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
+                    "submission_id": r.submission_id,
+                })
+            })
+            .collect();
+        print_json(
+            &json!({ "challenge_id": board.challenge_id, "part": board.part, "rows": rows }),
+        );
+        return;
+    }
+    println!(
+        "leaderboard of {} ({} part)",
+        board.challenge_id, board.part
+    );
+    let rows: Vec<Vec<String>> = board
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.rank.to_string(),
+                if r.is_baseline {
+                    format!("{} (baseline)", r.team)
+                } else {
+                    r.team.clone()
+                },
+                r.model.clone(),
+                num(r.primary),
+                num(r.md_star),
+                num(r.gamma_over_r),
+                r.n_submissions.to_string(),
+                r.submitted_at.chars().take(19).collect(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "RANK",
+            "TEAM",
+            "MODEL",
+            "PRIMARY",
+            "MD*",
+            "Γ/R",
+            "N",
+            "TIME (UTC)",
+        ],
+        &rows,
+    );
+}

@@ -1,0 +1,38 @@
+//! `arena`: the Spike Arena command-line client.
+
+mod cli;
+mod commands;
+mod connect;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("arena: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e
+                .chain()
+                .map(|c| c.to_string().replace('\n', " "))
+                .collect();
+            eprintln!("arena: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,964 @@
+//! End-to-end tests: a real server on an ephemeral loopback port with a temporary SQLite file,
+//! driven through the real `arena` binary and, where the binary cannot reach (raw bad requests,
+//! role checks on every call), through the generated gRPC client.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use arena_proto::v1 as pb;
+use arena_proto::v1::arena_client::ArenaClient;
+use arena_server::auth::Role;
+use arena_server::{RunningServer, ServerConfig, create_token, start};
+use serde_json::Value;
+use tempfile::TempDir;
+use tonic::Request;
+use tonic::transport::Channel;
+
+const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
+
+/// The demo manifest shrunk so a test runs in a second: 1 × 2 s training, 2 × 2 s test, 4 repeats.
+fn small_manifest(daily_limit: i64) -> String {
+    let mut m: toml::Table = DEMO.parse().unwrap();
+    let set = |m: &mut toml::Table, table: &str, key: &str, v: toml::Value| {
+        m.get_mut(table)
+            .unwrap()
+            .as_table_mut()
+            .unwrap()
+            .insert(key.into(), v);
+    };
+    set(&mut m, "train", "trials", 1.into());
+    set(&mut m, "train", "duration_s", 2.0.into());
+    set(&mut m, "train", "repeats", 4.into());
+    set(&mut m, "test", "trials", 2.into());
+    set(&mut m, "test", "duration_s", 2.0.into());
+    set(&mut m, "test", "repeats", 4.into());
+    set(&mut m, "rules", "daily_limit", daily_limit.into());
+    toml::to_string(&m).unwrap()
+}
+
+struct Arena {
+    dir: TempDir,
+    db: PathBuf,
+    server: Option<RunningServer>,
+    url: String,
+}
+
+impl Arena {
+    async fn start(workers: usize) -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("arena.db");
+        let mut arena = Arena {
+            dir,
+            db,
+            server: None,
+            url: String::new(),
+        };
+        arena.boot(workers).await;
+        arena
+    }
+
+    async fn boot(&mut self, workers: usize) {
+        let config = ServerConfig {
+            workers,
+            ..ServerConfig::default()
+        };
+        let server = start(&self.db, "127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        self.url = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    async fn restart(&mut self, workers: usize) {
+        self.server.take().unwrap().stop().await.unwrap();
+        self.boot(workers).await;
+    }
+
+    async fn token(&self, role: Role, name: &str) -> String {
+        create_token(&self.db, role, name, false).await.unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the real `arena` binary against this server.
+    async fn arena(&self, token: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"));
+        cmd.args(args)
+            .env("ARENA_SERVER", &self.url)
+            .env_remove("ARENA_TOKEN");
+        if let Some(t) = token {
+            cmd.env("ARENA_TOKEN", t);
+        }
+        cmd.output().await.unwrap()
+    }
+
+    /// Runs `arena --json ...`, asserts success and parses stdout.
+    async fn json(&self, token: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.arena(Some(token), &all).await;
+        assert!(
+            out.status.success(),
+            "arena {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "arena {args:?}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs the binary, asserts failure, returns its one-line error.
+    async fn fails(&self, token: Option<&str>, args: &[&str]) -> String {
+        let out = self.arena(token, args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        assert!(
+            !out.status.success(),
+            "arena {args:?} should fail; stdout {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(stderr.starts_with("arena: "), "{stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one-line reason expected: {stderr}"
+        );
+        stderr
+    }
+
+    async fn grpc(
+        &self,
+        token: Option<&str>,
+    ) -> ArenaClient<
+        tonic::service::interceptor::InterceptedService<Channel, impl tonic::service::Interceptor>,
+    > {
+        let channel = Channel::from_shared(self.url.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let header = token.map(|t| {
+            format!("Bearer {t}")
+                .parse::<tonic::metadata::MetadataValue<_>>()
+                .unwrap()
+        });
+        ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
+            if let Some(h) = &header {
+                r.metadata_mut().insert("authorization", h.clone());
+            }
+            Ok(r)
+        })
+    }
+
+    /// Creates a small challenge through the binary; returns its id.
+    async fn challenge(&self, organizer: &str, daily_limit: i64) -> String {
+        let folder = self.path("dataset");
+        std::fs::create_dir_all(&folder).unwrap();
+        let manifest = folder.join("dataset.toml");
+        std::fs::write(&manifest, small_manifest(daily_limit)).unwrap();
+        let v = self
+            .json(
+                organizer,
+                &[
+                    "challenge",
+                    "create",
+                    "--manifest",
+                    manifest.to_str().unwrap(),
+                ],
+            )
+            .await;
+        v["challenge_id"].as_str().unwrap().to_string()
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display()))
+            .await
+            .unwrap();
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+/// Writes a predictions file: per test trial, `repeats` regular trains at `rate_hz`.
+fn write_predictions(path: &Path, challenge_json: &Value, rate_hz: f64, repeats: usize) {
+    let mut trials = serde_json::Map::new();
+    for t in challenge_json["trials"].as_array().unwrap() {
+        if t["split"] != "test" {
+            continue;
+        }
+        let duration = t["duration_s"].as_f64().unwrap();
+        let n = (duration * rate_hz) as usize;
+        let train: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / rate_hz).collect();
+        trials.insert(
+            t["id"].as_str().unwrap().into(),
+            serde_json::json!(vec![train; repeats]),
+        );
+    }
+    std::fs::write(path, serde_json::json!({ "trials": trials }).to_string()).unwrap();
+}
+
+async fn fetched(arena: &Arena, token: &str, id: &str) -> Value {
+    let out = arena.path("fetched");
+    let v = arena
+        .json(token, &["fetch", id, "--out", out.to_str().unwrap()])
+        .await;
+    assert_eq!(v["challenge_id"], id);
+    serde_json::from_slice(&std::fs::read(out.join("challenge.json")).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizer_to_contestant_flow_scores_and_stores_everything() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-a").await;
+    let auditor = arena.token(Role::Auditor, "audit").await;
+    let id = arena.challenge(&organizer, 5).await;
+    assert_eq!(id, "injected-current-demo");
+
+    let listed = arena.json(&contestant, &["challenges"]).await;
+    assert_eq!(listed["challenges"][0]["id"], id.as_str());
+    assert_eq!(listed["challenges"][0]["n_test_trials"], 2);
+
+    // Fetch: challenge.json, the manifest, and .npy traces of the right shapes; no hidden data.
+    let spec = fetched(&arena, &contestant, &id).await;
+    assert_eq!(spec["kind"], "injected-current");
+    assert_eq!(spec["dt_s"], 0.0001);
+    let dir = arena.path("fetched");
+    let train = &spec["trials"][0];
+    assert_eq!(train["split"], "train");
+    let voltage = arena_challenge::npy::decode(
+        &std::fs::read(dir.join(train["files"]["voltage"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(voltage.shape, vec![4, 20_000]);
+    let stimulus = arena_challenge::npy::decode(
+        &std::fs::read(dir.join(train["files"]["stimulus"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stimulus.shape, vec![20_000]);
+    for t in spec["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["split"] == "test")
+    {
+        assert_eq!(
+            t["files"].as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["stimulus"]
+        );
+    }
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("test-") && !n.ends_with("_stimulus.npy")),
+        "{names:?}"
+    );
+
+    // numpy reads every file with no other package (the README's recipe).
+    let script = r#"
+import json, sys
+import numpy as np
+d = sys.argv[1]
+c = json.load(open(d + "/challenge.json"))
+t = c["trials"][0]
+v = np.load(d + "/" + t["files"]["voltage"])
+s = np.load(d + "/" + t["files"]["spikes"])
+trains = [row[~np.isnan(row)] for row in s]
+assert v.dtype == np.float32 and v.shape == (4, 20000), v.shape
+assert np.load(d + "/" + t["files"]["stimulus"]).dtype == np.float64
+assert len(trains) == 4 and all(np.all(np.diff(x) > 0) for x in trains)
+print(sum(len(x) for x in trains))
+"#;
+    let py = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .expect("python3 with numpy is needed (bash .ci/run installs it)");
+    assert!(
+        py.status.success(),
+        "numpy could not read the files: {}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let spikes = arena_challenge::npy::decode_ragged(
+        &std::fs::read(dir.join(train["files"]["spikes"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&py.stdout).trim(),
+        spikes.iter().map(Vec::len).sum::<usize>().to_string()
+    );
+
+    // Submit (flag --json after the subcommand) and wait for the score.
+    let predictions = arena.path("pred.json");
+    write_predictions(&predictions, &spec, 8.0, 3);
+    let v = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                predictions.to_str().unwrap(),
+                "--model",
+                "regular-8hz",
+            ],
+        )
+        .await;
+    assert_eq!(v["status"], "scored", "{v}");
+    for key in [
+        "primary",
+        "md_star",
+        "gamma_over_r",
+        "coincidence_factor",
+        "intrinsic_reliability",
+        "md_star_null",
+        "md_star_ceiling",
+    ] {
+        assert!(v["scores"].get(key).is_some(), "missing {key}: {v}");
+    }
+    assert!(v["scores"]["primary"].as_f64().unwrap() < 0.5, "{v}");
+    assert!(
+        v.get("private_scores").is_none(),
+        "a contestant must not see private scores: {v}"
+    );
+    let sha = arena_challenge::hash::sha256_hex(&std::fs::read(&predictions).unwrap());
+    assert_eq!(v["sha256"], sha.as_str());
+    let submission_id = v["submission_id"].as_str().unwrap().to_string();
+
+    // Show, as the team and as an auditor (who also sees private scores and every trial).
+    let own = arena
+        .json(&contestant, &["submission", "show", &submission_id])
+        .await;
+    assert_eq!(
+        own["trials"].as_array().unwrap().len(),
+        1,
+        "contestants see public trials only"
+    );
+    let audited = arena
+        .json(&auditor, &["submission", "show", &submission_id])
+        .await;
+    assert!(
+        audited["private_scores"]["primary"].is_number()
+            || audited["private_notes"]["primary"].is_string()
+    );
+    assert_eq!(audited["trials"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        audited["audit"]["metrics_version"],
+        arena_scoring::METRICS_VERSION
+    );
+    assert_eq!(audited["audit"]["params"]["delta_s"], 0.004);
+
+    // The leaderboard, with --json before the subcommand.
+    let board = arena.json(&contestant, &["leaderboard", &id]).await;
+    assert_eq!(board["part"], "public");
+    assert_eq!(board["rows"][0]["team"], "team-a");
+    assert_eq!(board["rows"][0]["model"], "regular-8hz");
+    assert_eq!(board["rows"][0]["n_submissions"], 1);
+    assert_eq!(board["rows"][0]["primary"], v["scores"]["primary"]);
+
+    // Stored: the submission, its hash, the evaluation with its audit fields and per-trial values.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", arena.db.display()))
+        .await
+        .unwrap();
+    let (stored_sha, status): (String, String) =
+        sqlx::query_as("SELECT sha256, status FROM submissions WHERE id = ?")
+            .bind(&submission_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (stored_sha.as_str(), status.as_str()),
+        (sha.as_str(), "scored")
+    );
+    let (dataset_hash, n_trials): (String, i64) = sqlx::query_as(
+        "SELECT e.dataset_hash, (SELECT COUNT(*) FROM trial_scores t WHERE t.evaluation_id = e.id)
+         FROM evaluations e WHERE e.submission_id = ?",
+    )
+    .bind(&submission_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(dataset_hash, spec["dataset_hash"].as_str().unwrap());
+    assert_eq!(n_trials, 2);
+    let (hidden_seed,): (String,) = sqlx::query_as("SELECT hidden_seed FROM challenges")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(hidden_seed.parse::<u64>().is_ok());
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_predictions_are_refused_whole_and_count_for_nothing() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-b").await;
+    let id = arena.challenge(&organizer, 1).await;
+    let spec = fetched(&arena, &contestant, &id).await;
+    let good = arena.path("good.json");
+    write_predictions(&good, &spec, 5.0, 1);
+    let good_text = std::fs::read_to_string(&good).unwrap();
+    let first = |s: &str, from: &str, to: &str| s.replacen(from, to, 1);
+    let too_many = {
+        let mut v: Value = serde_json::from_str(&good_text).unwrap();
+        let t = v["trials"]["test-00"][0].clone();
+        v["trials"]["test-00"] = serde_json::json!(vec![t; 101]);
+        v.to_string()
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "nan",
+            first(&good_text, "0.1,", "NaN,"),
+            "INVALID_ARGUMENT: predictions_json: trial \"test-00\", repeat 0: spike 0 is NaN",
+        ),
+        (
+            "inf",
+            first(&good_text, "0.1,", "Infinity,"),
+            "spike 0 is Infinity",
+        ),
+        (
+            "negative",
+            first(&good_text, "0.1,", "-0.1,"),
+            "before the trial start",
+        ),
+        (
+            "past end",
+            first(&good_text, "0.1,", "0.1,7.5,"),
+            "at or past the trial end",
+        ),
+        (
+            "unsorted",
+            first(&good_text, "0.1,0.3", "0.3,0.1"),
+            "sorted",
+        ),
+        (
+            "duplicated",
+            first(&good_text, "0.1,", "0.1,0.1,"),
+            "duplicate",
+        ),
+        (
+            "unknown trial",
+            first(&good_text, "\"test-00\"", "\"test-77\""),
+            "trial \"test-77\": not a test trial",
+        ),
+        (
+            "missing trial",
+            serde_json::json!({"trials": {"test-00": [[0.1]]}}).to_string(),
+            "trial \"test-01\": missing",
+        ),
+        ("empty file", String::new(), "predictions file is empty"),
+        (
+            "invalid json",
+            "{\"trials\": [".to_string(),
+            "not valid JSON",
+        ),
+        (
+            "101 repeats",
+            too_many,
+            "101 predicted repeats; between 1 and 100",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = arena.path(&format!("bad-{}.json", name.replace(' ', "-")));
+        std::fs::write(&path, &text).unwrap();
+        let err = arena
+            .fails(
+                Some(&contestant),
+                &["submit", &id, "--predictions", path.to_str().unwrap()],
+            )
+            .await;
+        assert!(
+            err.to_lowercase().contains(&expected.to_lowercase()),
+            "{name}: {err}\n want: {expected}"
+        );
+        assert!(err.contains("INVALID_ARGUMENT"), "{name}: {err}");
+    }
+    // Oversized: refused by the server with RESOURCE_EXHAUSTED (sent raw so the client check is bypassed).
+    let mut client = arena.grpc(Some(&contestant)).await;
+    let huge = vec![b' '; 16 * 1024 * 1024 + 1];
+    let status = client
+        .submit(pb::SubmitRequest {
+            challenge_id: id.clone(),
+            model_name: "m".into(),
+            idempotency_key: String::new(),
+            predictions_json: huge,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("limit is 16777216 bytes"),
+        "{}",
+        status.message()
+    );
+    // Nothing was stored, and the daily limit of 1 is still unused.
+    assert_eq!(arena.count("submissions").await, 0);
+    assert_eq!(arena.count("jobs").await, 0);
+    let v = arena
+        .json(
+            &contestant,
+            &["submit", &id, "--predictions", good.to_str().unwrap()],
+        )
+        .await;
+    assert_eq!(v["status"], "scored");
+    // A missing file is a CLI error naming the path.
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &["submit", &id, "--predictions", "/nonexistent.json"],
+        )
+        .await;
+    assert!(err.contains("/nonexistent.json"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_and_tokens_are_enforced_on_every_call() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-c").await;
+    let other = arena.token(Role::Contestant, "team-d").await;
+    let auditor = arena.token(Role::Auditor, "aud").await;
+    let id = arena.challenge(&organizer, 5).await;
+
+    // No token and a wrong token: UNAUTHENTICATED, through the binary.
+    let err = arena.fails(None, &["challenges"]).await;
+    assert!(err.contains("UNAUTHENTICATED"), "{err}");
+    let err = arena
+        .fails(Some("sa_not-a-token"), &["leaderboard", &id])
+        .await;
+    assert!(err.contains("UNAUTHENTICATED: unknown token"), "{err}");
+
+    // Wrong roles: PERMISSION_DENIED.
+    let manifest = arena.path("dataset/dataset.toml");
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+                "--id",
+                "x",
+            ],
+        )
+        .await;
+    assert!(
+        err.contains("PERMISSION_DENIED") && err.contains("organizer"),
+        "{err}"
+    );
+    let spec = fetched(&arena, &contestant, &id).await;
+    let preds = arena.path("p.json");
+    write_predictions(&preds, &spec, 5.0, 1);
+    for token in [&organizer, &auditor] {
+        let err = arena
+            .fails(
+                Some(token),
+                &["submit", &id, "--predictions", preds.to_str().unwrap()],
+            )
+            .await;
+        assert!(
+            err.contains("PERMISSION_DENIED") && err.contains("contestant"),
+            "{err}"
+        );
+    }
+
+    // Other teams' submissions are not visible to a contestant.
+    let v = arena
+        .json(
+            &contestant,
+            &["submit", &id, "--predictions", preds.to_str().unwrap()],
+        )
+        .await;
+    let sid = v["submission_id"].as_str().unwrap();
+    let err = arena
+        .fails(Some(&other), &["submission", "show", sid])
+        .await;
+    assert!(
+        err.contains("PERMISSION_DENIED") && err.contains("another team"),
+        "{err}"
+    );
+
+    // The gRPC client: every call without a token is refused.
+    let mut anon = arena.grpc(None).await;
+    let codes = [
+        anon.list_challenges(pb::ListChallengesRequest {})
+            .await
+            .unwrap_err()
+            .code(),
+        anon.leaderboard(pb::LeaderboardRequest {
+            challenge_id: id.clone(),
+        })
+        .await
+        .unwrap_err()
+        .code(),
+        anon.get_submission(pb::GetSubmissionRequest {
+            submission_id: sid.into(),
+        })
+        .await
+        .unwrap_err()
+        .code(),
+        anon.fetch_challenge(pb::FetchChallengeRequest {
+            challenge_id: id.clone(),
+        })
+        .await
+        .err()
+        .map(|s| s.code())
+        .unwrap_or(tonic::Code::Ok),
+    ];
+    assert!(
+        codes.iter().all(|c| *c == tonic::Code::Unauthenticated),
+        "{codes:?}"
+    );
+
+    // Health and reflection are served.
+    let channel = Channel::from_shared(arena.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "spikearena.v1.Arena".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_limit_and_idempotent_retries() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-e").await;
+    let id = arena.challenge(&organizer, 2).await;
+    let spec = fetched(&arena, &contestant, &id).await;
+    let (a, b, c) = (
+        arena.path("a.json"),
+        arena.path("b.json"),
+        arena.path("c.json"),
+    );
+    write_predictions(&a, &spec, 5.0, 1);
+    write_predictions(&b, &spec, 6.0, 1);
+    write_predictions(&c, &spec, 7.0, 1);
+
+    // The same key twice: one submission.
+    let first = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                a.to_str().unwrap(),
+                "--idempotency-key",
+                "k1",
+            ],
+        )
+        .await;
+    let again = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                a.to_str().unwrap(),
+                "--idempotency-key",
+                "k1",
+            ],
+        )
+        .await;
+    assert_eq!(first["submission_id"], again["submission_id"]);
+    assert_eq!(
+        (first["created"].as_bool(), again["created"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(arena.count("submissions").await, 1);
+    // The same key with other content is refused.
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                b.to_str().unwrap(),
+                "--idempotency-key",
+                "k1",
+            ],
+        )
+        .await;
+    assert!(
+        err.contains("FAILED_PRECONDITION") && err.contains("k1"),
+        "{err}"
+    );
+
+    // Second submission of the day is fine; the third hits the limit of 2.
+    arena
+        .json(
+            &contestant,
+            &["submit", &id, "--predictions", b.to_str().unwrap()],
+        )
+        .await;
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &["submit", &id, "--predictions", c.to_str().unwrap()],
+        )
+        .await;
+    assert!(
+        err.contains("RESOURCE_EXHAUSTED")
+            && err.contains("limit")
+            && err.contains("2 submissions per UTC day"),
+        "{err}"
+    );
+    assert!(
+        err.contains("resets at") && err.contains("T00:00:00Z"),
+        "{err}"
+    );
+    assert_eq!(arena.count("submissions").await, 2);
+    // A retry of an accepted upload is still answered after the limit is reached.
+    let retry = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                a.to_str().unwrap(),
+                "--idempotency-key",
+                "k1",
+            ],
+        )
+        .await;
+    assert_eq!(retry["submission_id"], first["submission_id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_queued_before_a_restart_is_scored_after_it() {
+    // No workers: the submission is stored and queued but not scored.
+    let mut arena = Arena::start(0).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-f").await;
+    let id = arena.challenge(&organizer, 5).await;
+    let spec = fetched(&arena, &contestant, &id).await;
+    let p = arena.path("p.json");
+    write_predictions(&p, &spec, 5.0, 2);
+    let v = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                p.to_str().unwrap(),
+                "--no-wait",
+            ],
+        )
+        .await;
+    assert_eq!(v["status"], "queued");
+    let sid = v["submission_id"].as_str().unwrap().to_string();
+    let shown = arena.json(&contestant, &["submission", "show", &sid]).await;
+    assert_eq!(shown["status"], "queued");
+
+    arena.restart(1).await;
+    let mut client = arena.grpc(Some(&contestant)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let s = client
+            .get_submission(pb::GetSubmissionRequest {
+                submission_id: sid.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if s.status == pb::SubmissionStatus::Scored as i32 {
+            assert!(s.scores.iter().any(|m| m.name == "primary"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not scored after restart: {s:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manifests_and_data_files_are_checked_and_uploaded() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let folder = arena.path("ds");
+    std::fs::create_dir_all(folder.join("raw")).unwrap();
+    let manifest = folder.join("dataset.toml");
+
+    // A typo is named, by the CLI before upload...
+    std::fs::write(
+        &manifest,
+        small_manifest(3).replace("[rules]", "[rules]\ndailylimit = 3"),
+    )
+    .unwrap();
+    let err = arena
+        .fails(
+            Some(&organizer),
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert!(err.contains("dailylimit"), "{err}");
+    // ...and by the server for a raw upload.
+    let mut client = arena.grpc(Some(&organizer)).await;
+    let header = |toml: String, files: Vec<pb::FileInfo>| pb::CreateChallengeChunk {
+        part: Some(pb::create_challenge_chunk::Part::Header(
+            pb::CreateChallengeHeader {
+                manifest_toml: toml,
+                files,
+                challenge_id: String::new(),
+            },
+        )),
+    };
+    let status = client
+        .create_challenge(tokio_stream::iter(vec![header(
+            small_manifest(3).replace("repeats = 4\ntrials = 2", "repeats = 2\ntrials = 2"),
+            vec![],
+        )]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("test.repeats"),
+        "{}",
+        status.message()
+    );
+
+    // A data file the manifest names is uploaded and covered by the dataset hash.
+    let with_file = format!("files = [\"raw/notes.txt\"]\n{}", small_manifest(3));
+    std::fs::write(&manifest, &with_file).unwrap();
+    std::fs::write(folder.join("raw/notes.txt"), "recorded 2026-11-28").unwrap();
+    let v = arena
+        .json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+                "--id",
+                "with-file",
+            ],
+        )
+        .await;
+    let expected = arena_challenge::hash::dataset_hash(
+        &with_file,
+        &[(
+            "raw/notes.txt".into(),
+            arena_challenge::hash::sha256_hex(b"recorded 2026-11-28"),
+        )],
+    );
+    assert_eq!(v["dataset_hash"], expected.as_str());
+    assert_eq!(arena.count("dataset_files").await, 1);
+    // A named file that is missing is a CLI error naming it; the same id twice is refused.
+    std::fs::remove_file(folder.join("raw/notes.txt")).unwrap();
+    let err = arena
+        .fails(
+            Some(&organizer),
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+                "--id",
+                "other",
+            ],
+        )
+        .await;
+    assert!(err.contains("raw/notes.txt"), "{err}");
+    std::fs::write(folder.join("raw/notes.txt"), "recorded 2026-11-28").unwrap();
+    let err = arena
+        .fails(
+            Some(&organizer),
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+                "--id",
+                "with-file",
+            ],
+        )
+        .await;
+    assert!(err.contains("ALREADY_EXISTS"), "{err}");
+    // A file whose bytes do not match the declared hash is refused by the server.
+    let status = client
+        .create_challenge(tokio_stream::iter(vec![
+            header(
+                with_file.clone(),
+                vec![pb::FileInfo {
+                    name: "raw/notes.txt".into(),
+                    size: 3,
+                    sha256: "00".into(),
+                }],
+            ),
+            pb::CreateChallengeChunk {
+                part: Some(pb::create_challenge_chunk::Part::File(pb::FileChunk {
+                    name: "raw/notes.txt".into(),
+                    offset: 0,
+                    data: b"abc".to_vec(),
+                })),
+            },
+        ]))
+        .await
+        .unwrap_err();
+    assert!(status.message().contains("SHA-256"), "{}", status.message());
+    assert_eq!(arena.count("challenges").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_command_prints_a_ranked_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("dataset.toml");
+    std::fs::write(&manifest, small_manifest(5)).unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["demo", "--json", "--manifest", manifest.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["leaderboard"].as_array().unwrap();
+    let models: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
+    assert_eq!(models.len(), 3, "{v}");
+    assert!(rows.iter().all(|r| r["is_baseline"] == true));
+    // The generating model ranks first and the Poisson null last.
+    assert_eq!(models[0], "reference", "{v}");
+    assert_eq!(models[2], "poisson", "{v}");
+}

@@ -1,0 +1,230 @@
+//! Membrane mechanisms with their parameters (serde, NEURON's defaults and units) and their
+//! rate functions written exactly as in the cited `.mod` files, so that a run with
+//! `usetable_hh = 0` in NEURON and a run here differ only by floating-point rounding.
+//!
+//! Gating variables advance with NEURON's `cnexp` integrator, which for a linear ODE
+//! x' = (x∞ − x)/τ is the exact update x ← x + (1 − exp(−dt/τ))·(x∞ − x) with x∞ and τ held at
+//! their values for v(t + dt).
+
+use serde::{Deserialize, Serialize};
+
+/// Passive leak `pas` (NEURON built-in): i = g·(v − e).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasParams {
+    /// Leak conductance density, S/cm² (NEURON default 0.001).
+    pub g: f64,
+    /// Reversal potential, mV (NEURON default −70).
+    pub e: f64,
+}
+
+impl Default for PasParams {
+    fn default() -> Self {
+        Self { g: 0.001, e: -70.0 }
+    }
+}
+
+/// Hodgkin–Huxley squid axon channels `hh` (Hodgkin & Huxley 1952, J Physiol 117:500), as in
+/// NEURON's hh.mod: i = gnabar·m³h·(v − ena) + gkbar·n⁴·(v − ek) + gl·(v − el).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HhParams {
+    /// Peak sodium conductance density, S/cm² (default 0.12).
+    pub gnabar: f64,
+    /// Peak potassium conductance density, S/cm² (default 0.036).
+    pub gkbar: f64,
+    /// Leak conductance density, S/cm² (default 0.0003).
+    pub gl: f64,
+    /// Leak reversal, mV (default −54.3).
+    pub el: f64,
+}
+
+impl Default for HhParams {
+    fn default() -> Self {
+        Self {
+            gnabar: 0.12,
+            gkbar: 0.036,
+            gl: 0.0003,
+            el: -54.3,
+        }
+    }
+}
+
+/// Hyperpolarisation-activated cation current `Ih` (Kole, Hallermann & Stuart 2006,
+/// J Neurosci 26:1677; the form of Hay et al. 2011, PLoS Comput Biol 7:e1002107, ModelDB
+/// 139653): i = gbar·m·(v − ehcn), α = 0.00643·vtrap(v + 154.9, 11.9) /ms,
+/// β = 0.193·exp(v/33.1) /ms; no temperature dependence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IhParams {
+    /// Peak conductance density, S/cm² (default 1e-5).
+    pub gbar: f64,
+    /// Reversal potential of the mixed cation current, mV (default −45).
+    pub ehcn: f64,
+}
+
+impl Default for IhParams {
+    fn default() -> Self {
+        Self {
+            gbar: 1e-5,
+            ehcn: -45.0,
+        }
+    }
+}
+
+/// Muscarinic (M-type) potassium current `Im` (Adams, Brown & Constanti 1982, J Physiol
+/// 330:537; the form of Hay et al. 2011, ModelDB 139653): i = gbar·m·(v − ek),
+/// α = 3.3e-3·exp(0.1·(v + 35)) /ms, β = 3.3e-3·exp(−0.1·(v + 35)) /ms,
+/// τ = 1/((α + β)·qt) with qt = 2.3^((34 − 21)/10) fixed (recorded at 21 °C, model at 34 °C).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImParams {
+    /// Peak conductance density, S/cm² (default 1e-5).
+    pub gbar: f64,
+}
+
+impl Default for ImParams {
+    fn default() -> Self {
+        Self { gbar: 1e-5 }
+    }
+}
+
+/// NEURON's `vtrap(x, y) = x/(exp(x/y) − 1)`, replaced by its first-order expansion
+/// y·(1 − x/y/2) where |x/y| < 1e-6 to avoid 0/0 (hh.mod).
+#[inline]
+pub fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / ((x / y).exp() - 1.0)
+    }
+}
+
+/// Steady state and time constant (ms) of one gate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gate {
+    /// x∞ (dimensionless).
+    pub inf: f64,
+    /// τ in ms.
+    pub tau: f64,
+}
+
+impl Gate {
+    fn from_rates(alpha: f64, beta: f64, rate_factor: f64) -> Self {
+        let sum = alpha + beta;
+        Gate {
+            inf: alpha / sum,
+            tau: 1.0 / (rate_factor * sum),
+        }
+    }
+
+    /// The `cnexp` update over `dt` ms.
+    #[inline]
+    pub fn advance(self, x: f64, dt: f64) -> f64 {
+        x + (1.0 - (-dt / self.tau).exp()) * (self.inf - x)
+    }
+}
+
+/// hh.mod's temperature factor q10 = 3^((celsius − 6.3)/10).
+pub fn hh_q10(celsius: f64) -> f64 {
+    3f64.powf((celsius - 6.3) / 10.0)
+}
+
+/// hh.mod's `rates(v)`: the m, h and n gates at membrane potential `v` (mV).
+pub fn hh_gates(v: f64, q10: f64) -> [Gate; 3] {
+    let m = Gate::from_rates(
+        0.1 * vtrap(-(v + 40.0), 10.0),
+        4.0 * (-(v + 65.0) / 18.0).exp(),
+        q10,
+    );
+    let h = Gate::from_rates(
+        0.07 * (-(v + 65.0) / 20.0).exp(),
+        1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0),
+        q10,
+    );
+    let n = Gate::from_rates(
+        0.01 * vtrap(-(v + 55.0), 10.0),
+        0.125 * (-(v + 65.0) / 80.0).exp(),
+        q10,
+    );
+    [m, h, n]
+}
+
+/// The `Ih` activation gate at `v` (mV).
+pub fn ih_gate(v: f64) -> Gate {
+    Gate::from_rates(
+        0.00643 * vtrap(v + 154.9, 11.9),
+        0.193 * (v / 33.1).exp(),
+        1.0,
+    )
+}
+
+/// Temperature factor of `Im`: 2.3^((34 − 21)/10).
+pub fn im_qt() -> f64 {
+    2.3f64.powf((34.0 - 21.0) / 10.0)
+}
+
+/// The `Im` activation gate at `v` (mV).
+pub fn im_gate(v: f64, qt: f64) -> Gate {
+    Gate::from_rates(
+        3.3e-3 * (0.1 * (v + 35.0)).exp(),
+        3.3e-3 * (-0.1 * (v + 35.0)).exp(),
+        qt,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hh_rest_values_match_hand_computation() {
+        // At v = −65 mV, 6.3 °C (q10 = 1):
+        // αm = 0.1·vtrap(25, 10) = 0.1·25/(e^2.5 − 1) = 2.5/11.182494 = 0.2235637
+        // βm = 4·e^0 = 4 → m∞ = 0.2235637/4.2235637 = 0.0529325, τm = 1/4.2235637 = 0.2367669 ms
+        // αh = 0.07, βh = 1/(e^3 + 1) = 0.0474259 → h∞ = 0.07/0.1174259 = 0.5961208
+        // αn = 0.01·vtrap(10, 10) = 0.1/(e − 1) = 0.0581977, βn = 0.125 → n∞ = 0.3176769
+        let [m, h, n] = hh_gates(-65.0, hh_q10(6.3));
+        assert!((m.inf - 0.0529325).abs() < 1e-7, "{}", m.inf);
+        assert!((m.tau - 0.2367669).abs() < 1e-7, "{}", m.tau);
+        assert!((h.inf - 0.5961208).abs() < 1e-7, "{}", h.inf);
+        assert!((n.inf - 0.3176769).abs() < 1e-7, "{}", n.inf);
+    }
+
+    #[test]
+    fn vtrap_is_continuous_at_its_singularity() {
+        // x/(e^{x/y} − 1) → y as x → 0; the expansion and the formula agree just outside 1e-6.
+        assert_eq!(vtrap(0.0, 10.0), 10.0);
+        let inside = vtrap(9.99e-6, 10.0);
+        let outside = vtrap(1.001e-5, 10.0);
+        assert!((inside - outside).abs() < 1e-8);
+        assert!((inside - 10.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn q10_is_three_per_ten_degrees() {
+        assert!((hh_q10(16.3) - 3.0).abs() < 1e-12);
+        assert!((hh_q10(6.3) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn cnexp_is_exact_for_constant_rates() {
+        // x(t) = x∞ + (x0 − x∞)e^{−t/τ}: two half steps equal one full step.
+        let g = Gate { inf: 0.8, tau: 3.0 };
+        let one = g.advance(0.1, 1.0);
+        let two = g.advance(g.advance(0.1, 0.5), 0.5);
+        assert!((one - two).abs() < 1e-15);
+        assert!((one - (0.8 - 0.7 * (-1.0f64 / 3.0).exp())).abs() < 1e-15);
+    }
+
+    #[test]
+    fn ih_and_im_are_half_activated_where_rates_cross() {
+        // Im: α = β at v = −35 mV → m∞ = 0.5, τ = 1/(2·3.3e-3·qt).
+        let g = im_gate(-35.0, im_qt());
+        assert!((g.inf - 0.5).abs() < 1e-15);
+        assert!((g.tau - 1.0 / (6.6e-3 * 2.3f64.powf(1.3))).abs() < 1e-9);
+        // Ih activates with hyperpolarisation.
+        assert!(ih_gate(-100.0).inf > ih_gate(-60.0).inf);
+        assert!(ih_gate(-154.9).inf.is_finite());
+    }
+}

@@ -1,0 +1,342 @@
+//! Morphology as NEURON discretises it (Hines & Carnevale 1997, Neural Comput 9:1179; "The NEURON
+//! Book", Carnevale & Hines 2006, ch. 5).
+//!
+//! A section is a cylinder of length `L` and diameter `diam` cut into `nseg` equal segments.
+//! NEURON places one node at the centre of each segment (x = (i + ½)/nseg) carrying the
+//! membrane of the whole segment (area π·diam·L/nseg, no end caps), plus a zero-area node at the
+//! section's x = 1 end. The root section also gets a zero-area node at its x = 0 end. A child
+//! section attached at `parent(x)` has no node of its own at its x = 0 end: its first centre node
+//! connects directly to the parent's node that represents `x` (the centre of the parent's segment
+//! containing `x`, or a zero-area end node for x = 0 and x = 1). The axial resistance between a
+//! node and its parent node is the sum of the half-segment resistances 4·Ra·(L/2nseg)/(π·diam²)
+//! that lie between them *within the node's own section*; this is why a child at parent(0.5)
+//! does not "see" the parent's half segment, exactly as in NEURON.
+//!
+//! Nodes are numbered so that every parent precedes its children (node 0 is the root's x = 0
+//! end), the order the Hines elimination needs, and sections are numbered breadth first so that
+//! a section's nodes are contiguous in memory.
+
+use super::error::{CableError, positive, unit_interval};
+use std::collections::HashMap;
+use std::f64::consts::PI;
+
+/// Geometry and passive properties of one section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionGeometry {
+    /// Unique name, e.g. `"soma"` or `"dend[3]"`.
+    pub name: String,
+    /// Parent section name and the attachment point x ∈ [0, 1] on it; `None` for the root.
+    pub parent: Option<(String, f64)>,
+    /// Length L in µm.
+    pub length_um: f64,
+    /// Diameter in µm.
+    pub diam_um: f64,
+    /// Number of segments (≥ 1).
+    pub nseg: usize,
+    /// Axial resistivity Ra in Ω·cm.
+    pub ra_ohm_cm: f64,
+    /// Specific membrane capacitance in µF/cm².
+    pub cm_uf_per_cm2: f64,
+}
+
+/// Where a section's nodes live in the node arrays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionNodes {
+    /// Section name.
+    pub name: String,
+    /// Node of the x = 0 end (the parent's node at the attachment point, or the root node).
+    pub start_node: usize,
+    /// Index of the first segment-centre node; the centres are `first..first + nseg`.
+    pub first_centre: usize,
+    /// Number of segments.
+    pub nseg: usize,
+    /// Zero-area node at the x = 1 end.
+    pub end_node: usize,
+}
+
+impl SectionNodes {
+    /// The node NEURON uses for a point process or a child attached at `x` (NEURON's
+    /// `node_index`): the start node for x = 0, the end node for x = 1, otherwise the centre of
+    /// the segment containing x (a boundary x = k/nseg belongs to the distal segment k).
+    pub fn node_at(&self, x: f64) -> usize {
+        if x <= 0.0 {
+            self.start_node
+        } else if x >= 1.0 {
+            self.end_node
+        } else {
+            let seg = ((x * self.nseg as f64) as usize).min(self.nseg - 1);
+            self.first_centre + seg
+        }
+    }
+}
+
+/// The discretised tree: one entry per node in all vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Morphology {
+    /// Parent node of each node; `parent[0] == 0` (the root has none).
+    pub parent: Vec<usize>,
+    /// Axial conductance between each node and its parent, µS (`g_axial[0] == 0`).
+    pub g_axial_us: Vec<f64>,
+    /// Membrane area of each node, µm² (0 for section end nodes).
+    pub area_um2: Vec<f64>,
+    /// Membrane capacitance of each node, nF: cm[µF/cm²]·area[µm²]·1e-8 cm²/µm²·1e3 nF/µF.
+    pub capacitance_nf: Vec<f64>,
+    /// Section of each node (for end nodes, the section whose x = 1 end they are).
+    pub section_of_node: Vec<usize>,
+    /// Sections in node order (breadth first from the root).
+    pub sections: Vec<SectionNodes>,
+    by_name: HashMap<String, usize>,
+}
+
+/// Resistance in MΩ of a cylinder: 4·Ra·len/(π·d²) with Ra in Ω·cm and lengths in µm gives
+/// Ω·cm·µm/µm² = Ω·cm/µm = 1e4 Ω = 1e-2 MΩ per unit.
+fn cylinder_resistance_mohm(ra_ohm_cm: f64, len_um: f64, diam_um: f64) -> f64 {
+    1e-2 * 4.0 * ra_ohm_cm * len_um / (PI * diam_um * diam_um)
+}
+
+impl Morphology {
+    /// Discretises the sections; errors name the section and field at fault.
+    pub fn new(sections: &[SectionGeometry]) -> Result<Self, CableError> {
+        let mut by_input_name: HashMap<&str, usize> = HashMap::new();
+        for (i, s) in sections.iter().enumerate() {
+            if by_input_name.insert(s.name.as_str(), i).is_some() {
+                return Err(CableError::DuplicateSection(s.name.clone()));
+            }
+            let f = |field: &'static str| {
+                let name = &s.name;
+                move || format!("sections[{name}].{field}")
+            };
+            positive(f("L"), s.length_um)?;
+            positive(f("diam"), s.diam_um)?;
+            positive(f("Ra"), s.ra_ohm_cm)?;
+            positive(f("cm"), s.cm_uf_per_cm2)?;
+            if s.nseg == 0 {
+                return Err(CableError::InvalidValue {
+                    field: format!("sections[{}].nseg", s.name),
+                    value: 0.0,
+                    problem: "must be >= 1",
+                });
+            }
+            if let Some((_, x)) = &s.parent {
+                unit_interval(f("parent_x"), *x)?;
+            }
+        }
+        let roots: Vec<usize> = (0..sections.len())
+            .filter(|&i| sections[i].parent.is_none())
+            .collect();
+        if roots.len() != 1 {
+            return Err(CableError::RootCount {
+                found: roots.len(),
+                names: roots.iter().map(|&i| sections[i].name.clone()).collect(),
+            });
+        }
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); sections.len()];
+        for (i, s) in sections.iter().enumerate() {
+            if let Some((p, _)) = &s.parent {
+                let &pi =
+                    by_input_name
+                        .get(p.as_str())
+                        .ok_or_else(|| CableError::UnknownSection {
+                            name: p.clone(),
+                            referrer: format!("sections[{}].parent", s.name),
+                        })?;
+                children[pi].push(i);
+            }
+        }
+        // Breadth-first order from the root.
+        let mut order = vec![roots[0]];
+        let mut head = 0;
+        while head < order.len() {
+            let s = order[head];
+            head += 1;
+            order.extend_from_slice(&children[s]);
+        }
+        if order.len() != sections.len() {
+            let mut seen = vec![false; sections.len()];
+            order.iter().for_each(|&i| seen[i] = true);
+            return Err(CableError::Unreachable(
+                (0..sections.len())
+                    .filter(|&i| !seen[i])
+                    .map(|i| sections[i].name.clone())
+                    .collect(),
+            ));
+        }
+
+        let mut m = Morphology {
+            parent: vec![0],
+            g_axial_us: vec![0.0],
+            area_um2: vec![0.0],
+            capacitance_nf: vec![0.0],
+            section_of_node: vec![0],
+            sections: Vec::with_capacity(sections.len()),
+            by_name: HashMap::new(),
+        };
+        for &si in &order {
+            let s = &sections[si];
+            let start_node = match &s.parent {
+                None => 0,
+                Some((p, x)) => m.sections[m.by_name[p.as_str()]].node_at(*x),
+            };
+            let sec_index = m.sections.len();
+            let seg_len = s.length_um / s.nseg as f64;
+            let half_r = cylinder_resistance_mohm(s.ra_ohm_cm, seg_len / 2.0, s.diam_um);
+            let seg_area = PI * s.diam_um * seg_len;
+            let first_centre = m.parent.len();
+            for j in 0..s.nseg {
+                let (parent, r) = if j == 0 {
+                    (start_node, half_r)
+                } else {
+                    (first_centre + j - 1, half_r + half_r)
+                };
+                m.push_node(parent, 1.0 / r, seg_area, s.cm_uf_per_cm2, sec_index);
+            }
+            let end_node = m.parent.len();
+            m.push_node(end_node - 1, 1.0 / half_r, 0.0, 0.0, sec_index);
+            if s.parent.is_none() {
+                m.section_of_node[0] = sec_index;
+            }
+            m.by_name.insert(s.name.clone(), sec_index);
+            m.sections.push(SectionNodes {
+                name: s.name.clone(),
+                start_node,
+                first_centre,
+                nseg: s.nseg,
+                end_node,
+            });
+        }
+        Ok(m)
+    }
+
+    fn push_node(&mut self, parent: usize, g: f64, area: f64, cm: f64, section: usize) {
+        self.parent.push(parent);
+        self.g_axial_us.push(g);
+        self.area_um2.push(area);
+        // µF/cm² · µm² · 1e-8 cm²/µm² = µF; · 1e3 = nF.
+        self.capacitance_nf.push(cm * area * 1e-5);
+        self.section_of_node.push(section);
+    }
+
+    /// Number of nodes (segment centres plus zero-area end nodes plus the root node).
+    pub fn n_nodes(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Index of a section by name, or an error naming the referrer.
+    pub fn section(&self, name: &str, referrer: impl Fn() -> String) -> Result<usize, CableError> {
+        self.by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| CableError::UnknownSection {
+                name: name.to_owned(),
+                referrer: referrer(),
+            })
+    }
+
+    /// The node at `section(x)`, checking both.
+    pub fn locate(
+        &self,
+        section: &str,
+        x: f64,
+        referrer: impl Fn() -> String,
+    ) -> Result<usize, CableError> {
+        let s = self.section(section, &referrer)?;
+        unit_interval(|| format!("{}.x", referrer()), x)?;
+        Ok(self.sections[s].node_at(x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sec(
+        name: &str,
+        parent: Option<(&str, f64)>,
+        l: f64,
+        d: f64,
+        nseg: usize,
+    ) -> SectionGeometry {
+        SectionGeometry {
+            name: name.into(),
+            parent: parent.map(|(p, x)| (p.into(), x)),
+            length_um: l,
+            diam_um: d,
+            nseg,
+            ra_ohm_cm: 100.0,
+            cm_uf_per_cm2: 1.0,
+        }
+    }
+
+    #[test]
+    fn ball_and_stick_nodes_areas_and_resistances() {
+        let m = Morphology::new(&[
+            sec("soma", None, 20.0, 20.0, 1),
+            sec("dend", Some(("soma", 1.0)), 100.0, 2.0, 2),
+        ])
+        .unwrap();
+        // root(0) soma centre(1) soma end(2) dend centres (3,4) dend end(5)
+        assert_eq!(m.parent, vec![0, 0, 1, 2, 3, 4]);
+        // soma area π·20·20 = 1256.637 µm²; dend segment area π·2·50 = 314.159 µm².
+        assert!((m.area_um2[1] - 400.0 * PI).abs() < 1e-9);
+        assert!((m.area_um2[3] - 100.0 * PI).abs() < 1e-9);
+        assert_eq!(m.area_um2[2], 0.0);
+        // Half dend segment: 1e-2·4·100·25/(π·4) = 7.9577 MΩ → 0.125664 µS; between centres 2×.
+        let half = 1e-2 * 4.0 * 100.0 * 25.0 / (PI * 4.0);
+        assert!((m.g_axial_us[3] - 1.0 / half).abs() < 1e-12);
+        assert!((m.g_axial_us[4] - 0.5 / half).abs() < 1e-12);
+        // capacitance of the soma: 1 µF/cm² · 1256.637e-8 cm² = 12.566e-6 µF = 0.012566 nF
+        assert!((m.capacitance_nf[1] - 0.012566370614359173).abs() < 1e-15);
+    }
+
+    #[test]
+    fn attachment_nodes_follow_neuron_node_index() {
+        let m = Morphology::new(&[
+            sec("soma", None, 20.0, 20.0, 3),
+            sec("a", Some(("soma", 0.5)), 10.0, 1.0, 1),
+            sec("b", Some(("soma", 0.0)), 10.0, 1.0, 1),
+            sec("c", Some(("a", 1.0)), 10.0, 1.0, 1),
+        ])
+        .unwrap();
+        let soma = &m.sections[0];
+        assert_eq!(soma.node_at(0.5), soma.first_centre + 1);
+        assert_eq!(soma.node_at(1.0 / 3.0), soma.first_centre + 1);
+        assert_eq!(soma.node_at(0.2), soma.first_centre);
+        assert_eq!(m.sections[1].start_node, soma.first_centre + 1);
+        assert_eq!(m.sections[2].start_node, 0);
+        assert_eq!(m.sections[3].start_node, m.sections[1].end_node);
+        for i in 1..m.n_nodes() {
+            assert!(m.parent[i] < i);
+        }
+    }
+
+    #[test]
+    fn errors_name_the_fault() {
+        let e = Morphology::new(&[
+            sec("soma", None, 20.0, 20.0, 1),
+            sec("d", Some(("dend2", 0.5)), 1.0, 1.0, 1),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown section \"dend2\" (referenced by sections[d].parent)"
+        );
+        let e = Morphology::new(&[
+            sec("soma", None, 20.0, 20.0, 1),
+            sec("d", Some(("soma", 1.5)), 1.0, 1.0, 1),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("sections[d].parent_x = 1.5"),
+            "{e}"
+        );
+        let e = Morphology::new(&[sec("soma", None, 20.0, -1.0, 1)]).unwrap_err();
+        assert!(e.to_string().starts_with("sections[soma].diam = -1"), "{e}");
+        let e = Morphology::new(&[
+            sec("a", Some(("b", 1.0)), 1.0, 1.0, 1),
+            sec("b", Some(("a", 1.0)), 1.0, 1.0, 1),
+            sec("s", None, 1.0, 1.0, 1),
+        ])
+        .unwrap_err();
+        assert!(matches!(e, CableError::Unreachable(_)), "{e}");
+    }
+}

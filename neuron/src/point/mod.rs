@@ -1,0 +1,134 @@
+//! Point neuron models: the stochastic ground-truth neuron of the injected-current demo
+//! ([`adex`]) and the baselines fitted to training data ([`lif`], …), plus Poisson trains for
+//! null models ([`poisson`]).
+//!
+//! Why these share one integrator ([`integrate`]): every model here is "membrane equation +
+//! threshold + reset + refractory clamp", and subtle differences in how a spike time is placed
+//! inside a step or how refractoriness ends would make fitted baselines disagree with the data
+//! for reasons that have nothing to do with the model. All models are integrated by forward Euler
+//! at the sampling step dt, which is also the discretisation the regression-based fits invert, so a
+//! model fitted to its own simulated response recovers its parameters without discretisation bias.
+//!
+//! Units: time in the public API in seconds (dt, spike times), internally in ms inside the
+//! membrane equation (pF·mV/ms = pA, nS·mV = pA); currents in nA at the API, pA inside; voltage
+//! in mV.
+
+pub mod adex;
+pub mod adex_fit;
+mod integrate;
+pub mod lif;
+mod linalg;
+pub mod poisson;
+mod training;
+
+pub use adex::{AdExParams, simulate_adex};
+pub use adex_fit::fit_adex;
+pub use lif::{LifParams, fit_lif, simulate_lif};
+pub use poisson::poisson_train;
+
+use crate::stimulus::{InvalidValue, Requirement};
+
+/// The response of a point model to an injected current.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PointResponse {
+    /// Membrane potential V(t_i) at t_i = i·dt, mV; same length as the current. A sample taken
+    /// just after a spike shows the reset value: spikes are not drawn into the trace (the
+    /// spike times are the authority).
+    pub voltage_mv: Vec<f64>,
+    /// Spike times, s from the start of the current, strictly increasing; each one linearly
+    /// interpolated inside the step where V crossed the spike threshold.
+    pub spikes_s: Vec<f64>,
+}
+
+/// Errors from simulating a model; each names the offending field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// A numeric parameter or input is out of range (for currents the field is
+    /// `current_na[index]`).
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// The reset potential would immediately trigger another spike.
+    #[error("v_reset_mv ({v_reset_mv} mV) must be below {threshold_field} ({threshold_mv} mV)")]
+    ResetNotBelowThreshold {
+        /// The reset potential, mV.
+        v_reset_mv: f64,
+        /// Name of the threshold field (`v_th_mv` or `v_peak_mv`).
+        threshold_field: &'static str,
+        /// The threshold, mV.
+        threshold_mv: f64,
+    },
+}
+
+/// Errors from fitting a model to training data; each names the input or quantity at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// A numeric input is out of range (`dt_s`, `current_na[i]`, `voltage_mv[i]`, `spikes_s[i]`).
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// Current and voltage traces differ in length.
+    #[error("current_na has {current} samples but voltage_mv has {voltage}")]
+    LengthMismatch {
+        /// Samples in the current.
+        current: usize,
+        /// Samples in the voltage.
+        voltage: usize,
+    },
+    /// Spike times are not strictly increasing inside the recording.
+    #[error("spikes_s[{index}] = {time_s} s is {problem}")]
+    BadSpike {
+        /// Position in `spikes_s`.
+        index: usize,
+        /// The offending time, s.
+        time_s: f64,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Too little usable data for a fitting stage.
+    #[error("{stage}: needs at least {needed} {unit}, the training data give {got}")]
+    TooLittleData {
+        /// The fitting stage, e.g. `subthreshold regression`.
+        stage: &'static str,
+        /// What is counted (`samples`, `spikes`).
+        unit: &'static str,
+        /// Minimum required.
+        needed: usize,
+        /// Available.
+        got: usize,
+    },
+    /// A regression's normal equations were singular (e.g. a constant current).
+    #[error("{stage}: the regression is singular (the training data do not vary enough)")]
+    Singular {
+        /// The fitting stage.
+        stage: &'static str,
+    },
+    /// A fitted parameter came out physically impossible.
+    #[error("fitted {field} = {value} is not physical: {why}")]
+    Unphysical {
+        /// The parameter, e.g. `c_pf`.
+        field: &'static str,
+        /// Its fitted value.
+        value: f64,
+        /// Why it is rejected.
+        why: &'static str,
+    },
+    /// The spike count of the training data cannot be reproduced by any threshold.
+    #[error("no threshold reproduces the {target} training spikes ({why})")]
+    NoThreshold {
+        /// The training spike count.
+        target: usize,
+        /// Why the search failed.
+        why: &'static str,
+    },
+}
+
+/// Checks a model parameter against its requirement, naming the field.
+fn param(field: &str, requirement: Requirement, value: f64) -> Result<f64, ModelError> {
+    Ok(InvalidValue::check(field, requirement, value)?)
+}
+
+/// Checks the step and the current shared by every simulator: dt > 0 and all samples finite.
+fn check_input(current_na: &[f64], dt_s: f64) -> Result<(), ModelError> {
+    param("dt_s", Requirement::Positive, dt_s)?;
+    InvalidValue::check_all_finite("current_na", current_na)?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! The Spike Arena wire contract (`spikearena.v1`), generated from `proto/spikearena/v1/*.proto`.
+//!
+//! The `.proto` files are the public contract: contestants in any language generate their own
+//! clients from them. This crate only carries the generated Rust code and the descriptor set that
+//! the server publishes through gRPC reflection; conversions to domain types live with the
+//! adapters (server and client), at one boundary each.
+
+#![allow(missing_docs, clippy::all)]
+
+/// Generated messages and the `Arena` service (client and server).
+pub mod v1 {
+    tonic::include_proto!("spikearena.v1");
+}
+
+/// The encoded `FileDescriptorSet` of the contract, for gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("spikearena_descriptor");

@@ -1,0 +1,234 @@
+//! Every score of `arena score --json` from one call.
+//!
+//! [`full_report`] takes the recorded repeats, the predicted repeats, the observation window
+//! and [`SuiteParams`], and returns a [`FullReport`] whose serde field names are the JSON keys.
+//! Pairwise distances (Victor–Purpura, van Rossum, ISI, SPIKE, SPIKE-sync, Schreiber) are
+//! averaged over all recorded × predicted pairs; set-level scores (Γ, R, Md*, CF2*, D*_P,
+//! explained variance, rate error, primary) use all repeats at once.
+
+use crate::kreuz::{isi_distance, spike_distance, spike_sync};
+use crate::metric::{Metric, mean_of, number_or_null, undefined};
+use crate::naud::PsthProducts;
+use crate::primary::{ScoringParams, trial_scores, trial_stats};
+use crate::psth::{explained_variance, rate_error, schreiber};
+use crate::train::{SpikeTrain, Window};
+use crate::van_rossum::van_rossum;
+use crate::victor_purpura::victor_purpura;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Parameters of the whole suite (seconds and 1/s).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuiteParams {
+    /// Coincidence precision Δ for Γ and Md*, s. Default 0.004.
+    pub delta_s: f64,
+    /// Victor–Purpura shift cost q, 1/s. Default 100 (a 10 ms shift costs 1, half a
+    /// deletion plus insertion).
+    pub vp_q_per_s: f64,
+    /// van Rossum time constant τ, s. Default 0.010.
+    pub vr_tau_s: f64,
+    /// Schreiber Gaussian s.d. σ, s. Default 0.004 (matches Δ).
+    pub schreiber_sigma_s: f64,
+    /// PSTH Gaussian s.d. for the explained variance, s. Default 0.010 (Allen GLIF).
+    pub psth_sigma_s: f64,
+    /// PSTH sampling step for the explained variance, s. Default 0.001.
+    pub psth_dt_s: f64,
+}
+
+impl Default for SuiteParams {
+    fn default() -> Self {
+        SuiteParams {
+            delta_s: 0.004,
+            vp_q_per_s: 100.0,
+            vr_tau_s: 0.010,
+            schreiber_sigma_s: 0.004,
+            psth_sigma_s: 0.010,
+            psth_dt_s: 0.001,
+        }
+    }
+}
+
+/// All scores of one trial; each a number or null (with its reason in [`FullReport::notes`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)] // each field is the metric of the same name, documented in its module
+pub struct FullReport {
+    #[serde(with = "number_or_null")]
+    pub coincidence_factor: Metric,
+    #[serde(with = "number_or_null")]
+    pub intrinsic_reliability: Metric,
+    #[serde(with = "number_or_null")]
+    pub gamma_over_r: Metric,
+    #[serde(with = "number_or_null")]
+    pub md_star: Metric,
+    #[serde(with = "number_or_null")]
+    pub cf2_star: Metric,
+    #[serde(with = "number_or_null")]
+    pub d_star_p: Metric,
+    #[serde(with = "number_or_null")]
+    pub victor_purpura: Metric,
+    #[serde(with = "number_or_null")]
+    pub van_rossum: Metric,
+    #[serde(with = "number_or_null")]
+    pub isi_distance: Metric,
+    #[serde(with = "number_or_null")]
+    pub spike_distance: Metric,
+    #[serde(with = "number_or_null")]
+    pub spike_sync: Metric,
+    #[serde(with = "number_or_null")]
+    pub schreiber: Metric,
+    #[serde(with = "number_or_null")]
+    pub explained_variance: Metric,
+    #[serde(with = "number_or_null")]
+    pub rate_error: Metric,
+    #[serde(with = "number_or_null")]
+    pub primary: Metric,
+}
+
+impl FullReport {
+    /// Every score with its JSON key, in declaration order.
+    pub fn entries(&self) -> [(&'static str, &Metric); 15] {
+        [
+            ("coincidence_factor", &self.coincidence_factor),
+            ("intrinsic_reliability", &self.intrinsic_reliability),
+            ("gamma_over_r", &self.gamma_over_r),
+            ("md_star", &self.md_star),
+            ("cf2_star", &self.cf2_star),
+            ("d_star_p", &self.d_star_p),
+            ("victor_purpura", &self.victor_purpura),
+            ("van_rossum", &self.van_rossum),
+            ("isi_distance", &self.isi_distance),
+            ("spike_distance", &self.spike_distance),
+            ("spike_sync", &self.spike_sync),
+            ("schreiber", &self.schreiber),
+            ("explained_variance", &self.explained_variance),
+            ("rate_error", &self.rate_error),
+            ("primary", &self.primary),
+        ]
+    }
+
+    /// The reasons of the undefined scores, keyed by JSON key (the `notes` object).
+    pub fn notes(&self) -> BTreeMap<&'static str, String> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(k, m)| m.as_ref().err().map(|u| (k, u.reason.clone())))
+            .collect()
+    }
+}
+
+/// Mean of `f` over all recorded × predicted pairs.
+fn pairwise(
+    recorded: &[SpikeTrain],
+    predicted: &[SpikeTrain],
+    what: &str,
+    f: impl Fn(&SpikeTrain, &SpikeTrain) -> Metric,
+) -> Metric {
+    if recorded.is_empty() || predicted.is_empty() {
+        return undefined(format!(
+            "{what} undefined: no recorded or no predicted repeats"
+        ));
+    }
+    mean_of(
+        recorded
+            .iter()
+            .flat_map(|r| predicted.iter().map(|p| f(r, p))),
+        what,
+    )
+}
+
+/// Computes every key of `arena score --json` for one trial. Spikes outside `window` are
+/// ignored.
+pub fn full_report(
+    recorded: &[SpikeTrain],
+    predicted: &[SpikeTrain],
+    window: Window,
+    params: &SuiteParams,
+) -> FullReport {
+    let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
+    let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
+    let core = trial_scores(&trial_stats(
+        &rec,
+        &pred,
+        window,
+        &ScoringParams {
+            delta_s: params.delta_s,
+        },
+    ));
+    let products = PsthProducts::new(&rec, &pred, params.delta_s);
+    let p = *params;
+    FullReport {
+        coincidence_factor: core.coincidence_factor,
+        intrinsic_reliability: core.intrinsic_reliability,
+        gamma_over_r: core.gamma_over_r,
+        md_star: core.md_star,
+        cf2_star: products.clone().and_then(|x| x.cf2_star()),
+        d_star_p: products.and_then(|x| x.d_star_p()),
+        victor_purpura: pairwise(&rec, &pred, "Victor–Purpura distance", |a, b| {
+            Ok(victor_purpura(a, b, p.vp_q_per_s))
+        }),
+        van_rossum: pairwise(&rec, &pred, "van Rossum distance", |a, b| {
+            Ok(van_rossum(a, b, p.vr_tau_s))
+        }),
+        isi_distance: pairwise(&rec, &pred, "ISI-distance", |a, b| {
+            Ok(isi_distance(a, b, window))
+        }),
+        spike_distance: pairwise(&rec, &pred, "SPIKE-distance", |a, b| {
+            Ok(spike_distance(a, b, window))
+        }),
+        spike_sync: pairwise(&rec, &pred, "SPIKE-synchronisation", |a, b| {
+            Ok(spike_sync(a, b, window))
+        }),
+        schreiber: pairwise(&rec, &pred, "Schreiber correlation", |a, b| {
+            schreiber(a, b, p.schreiber_sigma_s)
+        }),
+        explained_variance: explained_variance(&rec, &pred, window, p.psth_sigma_s, p.psth_dt_s),
+        rate_error: rate_error(&rec, &pred, window),
+        primary: core.primary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(v: &[f64]) -> SpikeTrain {
+        SpikeTrain::new(v.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn json_keys_are_exactly_the_cli_keys() {
+        let d: Vec<SpikeTrain> = (0..4)
+            .map(|k| t(&[0.1, 0.3 + 0.001 * k as f64, 0.7]))
+            .collect();
+        let w = Window::new(0.0, 1.0).unwrap();
+        let r = full_report(&d, &d[..2], w, &SuiteParams::default());
+        let json = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = r.entries().iter().map(|(k, _)| *k).collect();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        assert_eq!(keys.len(), 15);
+    }
+
+    #[test]
+    fn pairwise_scores_are_means_over_pairs() {
+        let d = [t(&[0.1, 0.5]), t(&[0.101])];
+        let m = [t(&[0.1])];
+        let w = Window::new(0.0, 1.0).unwrap();
+        let p = SuiteParams::default();
+        let r = full_report(&d, &m, w, &p);
+        let vp = 0.5 * (victor_purpura(&d[0], &m[0], 100.0) + victor_purpura(&d[1], &m[0], 100.0));
+        assert_eq!(r.victor_purpura, Ok(vp));
+        // q = 100/s: {0.1, 0.5} → {0.1} deletes one spike (1); {0.101} → {0.1}: a 1 ms shift
+        // costs 0.1. Mean 0.55.
+        assert!((vp - 0.55).abs() < 1e-12);
+        let notes = r.notes();
+        // 2 recorded repeats: the ceiling (needs 4) and so the primary are undefined.
+        assert!(notes["primary"].contains("at least 4"), "{notes:?}");
+        assert!(!notes.contains_key("victor_purpura"));
+    }
+}

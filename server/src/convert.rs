@@ -1,0 +1,49 @@
+//! The one boundary between domain values and wire messages on the server side.
+
+use arena_challenge::board::NamedMetric;
+use arena_challenge::trial::Split;
+use arena_proto::v1 as pb;
+use tonic::Status;
+
+/// A stored submission status as the wire enum.
+pub fn submission_status(status: &str) -> pb::SubmissionStatus {
+    match status {
+        "queued" => pb::SubmissionStatus::Queued,
+        "scoring" => pb::SubmissionStatus::Scoring,
+        "scored" => pb::SubmissionStatus::Scored,
+        "failed" => pb::SubmissionStatus::Failed,
+        _ => pb::SubmissionStatus::Unspecified,
+    }
+}
+
+/// A domain split as the wire enum.
+pub fn split(split: Split) -> pb::Split {
+    match split {
+        Split::Train => pb::Split::Train,
+        Split::Test => pb::Split::Test,
+    }
+}
+
+/// Named scores as wire metrics.
+pub fn metrics(list: &[NamedMetric]) -> Vec<pb::MetricValue> {
+    list.iter()
+        .map(|m| pb::MetricValue {
+            name: m.name.clone(),
+            value: m.value,
+            note: m.note.clone(),
+            ci_low: None,
+            ci_high: None,
+        })
+        .collect()
+}
+
+/// Named scores from their stored JSON.
+pub fn stored_metrics(json: &str) -> Result<Vec<NamedMetric>, Status> {
+    serde_json::from_str(json).map_err(|e| internal(format!("stored scores are not readable: {e}")))
+}
+
+/// An INTERNAL status, logged: the message tells the caller that the fault is the server's.
+pub fn internal(message: impl std::fmt::Display) -> Status {
+    tracing::error!("{message}");
+    Status::internal(message.to_string())
+}

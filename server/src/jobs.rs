@@ -1,0 +1,165 @@
+//! The scoring queue's workers.
+//!
+//! Scoring never runs on the request path: `Submit` stores the file and a job in one transaction and
+//! returns; a worker claims the job, scores it on a blocking thread (off the async runtime) and
+//! stores the evaluation, the status change and the job's end in one transaction. A server stopped
+//! mid-job leaves the job `running`; the next start puts it back in the queue, so nothing acknowledged
+//! is ever lost.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arena_challenge::board::named;
+use arena_challenge::evaluate::{HiddenTrial, evaluate};
+use arena_challenge::generate::Visibility;
+use arena_challenge::manifest::Manifest;
+use arena_challenge::predictions::{self, Limits, TrialShape};
+use arena_challenge::trial::{Part, Split, role};
+use arena_scoring::{METRICS_VERSION, ScoringParams};
+use tokio::sync::{Notify, watch};
+
+use crate::clock;
+use crate::store::{NewEvaluation, Store};
+
+/// Version of the scoring library that produced an evaluation.
+pub const SCORING_LIBRARY_VERSION: &str = concat!("arena-scoring ", env!("CARGO_PKG_VERSION"));
+
+/// Works through the queue until `shutdown` turns true.
+pub async fn run_worker(
+    store: Store,
+    notify: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+    limits: Limits,
+) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match store.claim_job(&clock::now()).await {
+            Ok(Some((job_id, submission_id))) => {
+                let outcome = tokio::select! {
+                    outcome = score(&store, job_id, &submission_id, limits) => outcome,
+                    _ = shutdown.changed() => return,
+                };
+                if let Err(reason) = outcome {
+                    tracing::warn!(submission = %submission_id, %reason, "scoring failed");
+                    if let Err(e) = store.fail_job(job_id, &submission_id, &reason).await {
+                        tracing::error!(submission = %submission_id, "could not record the failure: {e}");
+                    }
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = notify.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!("claiming a job failed: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Scores one submission and stores the evaluation.
+async fn score(
+    store: &Store,
+    job_id: i64,
+    submission_id: &str,
+    limits: Limits,
+) -> Result<(), String> {
+    let db = |e: sqlx::Error| format!("database: {e}");
+    let submission = store
+        .submission(submission_id)
+        .await
+        .map_err(db)?
+        .ok_or("the submission vanished")?;
+    let challenge = store
+        .challenge(&submission.challenge_id)
+        .await
+        .map_err(db)?
+        .ok_or("the challenge vanished")?;
+    let bytes = store
+        .predictions(submission_id)
+        .await
+        .map_err(db)?
+        .ok_or("the predictions vanished")?;
+    let manifest = Manifest::parse(&challenge.manifest_toml).map_err(|e| e.to_string())?;
+    let mut hidden = Vec::new();
+    for t in store.trials(&challenge.id).await.map_err(db)? {
+        if t.split != Split::Test.as_str() {
+            continue;
+        }
+        let part = t
+            .part
+            .as_deref()
+            .and_then(Part::parse)
+            .ok_or("a test trial has no part")?;
+        let name = format!("{}_{}.npy", t.trial_id, role::SPIKES);
+        let npy = store
+            .file(&challenge.id, &name, Visibility::Hidden.as_str())
+            .await
+            .map_err(db)?
+            .ok_or_else(|| format!("hidden file {name} is missing"))?;
+        hidden.push(
+            HiddenTrial::from_npy(&t.trial_id, part, t.duration_s, &npy)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let params = ScoringParams {
+        delta_s: manifest.scoring.delta_ms / 1000.0,
+    };
+    let evaluation = tokio::task::spawn_blocking(move || {
+        let shapes: Vec<TrialShape> = hidden
+            .iter()
+            .map(|t| TrialShape {
+                id: t.id.clone(),
+                duration_s: t.duration_s,
+            })
+            .collect();
+        let predictions =
+            predictions::parse(&bytes, &shapes, &limits).map_err(|e| e.to_string())?;
+        Ok::<_, String>(evaluate(&hidden, &predictions, &params))
+    })
+    .await
+    .map_err(|e| format!("the scorer stopped: {e}"))??;
+    let json = |v: &serde_json::Value| v.to_string();
+    let public = named(&evaluation.public);
+    let private = named(&evaluation.private);
+    let params_json = serde_json::json!({ "delta_s": params.delta_s });
+    store
+        .finish_job(
+            job_id,
+            &NewEvaluation {
+                submission_id,
+                metrics_version: METRICS_VERSION,
+                scoring_library_version: SCORING_LIBRARY_VERSION,
+                params_json: &json(&params_json),
+                dataset_hash: &challenge.dataset_hash,
+                trials_hash: &challenge.trials_hash,
+                challenge_version: challenge.version,
+                submission_sha256: &submission.sha256,
+                public_scores_json: &serde_json::to_string(&public).map_err(|e| e.to_string())?,
+                private_scores_json: &serde_json::to_string(&private).map_err(|e| e.to_string())?,
+                public_primary: arena_challenge::board::value_of(&public, "primary"),
+                created_at: &clock::now(),
+                trials: evaluation
+                    .trials
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.trial_id.clone(),
+                            t.part.as_str(),
+                            serde_json::to_string(&named(&t.scores)).expect("scores serialise"),
+                        )
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .map_err(db)?;
+    tracing::info!(submission = %submission_id, "scored");
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! The Spike Arena server: the `Arena` gRPC service (tonic), the scoring queue and the SQLite store
+//! (sqlx). It is an adapter around the domain core in `arena-challenge`: handlers authenticate,
+//! convert, call the core and the store, and nothing else.
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod clock;
+pub mod convert;
+pub mod jobs;
+pub mod service;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use arena_challenge::predictions::Limits;
+use arena_proto::v1::arena_server::ArenaServer;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+
+pub use crate::store::Store;
+
+/// Largest gRPC message the server decodes (a predictions upload is checked against the smaller
+/// [`Limits::max_bytes`] so that its error names the limit).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Server settings.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerConfig {
+    /// Scoring workers (0: queue only, nothing is scored; used by restart tests).
+    pub workers: usize,
+    /// Limits on a predictions upload.
+    pub limits: Limits,
+    /// Largest total size of the data files uploaded with a manifest, bytes.
+    pub max_dataset_bytes: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            workers: 1,
+            limits: Limits::default(),
+            max_dataset_bytes: 1 << 30,
+        }
+    }
+}
+
+/// A server running in this process.
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<Result<(), tonic::transport::Error>>,
+    workers: Vec<JoinHandle<()>>,
+    store: Store,
+}
+
+impl RunningServer {
+    /// Stops accepting calls, lets workers finish or abandon their job, and closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await??;
+        for w in self.workers {
+            w.await?;
+        }
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Opens (or creates) the database at `db`, binds `listen` and serves until [`RunningServer::stop`].
+///
+/// # Errors
+/// If the database cannot be opened or migrated, or the address cannot be bound.
+pub async fn start(
+    db: &Path,
+    listen: SocketAddr,
+    config: ServerConfig,
+) -> anyhow::Result<RunningServer> {
+    let store = Store::open(db).await?;
+    let requeued = store.requeue_running_jobs().await?;
+    if requeued > 0 {
+        tracing::info!(
+            requeued,
+            "jobs left running by a previous server are queued again"
+        );
+    }
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let notify = Arc::new(Notify::new());
+    let workers = (0..config.workers)
+        .map(|_| {
+            tokio::spawn(jobs::run_worker(
+                store.clone(),
+                notify.clone(),
+                shutdown_rx.clone(),
+                config.limits,
+            ))
+        })
+        .collect();
+    let service = service::ArenaService::new(store.clone(), notify, config);
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<ArenaServer<service::ArenaService>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(arena_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let arena = ArenaServer::new(service)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let mut stop = shutdown_rx;
+    let task = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(arena)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                let _ = stop.wait_for(|s| *s).await;
+            }),
+    );
+    tracing::info!(%addr, db = %db.display(), "serving");
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+        workers,
+        store,
+    })
+}
+
+/// Creates a token and returns it (the only time it is shown).
+///
+/// # Errors
+/// If the database cannot be opened or written.
+pub async fn create_token(
+    db: &Path,
+    role: auth::Role,
+    name: &str,
+    is_baseline: bool,
+) -> anyhow::Result<String> {
+    anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+    let store = Store::open(db).await?;
+    let token = auth::new_token();
+    store
+        .create_token(
+            name.trim(),
+            role.as_str(),
+            &auth::token_hash(&token),
+            is_baseline,
+            &clock::now(),
+        )
+        .await?;
+    store.close().await;
+    Ok(token)
+}

@@ -1,0 +1,132 @@
+//! `arena-server`: serve the Spike Arena gRPC API, or create access tokens.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use arena_server::auth::Role;
+use arena_server::{ServerConfig, create_token, start};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "arena-server", version, about = "The Spike Arena server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the gRPC API (with health and reflection) until Ctrl-C.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50051", env = "ARENA_LISTEN")]
+        listen: SocketAddr,
+        /// SQLite database file (created, and migrated, if missing).
+        #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
+        db: PathBuf,
+        /// Scoring workers.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+    },
+    /// Token management.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (the database keeps only its hash).
+    Create {
+        /// SQLite database file.
+        #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
+        db: PathBuf,
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Team (contestants) or person.
+        #[arg(long)]
+        name: String,
+        /// Mark a contestant team as a built-in baseline on the leaderboard.
+        #[arg(long)]
+        baseline: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Organizer,
+    Contestant,
+    Auditor,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Organizer => Role::Organizer,
+            RoleArg::Contestant => Role::Contestant,
+            RoleArg::Auditor => Role::Auditor,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("arena-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            db,
+            workers,
+        } => {
+            let server = start(
+                &db,
+                listen,
+                ServerConfig {
+                    workers,
+                    ..ServerConfig::default()
+                },
+            )
+            .await?;
+            eprintln!(
+                "arena-server listening on {} (database {})",
+                server.addr,
+                db.display()
+            );
+            tokio::signal::ctrl_c().await?;
+            server.stop().await
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    db,
+                    role,
+                    name,
+                    baseline,
+                },
+        } => {
+            if baseline && !matches!(role, RoleArg::Contestant) {
+                anyhow::bail!("--baseline applies to contestant tokens only");
+            }
+            println!("{}", create_token(&db, role.into(), &name, baseline).await?);
+            Ok(())
+        }
+    }
+}

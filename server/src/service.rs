@@ -1,0 +1,625 @@
+//! The `Arena` gRPC service: thin handlers that authenticate, convert, call the domain core and the
+//! store, and map failures to statuses that name the field at fault.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arena_challenge::board::{self, Entry};
+use arena_challenge::generate::{Visibility, generate};
+use arena_challenge::hash::{dataset_hash, sha256_hex};
+use arena_challenge::manifest::Manifest;
+use arena_challenge::predictions::{self, PredictionError, TrialShape};
+use arena_challenge::trial::Split;
+use arena_proto::v1 as pb;
+use arena_proto::v1::arena_server::Arena;
+use futures::Stream;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::ServerConfig;
+use crate::auth::{Authenticator, Principal, Role};
+use crate::clock;
+use crate::convert::{self, internal, stored_metrics};
+use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Store};
+
+const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
+/// Bytes per streamed file chunk.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// The public fields of a challenge that the manifest does not carry in a fixed place.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredSpec {
+    dt_s: f64,
+    description: String,
+    license: String,
+    citation: String,
+}
+
+/// The service state.
+#[derive(Clone)]
+pub struct ArenaService {
+    store: Store,
+    auth: Authenticator,
+    jobs: Arc<Notify>,
+    config: ServerConfig,
+}
+
+impl ArenaService {
+    /// A service over `store`; `jobs` is notified when a submission is queued.
+    pub fn new(store: Store, jobs: Arc<Notify>, config: ServerConfig) -> ArenaService {
+        ArenaService {
+            auth: Authenticator::new(store.clone()),
+            store,
+            jobs,
+            config,
+        }
+    }
+
+    async fn challenge(&self, id: &str) -> Result<ChallengeRow, Status> {
+        if id.is_empty() {
+            return Err(Status::invalid_argument("challenge_id is empty"));
+        }
+        self.store
+            .challenge(id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Status::not_found(format!("challenge {id:?} does not exist")))
+    }
+
+    async fn test_shapes(&self, challenge_id: &str) -> Result<Vec<TrialShape>, Status> {
+        Ok(self
+            .store
+            .trials(challenge_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|t| t.split == Split::Test.as_str())
+            .map(|t| TrialShape {
+                id: t.trial_id,
+                duration_s: t.duration_s,
+            })
+            .collect())
+    }
+
+    async fn receive_upload(
+        &self,
+        mut stream: Streaming<pb::CreateChallengeChunk>,
+    ) -> Result<(pb::CreateChallengeHeader, Vec<(String, String, Vec<u8>)>), Status> {
+        let header = match stream.message().await? {
+            Some(pb::CreateChallengeChunk {
+                part: Some(pb::create_challenge_chunk::Part::Header(h)),
+            }) => h,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "the first message must be the header with the manifest",
+                ));
+            }
+        };
+        let total: u64 = header.files.iter().map(|f| f.size).sum();
+        if total > self.config.max_dataset_bytes {
+            return Err(Status::resource_exhausted(format!(
+                "data files total {total} bytes; the limit is {} bytes",
+                self.config.max_dataset_bytes
+            )));
+        }
+        let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for f in &header.files {
+            if bodies
+                .insert(f.name.clone(), Vec::with_capacity(f.size as usize))
+                .is_some()
+            {
+                return Err(Status::invalid_argument(format!(
+                    "file {:?} is listed twice",
+                    f.name
+                )));
+            }
+        }
+        while let Some(chunk) = stream.message().await? {
+            let Some(pb::create_challenge_chunk::Part::File(c)) = chunk.part else {
+                return Err(Status::invalid_argument(
+                    "only file chunks may follow the header",
+                ));
+            };
+            let declared = header.files.iter().find(|f| f.name == c.name);
+            let (Some(body), Some(declared)) = (bodies.get_mut(&c.name), declared) else {
+                return Err(Status::invalid_argument(format!(
+                    "chunk for file {:?}, which the header does not list",
+                    c.name
+                )));
+            };
+            if c.offset != body.len() as u64 {
+                return Err(Status::invalid_argument(format!(
+                    "file {:?}: chunk at offset {} but {} bytes received so far",
+                    c.name,
+                    c.offset,
+                    body.len()
+                )));
+            }
+            if body.len() as u64 + c.data.len() as u64 > declared.size {
+                return Err(Status::invalid_argument(format!(
+                    "file {:?}: more bytes than its declared size {}",
+                    c.name, declared.size
+                )));
+            }
+            body.extend_from_slice(&c.data);
+        }
+        let mut files = Vec::with_capacity(header.files.len());
+        for f in &header.files {
+            let body = bodies
+                .remove(&f.name)
+                .expect("every listed file has a body");
+            if body.len() as u64 != f.size {
+                return Err(Status::invalid_argument(format!(
+                    "file {:?}: received {} of {} bytes",
+                    f.name,
+                    body.len(),
+                    f.size
+                )));
+            }
+            let sha = sha256_hex(&body);
+            if sha != f.sha256 {
+                return Err(Status::invalid_argument(format!(
+                    "file {:?}: SHA-256 is {sha}, the header says {}",
+                    f.name, f.sha256
+                )));
+            }
+            files.push((f.name.clone(), sha, body));
+        }
+        Ok((header, files))
+    }
+
+    /// The submission as `who` may see it.
+    async fn submission_view(&self, who: &Principal, id: &str) -> Result<pb::Submission, Status> {
+        let row = self
+            .store
+            .submission(id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Status::not_found(format!("submission {id:?} does not exist")))?;
+        if !who.sees_everything() && row.team != who.name {
+            return Err(Status::permission_denied(format!(
+                "submission {id:?} belongs to another team"
+            )));
+        }
+        let challenge = self.challenge(&row.challenge_id).await?;
+        let show_private = who.sees_everything() || challenge.status == "closed";
+        let mut view = pb::Submission {
+            id: row.id.clone(),
+            challenge_id: row.challenge_id.clone(),
+            team: row.team,
+            model_name: row.model_name,
+            status: convert::submission_status(&row.status) as i32,
+            sha256: row.sha256,
+            created_at: row.created_at,
+            error: row.error.unwrap_or_default(),
+            is_baseline: row.is_baseline,
+            ..Default::default()
+        };
+        if let Some(e) = self
+            .store
+            .latest_evaluation(&row.id)
+            .await
+            .map_err(internal)?
+        {
+            view.scores = convert::metrics(&stored_metrics(&e.public_scores_json)?);
+            if show_private {
+                view.private_scores = convert::metrics(&stored_metrics(&e.private_scores_json)?);
+            }
+            for t in self.store.trial_scores(e.id).await.map_err(internal)? {
+                if show_private || t.part == "public" {
+                    view.trials.push(pb::TrialScores {
+                        trial_id: t.trial_id,
+                        metrics: convert::metrics(&stored_metrics(&t.scores_json)?),
+                    });
+                }
+            }
+            view.audit = Some(pb::Audit {
+                dataset_hash: e.dataset_hash,
+                trials_hash: e.trials_hash,
+                challenge_version: e.challenge_version.to_string(),
+                metrics_version: e.metrics_version,
+                scoring_library_version: e.scoring_library_version,
+                params_json: e.params_json,
+                scored_at: e.created_at,
+            });
+        }
+        Ok(view)
+    }
+}
+
+type FetchStream = Pin<Box<dyn Stream<Item = Result<pb::FetchChallengeChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Arena for ArenaService {
+    async fn list_challenges(
+        &self,
+        request: Request<pb::ListChallengesRequest>,
+    ) -> Result<Response<pb::ListChallengesResponse>, Status> {
+        self.auth.require(&request, ALL_ROLES).await?;
+        let mut challenges = Vec::new();
+        for c in self.store.list_challenges().await.map_err(internal)? {
+            let trials = self.store.trials(&c.id).await.map_err(internal)?;
+            let count = |s: Split| trials.iter().filter(|t| t.split == s.as_str()).count() as u32;
+            challenges.push(pb::ChallengeSummary {
+                n_train_trials: count(Split::Train),
+                n_test_trials: count(Split::Test),
+                id: c.id,
+                title: c.title,
+                kind: c.kind,
+                status: c.status,
+                daily_limit: c.daily_limit as u32,
+                created_at: c.created_at,
+                public_benchmark: c.public_benchmark,
+                dataset_hash: c.dataset_hash,
+            });
+        }
+        Ok(Response::new(pb::ListChallengesResponse { challenges }))
+    }
+
+    async fn create_challenge(
+        &self,
+        request: Request<Streaming<pb::CreateChallengeChunk>>,
+    ) -> Result<Response<pb::CreateChallengeResponse>, Status> {
+        let who = self.auth.require(&request, &[Role::Organizer]).await?;
+        let (header, files) = self.receive_upload(request.into_inner()).await?;
+        let manifest = Manifest::parse(&header.manifest_toml)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let listed: BTreeSet<&str> = manifest.files.iter().map(String::as_str).collect();
+        let sent: BTreeSet<&str> = files.iter().map(|(n, _, _)| n.as_str()).collect();
+        if let Some(missing) = listed.difference(&sent).next() {
+            return Err(Status::invalid_argument(format!(
+                "files: {missing:?} is named by the manifest but was not uploaded"
+            )));
+        }
+        if let Some(extra) = sent.difference(&listed).next() {
+            return Err(Status::invalid_argument(format!(
+                "files: {extra:?} was uploaded but the manifest does not name it"
+            )));
+        }
+        let id = if header.challenge_id.is_empty() {
+            manifest.name.clone()
+        } else {
+            header.challenge_id.clone()
+        };
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(Status::invalid_argument(format!(
+                "challenge_id {id:?} must be 1 to 64 characters of a-z, 0-9 and '-'"
+            )));
+        }
+        if self.store.challenge_exists(&id).await.map_err(internal)? {
+            return Err(Status::already_exists(format!(
+                "challenge {id:?} already exists; choose another id"
+            )));
+        }
+        let hidden_seed = rand::rng().next_u64();
+        let generated = {
+            let manifest = manifest.clone();
+            tokio::task::spawn_blocking(move || generate(&manifest, hidden_seed))
+                .await
+                .map_err(internal)?
+                .map_err(|e| {
+                    Status::invalid_argument(format!("generating the trials failed: {e}"))
+                })?
+        };
+        let listing: Vec<(String, String)> = files
+            .iter()
+            .map(|(n, s, _)| (n.clone(), s.clone()))
+            .collect();
+        let hash = dataset_hash(&header.manifest_toml, &listing);
+        let spec_json = serde_json::to_string(&StoredSpec {
+            dt_s: manifest.sampling.dt_s,
+            description: manifest.description.clone(),
+            license: manifest.license.clone(),
+            citation: manifest.citation.clone(),
+        })
+        .map_err(internal)?;
+        let now = clock::now();
+        self.store
+            .insert_challenge(&NewChallenge {
+                id: &id,
+                title: &manifest.title,
+                kind: manifest.kind.as_str(),
+                source: manifest.source.as_str(),
+                manifest_toml: &header.manifest_toml,
+                dataset_hash: &hash,
+                trials_hash: &generated.trials_hash,
+                hidden_seed,
+                daily_limit: manifest.rules.daily_limit,
+                public_benchmark: manifest.public_benchmark,
+                spec_json: &spec_json,
+                created_by: who.token_id,
+                created_at: &now,
+                dataset_files: &files,
+                generated: &generated,
+            })
+            .await
+            .map_err(internal)?;
+        tracing::info!(challenge = %id, by = %who.name, "challenge created");
+        let count = |s: Split| generated.trials.iter().filter(|t| t.split == s).count() as u32;
+        Ok(Response::new(pb::CreateChallengeResponse {
+            challenge_id: id,
+            dataset_hash: hash,
+            n_train_trials: count(Split::Train),
+            n_test_trials: count(Split::Test),
+        }))
+    }
+
+    type FetchChallengeStream = FetchStream;
+
+    async fn fetch_challenge(
+        &self,
+        request: Request<pb::FetchChallengeRequest>,
+    ) -> Result<Response<Self::FetchChallengeStream>, Status> {
+        self.auth.require(&request, ALL_ROLES).await?;
+        let c = self.challenge(&request.get_ref().challenge_id).await?;
+        let stored: StoredSpec = serde_json::from_str(&c.spec_json).map_err(internal)?;
+        let mut trials = Vec::new();
+        for t in self.store.trials(&c.id).await.map_err(internal)? {
+            let split = Split::parse(&t.split)
+                .ok_or_else(|| internal(format!("stored split {:?}", t.split)))?;
+            trials.push(pb::TrialSpec {
+                id: t.trial_id,
+                split: convert::split(split) as i32,
+                duration_s: t.duration_s,
+                files: serde_json::from_str(&t.files_json).map_err(internal)?,
+                n_repeats: t.n_repeats as u32,
+            });
+        }
+        let manifest_bytes = c.manifest_toml.clone().into_bytes();
+        let mut files = vec![pb::FileInfo {
+            name: "dataset.toml".into(),
+            size: manifest_bytes.len() as u64,
+            sha256: sha256_hex(&manifest_bytes),
+        }];
+        files.extend(
+            self.store
+                .public_files(&c.id)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|f| pb::FileInfo {
+                    name: f.name,
+                    size: f.size as u64,
+                    sha256: f.sha256,
+                }),
+        );
+        let spec = pb::ChallengeSpec {
+            id: c.id.clone(),
+            title: c.title,
+            kind: c.kind,
+            dt_s: stored.dt_s,
+            description: stored.description,
+            license: stored.license,
+            citation: stored.citation,
+            dataset_hash: c.dataset_hash,
+            trials,
+            files: files.clone(),
+            daily_limit: c.daily_limit as u32,
+            public_benchmark: c.public_benchmark,
+        };
+        let (tx, rx) = mpsc::channel(4);
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let send = |part| pb::FetchChallengeChunk { part: Some(part) };
+            if tx
+                .send(Ok(send(pb::fetch_challenge_chunk::Part::Spec(spec))))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            for f in files {
+                let bytes = if f.name == "dataset.toml" {
+                    Ok(Some(manifest_bytes.clone()))
+                } else {
+                    store
+                        .file(&c.id, &f.name, Visibility::Public.as_str())
+                        .await
+                };
+                let bytes = match bytes {
+                    Ok(Some(b)) => b,
+                    Ok(None) => {
+                        let _ = tx
+                            .send(Err(internal(format!("file {:?} vanished", f.name))))
+                            .await;
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(internal(e))).await;
+                        return;
+                    }
+                };
+                for (i, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
+                    let part = pb::fetch_challenge_chunk::Part::File(pb::FileChunk {
+                        name: f.name.clone(),
+                        offset: (i * CHUNK_BYTES) as u64,
+                        data: chunk.to_vec(),
+                    });
+                    if tx.send(Ok(send(part))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn submit(
+        &self,
+        request: Request<pb::SubmitRequest>,
+    ) -> Result<Response<pb::SubmitResponse>, Status> {
+        let who = self.auth.require(&request, &[Role::Contestant]).await?;
+        let req = request.into_inner();
+        let challenge = self.challenge(&req.challenge_id).await?;
+        if challenge.status != "open" {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is closed",
+                challenge.id
+            )));
+        }
+        let model_name = req.model_name.trim();
+        if model_name.is_empty() || model_name.len() > 100 {
+            return Err(Status::invalid_argument(
+                "model_name must be 1 to 100 characters",
+            ));
+        }
+        if req.idempotency_key.len() > 200 {
+            return Err(Status::invalid_argument(
+                "idempotency_key must be at most 200 characters",
+            ));
+        }
+        let shapes = self.test_shapes(&challenge.id).await?;
+        let limits = self.config.limits;
+        let bytes = req.predictions_json;
+        let bytes = tokio::task::spawn_blocking(move || {
+            predictions::parse(&bytes, &shapes, &limits).map(|_| bytes)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| match e {
+            PredictionError::TooLarge { .. } => {
+                Status::resource_exhausted(format!("predictions_json: {e}"))
+            }
+            _ => Status::invalid_argument(format!("predictions_json: {e}")),
+        })?;
+        let sha256 = sha256_hex(&bytes);
+        let mut raw = [0u8; 8];
+        rand::rng().fill_bytes(&mut raw);
+        let id = format!("sub-{}", hex::encode(raw));
+        let now = chrono::Utc::now();
+        let (day_start, next_day) = clock::day_bounds(now);
+        let key = (!req.idempotency_key.is_empty()).then_some(req.idempotency_key.as_str());
+        let outcome = self
+            .store
+            .insert_submission(&NewSubmission {
+                id: &id,
+                challenge_id: &challenge.id,
+                token_id: who.token_id,
+                team: &who.name,
+                model_name,
+                is_baseline: who.is_baseline,
+                idempotency_key: key,
+                sha256: &sha256,
+                predictions: &bytes,
+                created_at: &clock::format(now),
+                day_start: &clock::format(day_start),
+                daily_limit: challenge.daily_limit,
+            })
+            .await
+            .map_err(internal)?;
+        let response = match outcome {
+            Inserted::New => {
+                self.jobs.notify_one();
+                tracing::info!(submission = %id, team = %who.name, challenge = %challenge.id, "submission queued");
+                pb::SubmitResponse {
+                    submission_id: id,
+                    status: pb::SubmissionStatus::Queued as i32,
+                    created: true,
+                    sha256,
+                }
+            }
+            Inserted::Existing(row) => {
+                if row.sha256 != sha256 {
+                    return Err(Status::failed_precondition(format!(
+                        "idempotency_key {:?} was used for submission {} with different predictions",
+                        req.idempotency_key, row.id
+                    )));
+                }
+                pb::SubmitResponse {
+                    submission_id: row.id,
+                    status: convert::submission_status(&row.status) as i32,
+                    created: false,
+                    sha256,
+                }
+            }
+            Inserted::LimitReached => {
+                return Err(Status::resource_exhausted(format!(
+                    "daily submission limit reached: team {:?} may make {} submissions per UTC day on challenge {:?}; the limit resets at {}",
+                    who.name,
+                    challenge.daily_limit,
+                    challenge.id,
+                    next_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )));
+            }
+        };
+        Ok(Response::new(response))
+    }
+
+    async fn get_submission(
+        &self,
+        request: Request<pb::GetSubmissionRequest>,
+    ) -> Result<Response<pb::Submission>, Status> {
+        let who = self.auth.require(&request, ALL_ROLES).await?;
+        let id = &request.get_ref().submission_id;
+        if id.is_empty() {
+            return Err(Status::invalid_argument("submission_id is empty"));
+        }
+        Ok(Response::new(self.submission_view(&who, id).await?))
+    }
+
+    async fn leaderboard(
+        &self,
+        request: Request<pb::LeaderboardRequest>,
+    ) -> Result<Response<pb::LeaderboardResponse>, Status> {
+        self.auth.require(&request, ALL_ROLES).await?;
+        let c = self.challenge(&request.get_ref().challenge_id).await?;
+        let part = if c.status == "closed" {
+            "private"
+        } else {
+            "public"
+        };
+        let mut entries = Vec::new();
+        for e in self.store.board_entries(&c.id).await.map_err(internal)? {
+            let scores = if part == "public" {
+                &e.public_scores_json
+            } else {
+                &e.private_scores_json
+            };
+            entries.push(Entry {
+                submission_id: e.submission_id,
+                team: e.team,
+                model: e.model_name,
+                is_baseline: e.is_baseline,
+                created_at: e.created_at,
+                scores: stored_metrics(scores)?,
+            });
+        }
+        let counts: BTreeMap<String, u32> = self
+            .store
+            .submission_counts(&c.id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(team, n)| (team, n as u32))
+            .collect();
+        let rows = board::rank(entries, &counts)
+            .into_iter()
+            .map(|r| pb::LeaderboardRow {
+                rank: r.rank,
+                primary: board::value_of(&r.best.scores, "primary"),
+                md_star: board::value_of(&r.best.scores, "md_star"),
+                gamma_over_r: board::value_of(&r.best.scores, "gamma_over_r"),
+                team: r.best.team,
+                model: r.best.model,
+                is_baseline: r.best.is_baseline,
+                n_submissions: r.n_submissions,
+                submitted_at: r.best.created_at,
+                submission_id: r.best.submission_id,
+            })
+            .collect();
+        Ok(Response::new(pb::LeaderboardResponse {
+            challenge_id: c.id,
+            part: part.into(),
+            rows,
+        }))
+    }
+}

@@ -1,0 +1,720 @@
+//! Every SQL statement of the server, and nothing else.
+//!
+//! Keeping SQL in one module is what lets the schema move to PostgreSQL later: the statements use
+//! portable SQL (no SQLite-only functions; `RETURNING` and `INSERT ... ON CONFLICT` exist in both),
+//! timestamps are RFC 3339 text, and ids are text. Queries are checked at run time (no `query!`
+//! macros), so building needs no database. Whatever must happen together (a submission and its
+//! job; a challenge and all its trials and files; an evaluation and the status change) happens in
+//! one transaction, so a crash never leaves half a record.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use arena_challenge::generate::GeneratedChallenge;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, SqlitePool};
+
+/// Database errors, passed up unchanged; the service maps them to INTERNAL.
+pub type StoreError = sqlx::Error;
+
+/// The migrations in `migrations/`, embedded at compile time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The server's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A stored token (never the token itself).
+#[derive(Clone, Debug, FromRow)]
+pub struct TokenRow {
+    /// Row id.
+    pub id: i64,
+    /// Team or person.
+    pub name: String,
+    /// `organizer`, `contestant` or `auditor`.
+    pub role: String,
+    /// Whether the team is a built-in baseline.
+    pub is_baseline: bool,
+}
+
+/// A stored challenge.
+#[derive(Clone, Debug, FromRow)]
+pub struct ChallengeRow {
+    /// Challenge id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub kind: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Incremented by rescoring-relevant changes.
+    pub version: i64,
+    /// The manifest text.
+    pub manifest_toml: String,
+    /// Dataset content hash.
+    pub dataset_hash: String,
+    /// Generated files hash.
+    pub trials_hash: String,
+    /// Submissions per team per UTC day.
+    pub daily_limit: i64,
+    /// A benchmark whose test data is public elsewhere.
+    pub public_benchmark: bool,
+    /// The public spec as JSON.
+    pub spec_json: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A stored trial.
+#[derive(Clone, Debug, FromRow)]
+pub struct TrialRow {
+    /// Trial id.
+    pub trial_id: String,
+    /// `train` or `test`.
+    pub split: String,
+    /// `public` or `private` for test trials.
+    pub part: Option<String>,
+    /// Seconds.
+    pub duration_s: f64,
+    /// Repeats.
+    pub n_repeats: i64,
+    /// Role → public file name, JSON.
+    pub files_json: String,
+}
+
+/// Name, hash and size of a stored file.
+#[derive(Clone, Debug, FromRow)]
+pub struct FileMeta {
+    /// File name.
+    pub name: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// A stored submission.
+#[derive(Clone, Debug, FromRow)]
+pub struct SubmissionRow {
+    /// Submission id.
+    pub id: String,
+    /// Challenge id.
+    pub challenge_id: String,
+    /// Team.
+    pub team: String,
+    /// Model label.
+    pub model_name: String,
+    /// Submitted by a baseline team.
+    pub is_baseline: bool,
+    /// SHA-256 of the predictions file.
+    pub sha256: String,
+    /// `queued`, `scoring`, `scored`, `failed`.
+    pub status: String,
+    /// Why scoring failed.
+    pub error: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A stored evaluation.
+#[derive(Clone, Debug, FromRow)]
+pub struct EvaluationRow {
+    /// Row id.
+    pub id: i64,
+    /// Submission id.
+    pub submission_id: String,
+    /// Metric definitions version.
+    pub metrics_version: String,
+    /// Scoring crate version.
+    pub scoring_library_version: String,
+    /// Metric parameters, JSON.
+    pub params_json: String,
+    /// Dataset hash at scoring time.
+    pub dataset_hash: String,
+    /// Trials hash at scoring time.
+    pub trials_hash: String,
+    /// Challenge version at scoring time.
+    pub challenge_version: i64,
+    /// Named public scores, JSON.
+    pub public_scores_json: String,
+    /// Named private scores, JSON.
+    pub private_scores_json: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// Per-trial scores of an evaluation.
+#[derive(Clone, Debug, FromRow)]
+pub struct TrialScoreRow {
+    /// Trial id.
+    pub trial_id: String,
+    /// `public` or `private`.
+    pub part: String,
+    /// Named scores, JSON.
+    pub scores_json: String,
+}
+
+/// A scored submission as the leaderboard needs it.
+#[derive(Clone, Debug, FromRow)]
+pub struct BoardEntryRow {
+    /// Submission id.
+    pub submission_id: String,
+    /// Team.
+    pub team: String,
+    /// Model label.
+    pub model_name: String,
+    /// Baseline team.
+    pub is_baseline: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Named public scores of the latest evaluation, JSON.
+    pub public_scores_json: String,
+    /// Named private scores of the latest evaluation, JSON.
+    pub private_scores_json: String,
+}
+
+/// A new challenge with everything generated for it.
+pub struct NewChallenge<'a> {
+    /// Challenge id.
+    pub id: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Family.
+    pub kind: &'a str,
+    /// Ground-truth source.
+    pub source: &'a str,
+    /// Manifest text.
+    pub manifest_toml: &'a str,
+    /// Dataset hash.
+    pub dataset_hash: &'a str,
+    /// Trials hash.
+    pub trials_hash: &'a str,
+    /// Hidden seed (never served).
+    pub hidden_seed: u64,
+    /// Submissions per team per UTC day.
+    pub daily_limit: u32,
+    /// Benchmark flag.
+    pub public_benchmark: bool,
+    /// Public spec, JSON.
+    pub spec_json: &'a str,
+    /// Creating token.
+    pub created_by: i64,
+    /// RFC 3339.
+    pub created_at: &'a str,
+    /// Uploaded data files: (name, sha256, bytes).
+    pub dataset_files: &'a [(String, String, Vec<u8>)],
+    /// The generated trials and files.
+    pub generated: &'a GeneratedChallenge,
+}
+
+/// A new submission.
+pub struct NewSubmission<'a> {
+    /// Submission id.
+    pub id: &'a str,
+    /// Challenge id.
+    pub challenge_id: &'a str,
+    /// Submitting token.
+    pub token_id: i64,
+    /// Team.
+    pub team: &'a str,
+    /// Model label.
+    pub model_name: &'a str,
+    /// Baseline team.
+    pub is_baseline: bool,
+    /// Idempotency key, if any.
+    pub idempotency_key: Option<&'a str>,
+    /// SHA-256 of `predictions`.
+    pub sha256: &'a str,
+    /// The predictions file.
+    pub predictions: &'a [u8],
+    /// RFC 3339 now.
+    pub created_at: &'a str,
+    /// RFC 3339 start of the current UTC day.
+    pub day_start: &'a str,
+    /// Daily limit.
+    pub daily_limit: i64,
+}
+
+/// What happened to a submission insert.
+#[derive(Debug)]
+pub enum Inserted {
+    /// Stored with its job.
+    New,
+    /// The idempotency key was used before: the earlier submission.
+    Existing(SubmissionRow),
+    /// The team has used its daily limit.
+    LimitReached,
+}
+
+/// A finished scoring, ready to store.
+pub struct NewEvaluation<'a> {
+    /// Submission id.
+    pub submission_id: &'a str,
+    /// Metric definitions version.
+    pub metrics_version: &'a str,
+    /// Scoring crate version.
+    pub scoring_library_version: &'a str,
+    /// Metric parameters, JSON.
+    pub params_json: &'a str,
+    /// Dataset hash.
+    pub dataset_hash: &'a str,
+    /// Trials hash.
+    pub trials_hash: &'a str,
+    /// Challenge version.
+    pub challenge_version: i64,
+    /// SHA-256 of the scored file.
+    pub submission_sha256: &'a str,
+    /// Named public scores, JSON.
+    pub public_scores_json: &'a str,
+    /// Named private scores, JSON.
+    pub private_scores_json: &'a str,
+    /// Public primary, for ordering.
+    pub public_primary: Option<f64>,
+    /// RFC 3339.
+    pub created_at: &'a str,
+    /// (trial id, part, named scores JSON).
+    pub trials: Vec<(String, &'a str, String)>,
+}
+
+const SUBMISSION_COLUMNS: &str =
+    "id, challenge_id, team, model_name, is_baseline, sha256, status, error, created_at";
+
+impl Store {
+    /// Opens (creating if missing) the SQLite file at `path` in WAL mode and applies migrations.
+    ///
+    /// # Errors
+    /// If the file cannot be opened or a migration fails.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Stores a token hash; returns the row id.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_sha256: &str,
+        is_baseline: bool,
+        created_at: &str,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO tokens (name, role, token_sha256, is_baseline, created_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(token_sha256)
+        .bind(is_baseline)
+        .bind(created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The token with this hash.
+    pub async fn token_by_hash(&self, token_sha256: &str) -> Result<Option<TokenRow>, StoreError> {
+        sqlx::query_as("SELECT id, name, role, is_baseline FROM tokens WHERE token_sha256 = ?")
+            .bind(token_sha256)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Whether a challenge id is taken.
+    pub async fn challenge_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT id FROM challenges WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Stores a challenge with its files and trials in one transaction.
+    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO challenges (id, title, kind, source, manifest_toml, dataset_hash, trials_hash,
+                 hidden_seed, daily_limit, public_benchmark, spec_json, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.id)
+        .bind(c.title)
+        .bind(c.kind)
+        .bind(c.source)
+        .bind(c.manifest_toml)
+        .bind(c.dataset_hash)
+        .bind(c.trials_hash)
+        .bind(c.hidden_seed.to_string())
+        .bind(c.daily_limit as i64)
+        .bind(c.public_benchmark)
+        .bind(c.spec_json)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for (name, sha256, data) in c.dataset_files {
+            sqlx::query(
+                "INSERT INTO dataset_files (challenge_id, name, sha256, size, data) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(c.id)
+            .bind(name)
+            .bind(sha256)
+            .bind(data.len() as i64)
+            .bind(data.as_slice())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for f in &c.generated.files {
+            sqlx::query(
+                "INSERT INTO challenge_files (challenge_id, name, visibility, sha256, data) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(c.id)
+            .bind(&f.name)
+            .bind(f.visibility.as_str())
+            .bind(&f.sha256)
+            .bind(f.bytes.as_slice())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for t in &c.generated.trials {
+            let files_json = serde_json::to_string(&t.files).expect("a string map serialises");
+            sqlx::query(
+                "INSERT INTO trials (challenge_id, trial_id, ordinal, split, part, duration_s, n_repeats, files_json)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.id)
+            .bind(&t.id)
+            .bind(t.ordinal as i64)
+            .bind(t.split.as_str())
+            .bind(t.part.map(|p| p.as_str()))
+            .bind(t.duration_s)
+            .bind(t.n_repeats as i64)
+            .bind(files_json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    const CHALLENGE_COLUMNS: &'static str =
+        "id, title, kind, status, version, manifest_toml, dataset_hash, trials_hash,
+         daily_limit, public_benchmark, spec_json, created_at";
+
+    /// Every challenge, oldest first.
+    pub async fn list_challenges(&self) -> Result<Vec<ChallengeRow>, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM challenges ORDER BY created_at, id",
+            Self::CHALLENGE_COLUMNS
+        )))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// One challenge.
+    pub async fn challenge(&self, id: &str) -> Result<Option<ChallengeRow>, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM challenges WHERE id = ?",
+            Self::CHALLENGE_COLUMNS
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// A challenge's trials in order.
+    pub async fn trials(&self, challenge_id: &str) -> Result<Vec<TrialRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT trial_id, split, part, duration_s, n_repeats, files_json FROM trials
+             WHERE challenge_id = ? ORDER BY ordinal",
+        )
+        .bind(challenge_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Name, hash and size of a challenge's public files, by name.
+    pub async fn public_files(&self, challenge_id: &str) -> Result<Vec<FileMeta>, StoreError> {
+        sqlx::query_as(
+            "SELECT name, sha256, length(data) AS size FROM challenge_files
+             WHERE challenge_id = ? AND visibility = 'public' ORDER BY name",
+        )
+        .bind(challenge_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The bytes of a generated file of the given visibility.
+    pub async fn file(
+        &self,
+        challenge_id: &str,
+        name: &str,
+        visibility: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Vec<u8>,)> = sqlx::query_as(
+            "SELECT data FROM challenge_files WHERE challenge_id = ? AND name = ? AND visibility = ?",
+        )
+        .bind(challenge_id)
+        .bind(name)
+        .bind(visibility)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(d,)| d))
+    }
+
+    /// Stores a submission and its scoring job in one transaction, unless the idempotency key was
+    /// used before or the team has reached its daily limit. The transaction starts with a write
+    /// lock (`BEGIN IMMEDIATE`) so two concurrent uploads cannot both take the last slot.
+    pub async fn insert_submission(&self, s: &NewSubmission<'_>) -> Result<Inserted, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(key) = s.idempotency_key {
+            let existing: Option<SubmissionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE challenge_id = ? AND team = ? AND idempotency_key = ?"
+            )))
+            .bind(s.challenge_id)
+            .bind(s.team)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                return Ok(Inserted::Existing(row));
+            }
+        }
+        let (today,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
+        )
+        .bind(s.challenge_id)
+        .bind(s.team)
+        .bind(s.day_start)
+        .fetch_one(&mut *tx)
+        .await?;
+        if today >= s.daily_limit {
+            return Ok(Inserted::LimitReached);
+        }
+        sqlx::query(
+            "INSERT INTO submissions (id, challenge_id, token_id, team, model_name, is_baseline, idempotency_key,
+                 sha256, predictions, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+        )
+        .bind(s.id)
+        .bind(s.challenge_id)
+        .bind(s.token_id)
+        .bind(s.team)
+        .bind(s.model_name)
+        .bind(s.is_baseline)
+        .bind(s.idempotency_key)
+        .bind(s.sha256)
+        .bind(s.predictions)
+        .bind(s.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO jobs (submission_id, state, created_at) VALUES (?, 'queued', ?)")
+            .bind(s.id)
+            .bind(s.created_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Inserted::New)
+    }
+
+    /// One submission (without its predictions).
+    pub async fn submission(&self, id: &str) -> Result<Option<SubmissionRow>, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The predictions file of a submission.
+    pub async fn predictions(&self, submission_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT predictions FROM submissions WHERE id = ?")
+                .bind(submission_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(p,)| p))
+    }
+
+    /// Puts jobs that a stopped server left running back in the queue; returns how many.
+    pub async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE submissions SET status = 'queued'
+             WHERE id IN (SELECT submission_id FROM jobs WHERE state = 'running')",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', claimed_at = NULL WHERE state = 'running'",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Claims the oldest queued job: (job id, submission id). One UPDATE, so two workers never
+    /// claim the same job.
+    pub async fn claim_job(&self, now: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let claimed: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, claimed_at = ?
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+             RETURNING id, submission_id",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((_, submission_id)) = &claimed {
+            sqlx::query("UPDATE submissions SET status = 'scoring' WHERE id = ?")
+                .bind(submission_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Stores an evaluation, marks the submission scored and the job done, in one transaction.
+    pub async fn finish_job(&self, job_id: i64, e: &NewEvaluation<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (evaluation_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version, params_json,
+                 dataset_hash, trials_hash, challenge_version, submission_sha256, public_scores_json,
+                 private_scores_json, public_primary, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(e.submission_id)
+        .bind(e.metrics_version)
+        .bind(e.scoring_library_version)
+        .bind(e.params_json)
+        .bind(e.dataset_hash)
+        .bind(e.trials_hash)
+        .bind(e.challenge_version)
+        .bind(e.submission_sha256)
+        .bind(e.public_scores_json)
+        .bind(e.private_scores_json)
+        .bind(e.public_primary)
+        .bind(e.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (trial_id, part, scores_json) in &e.trials {
+            sqlx::query("INSERT INTO trial_scores (evaluation_id, trial_id, part, scores_json) VALUES (?, ?, ?, ?)")
+                .bind(evaluation_id)
+                .bind(trial_id)
+                .bind(*part)
+                .bind(scores_json)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE submissions SET status = 'scored', error = NULL WHERE id = ?")
+            .bind(e.submission_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE jobs SET state = 'done' WHERE id = ?")
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Marks a job and its submission failed with a reason.
+    pub async fn fail_job(
+        &self,
+        job_id: i64,
+        submission_id: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE submissions SET status = 'failed', error = ? WHERE id = ?")
+            .bind(error)
+            .bind(submission_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE jobs SET state = 'failed' WHERE id = ?")
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// The latest evaluation of a submission.
+    pub async fn latest_evaluation(
+        &self,
+        submission_id: &str,
+    ) -> Result<Option<EvaluationRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, submission_id, metrics_version, scoring_library_version, params_json, dataset_hash,
+                    trials_hash, challenge_version, public_scores_json, private_scores_json, created_at
+             FROM evaluations WHERE submission_id = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(submission_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The per-trial scores of an evaluation, in trial order.
+    pub async fn trial_scores(&self, evaluation_id: i64) -> Result<Vec<TrialScoreRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT s.trial_id, s.part, s.scores_json FROM trial_scores s
+             JOIN evaluations e ON e.id = s.evaluation_id
+             JOIN submissions b ON b.id = e.submission_id
+             JOIN trials t ON t.challenge_id = b.challenge_id AND t.trial_id = s.trial_id
+             WHERE s.evaluation_id = ? ORDER BY t.ordinal",
+        )
+        .bind(evaluation_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Every scored submission of a challenge with its latest evaluation.
+    pub async fn board_entries(
+        &self,
+        challenge_id: &str,
+    ) -> Result<Vec<BoardEntryRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at,
+                    e.public_scores_json, e.private_scores_json
+             FROM submissions s
+             JOIN evaluations e ON e.id = (SELECT MAX(id) FROM evaluations WHERE submission_id = s.id)
+             WHERE s.challenge_id = ? AND s.status = 'scored'
+             ORDER BY s.created_at, s.id",
+        )
+        .bind(challenge_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Submissions per team on a challenge (all statuses).
+    pub async fn submission_counts(
+        &self,
+        challenge_id: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as(
+            "SELECT team, COUNT(*) FROM submissions WHERE challenge_id = ? GROUP BY team",
+        )
+        .bind(challenge_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+}
