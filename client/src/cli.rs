@@ -67,6 +67,12 @@ pub enum Command {
         /// Challenge id.
         challenge: String,
     },
+    /// Inspect data files (offline, no server).
+    Dataset {
+        /// What to do.
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
     /// Run the whole flow on an in-process server: create the demo challenge, submit the built-in
     /// baselines through gRPC, print the leaderboard.
     Demo(DemoArgs),
@@ -105,6 +111,17 @@ pub enum ChallengeCommand {
         /// Challenge id (default: the manifest's `name`).
         #[arg(long)]
         id: Option<String>,
+    },
+}
+
+/// `arena dataset ...`.
+#[derive(Subcommand, Debug)]
+pub enum DatasetCommand {
+    /// Print an ABF2 file's sweeps, sampling rate, channels with units and per sweep the number of
+    /// upward 0 mV crossings.
+    Inspect {
+        /// The .abf file.
+        file: PathBuf,
     },
 }
 

@@ -1,13 +1,14 @@
 //! One module per command family; `dispatch` maps parsed arguments to them.
 
 pub mod challenges;
+pub mod dataset;
 pub mod demo;
 pub mod fetch;
 pub mod submit;
 
 use anyhow::Result;
 
-use crate::cli::{ChallengeCommand, Cli, Command, SubmissionCommand};
+use crate::cli::{ChallengeCommand, Cli, Command, DatasetCommand, SubmissionCommand};
 use crate::connect::{Client, connect};
 
 async fn client(cli: &Cli) -> Result<Client> {
@@ -37,6 +38,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             submit::print_leaderboard(&board, json);
             Ok(())
         }
+        Command::Dataset {
+            command: DatasetCommand::Inspect { file },
+        } => dataset::inspect(file, json),
         Command::Demo(args) => demo::run(args, json).await,
     }
 }

@@ -6,6 +6,7 @@
 //! x' = (x∞ − x)/τ is the exact update x ← x + (1 − exp(−dt/τ))·(x∞ − x) with x∞ and τ held at
 //! their values for v(t + dt).
 
+use super::exp::exp;
 use serde::{Deserialize, Serialize};
 
 /// Passive leak `pas` (NEURON built-in): i = g·(v − e).
@@ -91,37 +92,50 @@ impl Default for ImParams {
 
 /// NEURON's `vtrap(x, y) = x/(exp(x/y) − 1)`, replaced by its first-order expansion
 /// y·(1 − x/y/2) where |x/y| < 1e-6 to avoid 0/0 (hh.mod).
-#[inline]
+#[inline(always)]
 pub fn vtrap(x: f64, y: f64) -> f64 {
-    if (x / y).abs() < 1e-6 {
-        y * (1.0 - x / y / 2.0)
-    } else {
-        x / ((x / y).exp() - 1.0)
-    }
+    vtrap_with_exp(x, y, exp(x / y))
 }
 
-/// Steady state and time constant (ms) of one gate.
+/// `vtrap(x, y)` given `e = exp(x/y)` computed by the caller; branch-free (both sides are
+/// evaluated and one is selected) so that loops over compartments vectorise.
+#[inline(always)]
+fn vtrap_with_exp(x: f64, y: f64, e: f64) -> f64 {
+    let ratio = x / y;
+    let series = y * (1.0 - ratio / 2.0);
+    let exact = x / (e - 1.0);
+    if ratio.abs() < 1e-6 { series } else { exact }
+}
+
+/// Steady state and rate of one gate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gate {
     /// x∞ (dimensionless).
     pub inf: f64,
-    /// τ in ms.
-    pub tau: f64,
+    /// 1/τ in 1/ms (the .mod files' τ = 1/(q10·(α + β)), kept as its reciprocal so that the
+    /// `cnexp` factor exp(−dt/τ) needs no division).
+    pub rate: f64,
 }
 
 impl Gate {
+    #[inline(always)]
     fn from_rates(alpha: f64, beta: f64, rate_factor: f64) -> Self {
         let sum = alpha + beta;
         Gate {
             inf: alpha / sum,
-            tau: 1.0 / (rate_factor * sum),
+            rate: rate_factor * sum,
         }
     }
 
+    /// Time constant τ in ms.
+    pub fn tau(self) -> f64 {
+        1.0 / self.rate
+    }
+
     /// The `cnexp` update over `dt` ms.
-    #[inline]
+    #[inline(always)]
     pub fn advance(self, x: f64, dt: f64) -> f64 {
-        x + (1.0 - (-dt / self.tau).exp()) * (self.inf - x)
+        x + (1.0 - exp(-dt * self.rate)) * (self.inf - x)
     }
 }
 
@@ -130,31 +144,44 @@ pub fn hh_q10(celsius: f64) -> f64 {
     3f64.powf((celsius - 6.3) / 10.0)
 }
 
+/// e^−4, e^−3.5 and e^−5.5: hh.mod's three exponentials with a 10 mV scale,
+/// exp(−(v + 40)/10), exp(−(v + 35)/10) and exp(−(v + 55)/10), are exp(−v/10) times these.
+const E_M4: f64 = 0.018_315_638_888_734_18;
+const E_M3_5: f64 = 0.030_197_383_422_318_5;
+const E_M5_5: f64 = 0.004_086_771_438_464_067;
+
 /// hh.mod's `rates(v)`: the m, h and n gates at membrane potential `v` (mV).
+///
+/// Mathematically identical to hh.mod; the three exponentials with a 10 mV scale share one
+/// evaluation of exp(−v/10) (see [`E_M4`]), which changes results only by rounding.
+#[inline(always)]
 pub fn hh_gates(v: f64, q10: f64) -> [Gate; 3] {
+    let e10 = exp(-v / 10.0);
+    let e65 = v + 65.0;
     let m = Gate::from_rates(
-        0.1 * vtrap(-(v + 40.0), 10.0),
-        4.0 * (-(v + 65.0) / 18.0).exp(),
+        0.1 * vtrap_with_exp(-(v + 40.0), 10.0, e10 * E_M4),
+        4.0 * exp(-e65 / 18.0),
         q10,
     );
     let h = Gate::from_rates(
-        0.07 * (-(v + 65.0) / 20.0).exp(),
-        1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0),
+        0.07 * exp(-e65 / 20.0),
+        1.0 / (e10 * E_M3_5 + 1.0),
         q10,
     );
     let n = Gate::from_rates(
-        0.01 * vtrap(-(v + 55.0), 10.0),
-        0.125 * (-(v + 65.0) / 80.0).exp(),
+        0.01 * vtrap_with_exp(-(v + 55.0), 10.0, e10 * E_M5_5),
+        0.125 * exp(-e65 / 80.0),
         q10,
     );
     [m, h, n]
 }
 
 /// The `Ih` activation gate at `v` (mV).
+#[inline(always)]
 pub fn ih_gate(v: f64) -> Gate {
     Gate::from_rates(
         0.00643 * vtrap(v + 154.9, 11.9),
-        0.193 * (v / 33.1).exp(),
+        0.193 * exp(v / 33.1),
         1.0,
     )
 }
@@ -164,13 +191,12 @@ pub fn im_qt() -> f64 {
     2.3f64.powf((34.0 - 21.0) / 10.0)
 }
 
-/// The `Im` activation gate at `v` (mV).
+/// The `Im` activation gate at `v` (mV); β = 3.3e-3·exp(−0.1(v + 35)) is computed as
+/// 3.3e-3/exp(0.1(v + 35)) (identical up to rounding).
+#[inline(always)]
 pub fn im_gate(v: f64, qt: f64) -> Gate {
-    Gate::from_rates(
-        3.3e-3 * (0.1 * (v + 35.0)).exp(),
-        3.3e-3 * (-0.1 * (v + 35.0)).exp(),
-        qt,
-    )
+    let e = exp(0.1 * (v + 35.0));
+    Gate::from_rates(3.3e-3 * e, 3.3e-3 / e, qt)
 }
 
 #[cfg(test)]
@@ -186,7 +212,7 @@ mod tests {
         // αn = 0.01·vtrap(10, 10) = 0.1/(e − 1) = 0.0581977, βn = 0.125 → n∞ = 0.3176769
         let [m, h, n] = hh_gates(-65.0, hh_q10(6.3));
         assert!((m.inf - 0.0529325).abs() < 1e-7, "{}", m.inf);
-        assert!((m.tau - 0.2367669).abs() < 1e-7, "{}", m.tau);
+        assert!((m.tau() - 0.2367669).abs() < 1e-7, "{}", m.tau());
         assert!((h.inf - 0.5961208).abs() < 1e-7, "{}", h.inf);
         assert!((n.inf - 0.3176769).abs() < 1e-7, "{}", n.inf);
     }
@@ -202,6 +228,54 @@ mod tests {
     }
 
     #[test]
+    fn shared_exponential_constants_are_exact() {
+        assert!((E_M4 - (-4.0f64).exp()).abs() <= f64::EPSILON * E_M4);
+        assert!((E_M3_5 - (-3.5f64).exp()).abs() <= f64::EPSILON * E_M3_5);
+        assert!((E_M5_5 - (-5.5f64).exp()).abs() <= f64::EPSILON * E_M5_5);
+    }
+
+    #[test]
+    fn hh_rates_equal_the_literal_mod_file_formulas() {
+        // hh.mod written out with libm exp, one exponential per rate.
+        let literal = |v: f64| {
+            let vt = |x: f64, y: f64| {
+                if (x / y).abs() < 1e-6 {
+                    y * (1.0 - x / y / 2.0)
+                } else {
+                    x / ((x / y).exp() - 1.0)
+                }
+            };
+            let am = 0.1 * vt(-(v + 40.0), 10.0);
+            let bm = 4.0 * (-(v + 65.0) / 18.0).exp();
+            let ah = 0.07 * (-(v + 65.0) / 20.0).exp();
+            let bh = 1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0);
+            let an = 0.01 * vt(-(v + 55.0), 10.0);
+            let bn = 0.125 * (-(v + 65.0) / 80.0).exp();
+            [am / (am + bm), ah / (ah + bh), an / (an + bn), am + bm, ah + bh, an + bn]
+        };
+        let mut v = -120.0;
+        while v < 60.0 {
+            let g = hh_gates(v, 1.0);
+            let l = literal(v);
+            for (i, (a, b)) in [g[0].inf, g[1].inf, g[2].inf, g[0].rate, g[1].rate, g[2].rate]
+                .iter()
+                .zip(l)
+                .enumerate()
+            {
+                assert!(((a - b) / b).abs() < 1e-14, "v = {v}, quantity {i}: {a} vs {b}");
+            }
+            v += 0.0137;
+        }
+        // the singular points of vtrap: v = −40 (m) and v = −55 (n)
+        for v in [-40.0, -55.0, -40.0 + 1e-6, -55.0 - 1e-7] {
+            let g = hh_gates(v, 1.0);
+            let l = literal(v);
+            assert!(((g[0].inf - l[0]) / l[0]).abs() < 1e-12, "{v}");
+            assert!(((g[2].inf - l[2]) / l[2]).abs() < 1e-12, "{v}");
+        }
+    }
+
+    #[test]
     fn q10_is_three_per_ten_degrees() {
         assert!((hh_q10(16.3) - 3.0).abs() < 1e-12);
         assert!((hh_q10(6.3) - 1.0).abs() < 1e-15);
@@ -210,7 +284,10 @@ mod tests {
     #[test]
     fn cnexp_is_exact_for_constant_rates() {
         // x(t) = x∞ + (x0 − x∞)e^{−t/τ}: two half steps equal one full step.
-        let g = Gate { inf: 0.8, tau: 3.0 };
+        let g = Gate {
+            inf: 0.8,
+            rate: 1.0 / 3.0,
+        };
         let one = g.advance(0.1, 1.0);
         let two = g.advance(g.advance(0.1, 0.5), 0.5);
         assert!((one - two).abs() < 1e-15);
@@ -222,7 +299,7 @@ mod tests {
         // Im: α = β at v = −35 mV → m∞ = 0.5, τ = 1/(2·3.3e-3·qt).
         let g = im_gate(-35.0, im_qt());
         assert!((g.inf - 0.5).abs() < 1e-15);
-        assert!((g.tau - 1.0 / (6.6e-3 * 2.3f64.powf(1.3))).abs() < 1e-9);
+        assert!((g.tau() - 1.0 / (6.6e-3 * 2.3f64.powf(1.3))).abs() < 1e-9);
         // Ih activates with hyperpolarisation.
         assert!(ih_gate(-100.0).inf > ih_gate(-60.0).inf);
         assert!(ih_gate(-154.9).inf.is_finite());

@@ -16,7 +16,7 @@
 //! is the case `L = 1`.
 
 use super::cell::Cell;
-use super::channels::{Gate, hh_gates, ih_gate, im_gate};
+use super::channels::{hh_gates, ih_gate, im_gate};
 use super::error::{CableError, finite, non_negative, positive};
 use super::synapse::mg_block;
 use crate::rng::rng_from_seed;
@@ -270,6 +270,14 @@ struct Lanes<const L: usize> {
     im_m: Vec<[f64; L]>,
     syn_a: Vec<[f64; L]>,
     syn_b: Vec<[f64; L]>,
+    /// Scratch: v gathered at one mechanism's nodes.
+    vbuf: Vec<[f64; L]>,
+}
+
+/// `buf[k] = v[nodes[k]]`.
+fn gather<const L: usize>(nodes: &[usize], v: &[[f64; L]], buf: &mut Vec<[f64; L]>) {
+    buf.clear();
+    buf.extend(nodes.iter().map(|&i| v[i]));
 }
 
 /// Per-step constants that depend on dt.
@@ -446,6 +454,7 @@ impl Cell {
             im_m: vec![[im_gate(v0, self.im_qt).inf; L]; self.im.node.len()],
             syn_a: vec![[0.0; L]; n_instances],
             syn_b: vec![[0.0; L]; n_instances],
+            vbuf: Vec::with_capacity(nh.max(self.ih.node.len()).max(self.im.node.len())),
         }
     }
 
@@ -545,28 +554,42 @@ impl Cell {
         inst: &Instances,
         dt: f64,
     ) {
-        for k in 0..self.hh.node.len() {
-            let i = self.hh.node[k];
-            for l in 0..L {
-                let [m, h, n] = hh_gates(st.v[i][l], self.q10);
-                st.hh_m[k][l] = m.advance(st.hh_m[k][l], dt);
-                st.hh_h[k][l] = h.advance(st.hh_h[k][l], dt);
-                st.hh_n[k][l] = n.advance(st.hh_n[k][l], dt);
-            }
+        // Each mechanism: gather v at its nodes into a contiguous buffer, then one flat loop
+        // over (instance, lane) with no indexing, which the compiler vectorises.
+        let q10 = self.q10;
+        gather(&self.hh.node, &st.v, &mut st.vbuf);
+        for (((m, h), n), &v) in st
+            .hh_m
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(st.hh_h.as_flattened_mut())
+            .zip(st.hh_n.as_flattened_mut())
+            .zip(st.vbuf.as_flattened())
+        {
+            let [gm, gh, gn] = hh_gates(v, q10);
+            *m = gm.advance(*m, dt);
+            *h = gh.advance(*h, dt);
+            *n = gn.advance(*n, dt);
         }
-        let one_gate = |set: &super::cell::OneGateSet,
-                        x: &mut Vec<[f64; L]>,
-                        v: &[[f64; L]],
-                        f: &dyn Fn(f64) -> Gate| {
-            for k in 0..set.node.len() {
-                for l in 0..L {
-                    x[k][l] = f(v[set.node[k]][l]).advance(x[k][l], dt);
-                }
-            }
-        };
-        one_gate(&self.ih, &mut st.ih_m, &st.v, &ih_gate);
+        gather(&self.ih.node, &st.v, &mut st.vbuf);
+        for (m, &v) in st
+            .ih_m
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(st.vbuf.as_flattened())
+        {
+            *m = ih_gate(v).advance(*m, dt);
+        }
         let qt = self.im_qt;
-        one_gate(&self.im, &mut st.im_m, &st.v, &|v| im_gate(v, qt));
+        gather(&self.im.node, &st.v, &mut st.vbuf);
+        for (m, &v) in st
+            .im_m
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(st.vbuf.as_flattened())
+        {
+            *m = im_gate(v, qt).advance(*m, dt);
+        }
         for (q, &(ty, _)) in inst.site.iter().enumerate() {
             let (da, db) = coef.decay[ty];
             for l in 0..L {

@@ -16,6 +16,7 @@
 //! states are the sums (exact up to rounding): the simulator does this.
 
 use super::error::{CableError, finite, non_negative, positive};
+use super::exp::exp;
 use serde::{Deserialize, Serialize};
 
 /// A synaptic receptor type as declared in `cell.synapse_types`.
@@ -93,9 +94,9 @@ impl SynapseType {
 }
 
 /// Jahr & Stevens (1990) fraction of unblocked NMDA channels at `v` mV and `mg` mM.
-#[inline]
+#[inline(always)]
 pub fn mg_block(v: f64, mg: f64) -> f64 {
-    1.0 / (1.0 + (0.062 * -v).exp() * (mg / 3.57))
+    1.0 / (1.0 + exp(0.062 * -v) * (mg / 3.57))
 }
 
 #[cfg(test)]

@@ -37,6 +37,10 @@ const ADEX_EXCLUSION: Exclusion = Exclusion {
 const DELTA_T_GRID: (f64, f64, usize) = (0.5, 1.6, 7);
 /// Coarse grid of the adaptation time constant τ_w, ms: 5 · 2.1^k, k = 0..7 (5 ms to 900 ms).
 const TAU_W_GRID: (f64, f64, usize) = (5.0, 2.1, 8);
+/// The search over (Δ_T, τ_w) uses every k-th usable step so that at most this many enter each
+/// trial regression (samples 0.1 ms apart are strongly correlated, so little information is
+/// lost); the final regression at the chosen (Δ_T, τ_w) uses every step.
+const SEARCH_ROWS: usize = 30_000;
 /// The local search stops when its step is below this factor (0.05 % in Δ_T and τ_w).
 const REFINE_TOLERANCE: f64 = 1.0005;
 
@@ -47,7 +51,7 @@ const REFINE_TOLERANCE: f64 = 1.0005;
 /// 1. V_reset and t_ref are read off the spikes as for the LIF ([`super::fit_lif`]).
 /// 2. For each (Δ_T, τ_w) the regression in the module docs is solved on steps away from spikes
 ///    (1 ms before each spike to t_ref + 5 ms after). (Δ_T, τ_w) minimise the residual sum of
-///    squares: a coarse log-spaced grid (Δ_T 0.5–8.4 mV, τ_w 5–900 ms), then a pattern search in
+///    squares (on a regular subsample of at most 30 000 steps during the search): a coarse log-spaced grid (Δ_T 0.5–8.4 mV, τ_w 5–900 ms), then a pattern search in
 ///    log space halving its step down to a factor 1.0005.
 /// 3. V_peak (only a numerical cut-off once V diverges) is the larger of the highest recorded
 ///    voltage and V_T + 5Δ_T (the value Brette & Gerstner 2005 used).
@@ -77,6 +81,7 @@ pub fn fit_adex(
     let v_reset_mv = data.reset_mv()?;
     let t_ref_s = data.refractory_s();
     let regression = Regression::new(&data, t_ref_s)?;
+    let stride = regression.steps.len().div_ceil(SEARCH_ROWS);
 
     // Coarse grid, then pattern search in (ln Δ_T, ln τ_w).
     let mut best = (f64::INFINITY, DELTA_T_GRID.0, TAU_W_GRID.0);
@@ -85,7 +90,7 @@ pub fn fit_adex(
         let filters = regression.filters(tau_w_ms);
         for k in 0..DELTA_T_GRID.2 {
             let delta_t_mv = DELTA_T_GRID.0 * DELTA_T_GRID.1.powi(k as i32);
-            if let Some(solution) = regression.solve(delta_t_mv, &filters) {
+            if let Some(solution) = regression.solve(delta_t_mv, &filters, stride) {
                 if solution.rss < best.0 {
                     best = (solution.rss, delta_t_mv, tau_w_ms);
                 }
@@ -103,7 +108,7 @@ pub fn fit_adex(
             (d, t / step_tau),
         ] {
             let filters = regression.filters(tau_w_ms);
-            if let Some(solution) = regression.solve(delta_t_mv, &filters) {
+            if let Some(solution) = regression.solve(delta_t_mv, &filters, stride) {
                 if solution.rss < best.0 {
                     best = (solution.rss, delta_t_mv, tau_w_ms);
                     improved = true;
@@ -118,7 +123,7 @@ pub fn fit_adex(
     let (_, delta_t_mv, tau_w_ms) = best;
     let filters = regression.filters(tau_w_ms);
     let solution = regression
-        .solve(delta_t_mv, &filters)
+        .solve(delta_t_mv, &filters, 1)
         .ok_or(FitError::Singular {
             stage: "AdEx regression",
         })?;
@@ -226,9 +231,10 @@ impl<'a> Regression<'a> {
         ]
     }
 
-    fn solve(&self, delta_t_mv: f64, filters: &Filters) -> Option<Solution> {
+    /// Solves the regression on every `stride`-th usable step.
+    fn solve(&self, delta_t_mv: f64, filters: &Filters, stride: usize) -> Option<Solution> {
         let mut ls = LeastSquares::new(6);
-        for (j, &y) in self.slope.iter().enumerate() {
+        for (j, &y) in self.slope.iter().enumerate().step_by(stride) {
             ls.add(&self.row(j, delta_t_mv, filters), y);
         }
         let (coefficients, rss) = ls.solve_with_rss()?;
