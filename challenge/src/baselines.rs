@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use arena_neuron::point::{fit_lif, poisson_train, simulate_lif};
+use arena_neuron::point::{LifParams, fit_lif, poisson_train, simulate_lif};
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
 
@@ -50,6 +50,72 @@ pub enum Baseline {
     /// The manifest's own generating model run with fresh noise seeds: the simulated ceiling.
     Reference,
 }
+
+/// A baseline fitted to a challenge's training data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fitted {
+    /// LIF parameters from [`fit_lif`].
+    Lif(LifParams),
+    /// The training mean rate.
+    Poisson {
+        /// Hz.
+        rate_hz: f64,
+    },
+    /// The generating model of the manifest.
+    Reference(Box<Manifest>),
+}
+
+impl Fitted {
+    /// Repeats this model predicts per trial.
+    pub fn repeats(&self) -> usize {
+        match self {
+            Fitted::Lif(_) => 1,
+            Fitted::Poisson { .. } => POISSON_REPEATS,
+            Fitted::Reference(m) => m.test.repeats as usize,
+        }
+    }
+
+    /// Predicted spike trains (seconds) for one stimulus (nA per `dt_s`) of `duration_s`.
+    ///
+    /// Deterministic in `seed`; each repeat `k` of the stochastic models uses
+    /// `derive_seed(seed, "repeat", k)`, so the prediction for a stimulus prefix is the prefix of
+    /// the prediction for the whole stimulus (what live evaluation relies on).
+    ///
+    /// # Errors
+    /// [`BaselineError`] if the model refuses the input.
+    pub fn predict_trial(
+        &self,
+        stimulus_na: &[f64],
+        duration_s: f64,
+        dt_s: f64,
+        seed: u64,
+    ) -> Result<Vec<Vec<f64>>, BaselineError> {
+        match self {
+            Fitted::Lif(params) => {
+                let r =
+                    simulate_lif(params, stimulus_na, dt_s).map_err(|e| BaselineError::Fit {
+                        model: "lif",
+                        problem: e.to_string(),
+                    })?;
+                Ok(vec![r.spikes_s])
+            }
+            Fitted::Poisson { rate_hz } => Ok((0..POISSON_REPEATS as u64)
+                .map(|k| poisson_train(*rate_hz, duration_s, derive_seed(seed, "repeat", k)))
+                .collect()),
+            Fitted::Reference(manifest) => {
+                Ok(respond(manifest, stimulus_na, seed, manifest.test.repeats)
+                    .map_err(|e| BaselineError::Fit {
+                        model: "reference",
+                        problem: e.to_string(),
+                    })?
+                    .spikes_s)
+            }
+        }
+    }
+}
+
+/// Repeats of the Poisson null model.
+const POISSON_REPEATS: usize = 10;
 
 /// Predicted repeats per test trial (spike times in seconds).
 pub type PredictedTrials = BTreeMap<String, Vec<Vec<f64>>>;
@@ -98,15 +164,11 @@ impl Baseline {
         }
     }
 
-    /// Predicts every test trial. `seed` drives the stochastic baselines.
+    /// Fits the baseline on the training trials of `challenge`.
     ///
     /// # Errors
-    /// [`BaselineError`] if there is no training data or a fit fails.
-    pub fn predict(
-        self,
-        challenge: &PublicChallenge,
-        seed: u64,
-    ) -> Result<PredictedTrials, BaselineError> {
+    /// [`BaselineError`] if there is no training data or the fit fails.
+    pub fn fit(self, challenge: &PublicChallenge) -> Result<Fitted, BaselineError> {
         let train: Vec<&PublicTrial> = challenge
             .trials
             .iter()
@@ -115,10 +177,7 @@ impl Baseline {
         if train.is_empty() {
             return Err(BaselineError::NoTrainingData);
         }
-        let tests = challenge.trials.iter().filter(|t| t.split == Split::Test);
-        let dt = challenge.dt_s;
-        let mut out = PredictedTrials::new();
-        match self {
+        Ok(match self {
             Baseline::Lif => {
                 // Fit on the first repeat of every training trial, laid end to end.
                 let current: Vec<f64> = train
@@ -135,20 +194,13 @@ impl Baseline {
                     spikes.extend(t.spikes_s[0].iter().map(|s| s + offset));
                     offset += t.duration_s;
                 }
-                let params =
-                    fit_lif(&current, &voltage, &spikes, dt).map_err(|e| BaselineError::Fit {
+                let params = fit_lif(&current, &voltage, &spikes, challenge.dt_s).map_err(|e| {
+                    BaselineError::Fit {
                         model: "lif",
                         problem: e.to_string(),
-                    })?;
-                for t in tests {
-                    let r = simulate_lif(&params, &t.stimulus_na, dt).map_err(|e| {
-                        BaselineError::Fit {
-                            model: "lif",
-                            problem: e.to_string(),
-                        }
-                    })?;
-                    out.insert(t.id.clone(), vec![r.spikes_s]);
-                }
+                    }
+                })?;
+                Fitted::Lif(params)
             }
             Baseline::Poisson => {
                 let spikes: usize = train
@@ -159,39 +211,39 @@ impl Baseline {
                     .iter()
                     .map(|t| t.duration_s * t.spikes_s.len() as f64)
                     .sum();
-                let rate = spikes as f64 / time;
-                for (i, t) in tests.enumerate() {
-                    let repeats = (0..10)
-                        .map(|k| {
-                            poisson_train(
-                                rate,
-                                t.duration_s,
-                                derive_seed(seed, &t.id, i as u64 * 100 + k),
-                            )
-                        })
-                        .collect();
-                    out.insert(t.id.clone(), repeats);
+                Fitted::Poisson {
+                    rate_hz: spikes as f64 / time,
                 }
             }
-            Baseline::Reference => {
-                let repeats = challenge.manifest.test.repeats;
-                for t in tests {
-                    let spikes = respond(
-                        &challenge.manifest,
-                        &t.stimulus_na,
-                        derive_seed(seed, &t.id, 0),
-                        repeats,
-                    )
-                    .map_err(|e| BaselineError::Fit {
-                        model: "reference",
-                        problem: e.to_string(),
-                    })?
-                    .spikes_s;
-                    out.insert(t.id.clone(), spikes);
-                }
-            }
-        }
-        Ok(out)
+            Baseline::Reference => Fitted::Reference(Box::new(challenge.manifest.clone())),
+        })
+    }
+
+    /// Fits on the training data and predicts every test trial. `seed` drives the stochastic
+    /// baselines; trial `t` uses `derive_seed(seed, t.id, 0)`.
+    ///
+    /// # Errors
+    /// [`BaselineError`] if there is no training data or a fit fails.
+    pub fn predict(
+        self,
+        challenge: &PublicChallenge,
+        seed: u64,
+    ) -> Result<PredictedTrials, BaselineError> {
+        let fitted = self.fit(challenge)?;
+        challenge
+            .trials
+            .iter()
+            .filter(|t| t.split == Split::Test)
+            .map(|t| {
+                let repeats = fitted.predict_trial(
+                    &t.stimulus_na,
+                    t.duration_s,
+                    challenge.dt_s,
+                    derive_seed(seed, &t.id, 0),
+                )?;
+                Ok((t.id.clone(), repeats))
+            })
+            .collect()
     }
 
     /// Looks a baseline up by [`Baseline::name`].

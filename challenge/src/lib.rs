@@ -13,6 +13,7 @@ pub mod board;
 pub mod evaluate;
 pub mod generate;
 pub mod hash;
+pub mod live;
 pub mod manifest;
 pub mod npy;
 pub mod predictions;

@@ -56,6 +56,9 @@ pub struct Manifest {
     /// Metric parameters.
     #[serde(default)]
     pub scoring: ScoringSection,
+    /// Live evaluation settings.
+    #[serde(default)]
+    pub live: LiveSection,
 }
 
 /// Challenge families.
@@ -170,6 +173,36 @@ impl Default for ScoringSection {
     fn default() -> Self {
         ScoringSection {
             delta_ms: default_delta_ms(),
+        }
+    }
+}
+
+/// `[live]`: how live evaluations stream the stimulus. Each live evaluation draws a fresh seed and
+/// generates `test.trials` new trials of `test.duration_s`, with `test.repeats` simulated repeats.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSection {
+    /// Length of each stimulus chunk, seconds.
+    #[serde(default = "default_chunk_s")]
+    pub chunk_s: f64,
+    /// Seconds a model has to answer one chunk.
+    #[serde(default = "default_deadline_s")]
+    pub answer_deadline_s: f64,
+}
+
+fn default_chunk_s() -> f64 {
+    0.5
+}
+
+fn default_deadline_s() -> f64 {
+    10.0
+}
+
+impl Default for LiveSection {
+    fn default() -> Self {
+        LiveSection {
+            chunk_s: default_chunk_s(),
+            answer_deadline_s: default_deadline_s(),
         }
     }
 }
@@ -295,6 +328,8 @@ impl Manifest {
             return Err(invalid("rules.daily_limit", "must be at least 1"));
         }
         positive("scoring.delta_ms", self.scoring.delta_ms)?;
+        duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
+        positive("live.answer_deadline_s", self.live.answer_deadline_s)?;
         Ok(())
     }
 

@@ -30,9 +30,18 @@ fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
                 duration_s: t.duration_s,
                 stimulus_na: npy::decode(read("stimulus").unwrap()).unwrap().data,
                 voltage_mv: read("voltage")
-                    .map(|b| npy::decode(b).unwrap().rows().into_iter().map(<[f64]>::to_vec).collect())
+                    .map(|b| {
+                        npy::decode(b)
+                            .unwrap()
+                            .rows()
+                            .into_iter()
+                            .map(<[f64]>::to_vec)
+                            .collect()
+                    })
                     .unwrap_or_default(),
-                spikes_s: read("spikes").map(|b| npy::decode_ragged(b).unwrap()).unwrap_or_default(),
+                spikes_s: read("spikes")
+                    .map(|b| npy::decode_ragged(b).unwrap())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -70,7 +79,10 @@ fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u6
 }
 
 fn primary(e: &Evaluation) -> (f64, f64) {
-    (e.public.primary.clone().unwrap(), e.private.primary.clone().unwrap())
+    (
+        e.public.primary.clone().unwrap(),
+        e.private.primary.clone().unwrap(),
+    )
 }
 
 #[test]
@@ -83,13 +95,25 @@ fn baselines_rank_in_the_order_of_their_quality() {
         let reference = primary(&score(Baseline::Reference, &public, &hidden, 5));
         let lif = primary(&score(Baseline::Lif, &public, &hidden, 5));
         let poisson = primary(&score(Baseline::Poisson, &public, &hidden, 5));
-        for (part, r, l, p) in [("public", reference.0, lif.0, poisson.0), ("private", reference.1, lif.1, poisson.1)] {
+        for (part, r, l, p) in [
+            ("public", reference.0, lif.0, poisson.0),
+            ("private", reference.1, lif.1, poisson.1),
+        ] {
             // Held-out repeats of the same neuron: about 1.
-            assert!((r - 1.0).abs() < 0.15, "seed {hidden_seed} {part}: reference {r}");
+            assert!(
+                (r - 1.0).abs() < 0.15,
+                "seed {hidden_seed} {part}: reference {r}"
+            );
             // Rate-matched Poisson: no better than the null (the best constant rate), never far above 0.
-            assert!(p <= 0.02 && p > -0.6, "seed {hidden_seed} {part}: poisson {p}");
+            assert!(
+                p <= 0.02 && p > -0.6,
+                "seed {hidden_seed} {part}: poisson {p}"
+            );
             // A fitted LIF carries stimulus information but is not the neuron.
-            assert!(p + 0.1 < l && l < r, "seed {hidden_seed} {part}: lif {l} (poisson {p}, reference {r})");
+            assert!(
+                p + 0.1 < l && l < r,
+                "seed {hidden_seed} {part}: lif {l} (poisson {p}, reference {r})"
+            );
         }
     }
 }
@@ -98,7 +122,12 @@ fn baselines_rank_in_the_order_of_their_quality() {
 fn the_ceiling_is_measured_on_the_hidden_repeats() {
     let manifest = Manifest::parse(DEMO).unwrap();
     let g = generate(&manifest, 3).unwrap();
-    let e = score(Baseline::Poisson, &public_view(&manifest, &g), &hidden(&g), 1);
+    let e = score(
+        Baseline::Poisson,
+        &public_view(&manifest, &g),
+        &hidden(&g),
+        1,
+    );
     let ceiling = e.public.md_star_ceiling.clone().unwrap();
     let null = e.public.md_star_null.clone().unwrap();
     assert!((ceiling - 1.0).abs() < 0.1, "ceiling {ceiling}");

@@ -67,6 +67,9 @@ pub enum Command {
         /// Challenge id.
         challenge: String,
     },
+    /// Connect a model to a live evaluation: the server streams fresh hidden stimuli chunk by chunk
+    /// and the model answers each chunk before it sees the next.
+    Run(RunArgs),
     /// Inspect data files (offline, no server).
     Dataset {
         /// What to do.
@@ -98,6 +101,29 @@ pub struct SubmitArgs {
     /// Seconds to wait for the score.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
+}
+
+/// `arena run` options.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Challenge id.
+    #[arg(required_unless_present = "list_builtins")]
+    pub challenge: Option<String>,
+    /// The model: a shell command speaking the line protocol (README), or `builtin:<name>`.
+    #[arg(long, required_unless_present = "list_builtins")]
+    pub model: Option<String>,
+    /// Predicted repeats per chunk (default: 1 for a command, the model's own for a built-in).
+    #[arg(long)]
+    pub repeats: Option<usize>,
+    /// Label on the board (default: the --model text).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seed of a stochastic built-in model.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// List the built-in models and exit.
+    #[arg(long)]
+    pub list_builtins: bool,
 }
 
 /// `arena challenge ...`.

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod connect;
+mod live_model;
 mod output;
 
 use std::process::ExitCode;

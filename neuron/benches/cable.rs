@@ -18,7 +18,10 @@ use std::time::Duration;
 const CELLS: [&str; 3] = ["hh58_current", "hh58_syn780", "big959_syn2000"];
 
 fn load(name: &str) -> (Cell, Drive, Numerics) {
-    let path = format!("{}/peer/bench_cells/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/peer/bench_cells/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let input: SimulationInput = serde_json::from_str(&text).unwrap();
     let cell = Cell::new(&input.cell).unwrap();

@@ -1,44 +1,18 @@
 //! `fit_adex` recovers a known AdEx neuron from its own simulated response.
 
-use arena_neuron::point::{AdExParams, fit_adex, simulate_adex};
-use arena_neuron::stimulus::{OuCurrentRecipe, OuSegment, ou_current};
+//! The ground truth is the demo neuron (`point_common`), its stimulus the demo recipe.
 
-/// The demo neuron (see `point_demo.rs`), with its noise switchable.
+mod point_common;
+
+use arena_neuron::point::{AdExParams, fit_adex, simulate_adex};
+use point_common::{demo_current, demo_neuron};
+
 fn truth(noise_std_na: f64) -> AdExParams {
-    AdExParams {
-        c_pf: 200.0,
-        g_l_ns: 10.0,
-        e_l_mv: -70.0,
-        v_t_mv: -50.0,
-        delta_t_mv: 2.0,
-        a_ns: 2.0,
-        tau_w_ms: 100.0,
-        b_pa: 40.0,
-        v_reset_mv: -58.0,
-        v_peak_mv: 0.0,
-        t_ref_ms: 2.0,
-        noise_std_na,
-        noise_tau_ms: 5.0,
-    }
+    demo_neuron(noise_std_na)
 }
 
-/// The demo stimulus recipe (10 s cycle of four segments).
 fn current(duration_s: f64, seed: u64) -> Vec<f64> {
-    let segment = |duration_s, mean_na, std_na| OuSegment {
-        duration_s,
-        mean_na,
-        std_na,
-    };
-    let recipe = OuCurrentRecipe {
-        tau_s: 0.003,
-        segments: vec![
-            segment(3.0, 0.16, 0.16),
-            segment(2.0, 0.08, 0.40),
-            segment(3.0, 0.21, 0.24),
-            segment(2.0, 0.12, 0.32),
-        ],
-    };
-    ou_current(&recipe, duration_s, 1e-4, seed).unwrap()
+    demo_current(duration_s, seed)
 }
 
 fn relative(got: f64, want: f64) -> f64 {
@@ -57,7 +31,11 @@ fn fit_adex_recovers_a_noise_free_adex() {
     let p = truth(0.0);
     let i = current(20.0, 4);
     let r = simulate_adex(&p, &i, 1e-4, 0).unwrap();
-    assert!((100..300).contains(&r.spikes_s.len()), "{}", r.spikes_s.len());
+    assert!(
+        (100..300).contains(&r.spikes_s.len()),
+        "{}",
+        r.spikes_s.len()
+    );
     let fit = fit_adex(&i, &r.voltage_mv, &r.spikes_s, 1e-4).unwrap();
     for (name, got, want) in [
         ("c_pf", fit.c_pf, p.c_pf),
@@ -110,11 +88,19 @@ fn fit_adex_recovers_a_noisy_adex() {
     let held_out = current(10.0, 5);
     let count = |q: &AdExParams| -> usize {
         (0..8)
-            .map(|seed| simulate_adex(q, &held_out, 1e-4, seed).unwrap().spikes_s.len())
+            .map(|seed| {
+                simulate_adex(q, &held_out, 1e-4, seed)
+                    .unwrap()
+                    .spikes_s
+                    .len()
+            })
             .sum()
     };
     let (want, got) = (count(&p), count(&fit));
-    assert!(relative(got as f64, want as f64) < 0.1, "{got} vs {want} spikes");
+    assert!(
+        relative(got as f64, want as f64) < 0.1,
+        "{got} vs {want} spikes"
+    );
 }
 
 #[test]

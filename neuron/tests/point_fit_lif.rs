@@ -43,6 +43,7 @@ fn training_current(seed: u64) -> Vec<f64> {
 ///   width is set by how close subthreshold voltage excursions come to θ (0.005 mV error
 ///   measured with the 334 spikes of this 20 s trace); tolerance 0.2 mV, far below the 8 mV
 ///   between θ and reset.
+///
 /// And the fitted model reproduces the training spikes on a held-out current.
 #[test]
 fn fit_lif_recovers_a_known_lif() {

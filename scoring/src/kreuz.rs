@@ -33,12 +33,92 @@
 
 use crate::train::{SpikeTrain, Window};
 
-/// The spikes of a train, or the two window edges for an empty train (PySpike convention).
-fn non_empty(train: &SpikeTrain, w: Window) -> Vec<f64> {
+/// The spikes of a train, or the two window edges for an empty train (PySpike convention);
+/// `edges` must hold [start, end] and outlive the result.
+fn spikes_or_edges<'a>(train: &'a SpikeTrain, edges: &'a [f64; 2]) -> &'a [f64] {
     if train.is_empty() {
-        vec![w.start_s, w.end_s]
+        edges
     } else {
-        train.times().to_vec()
+        train.times()
+    }
+}
+
+/// The auxiliary spikes of a train (see module docs): min(start, 2t_1 − t_2) and
+/// max(end, 2t_N − t_{N−1}), or the window edges for a single spike.
+fn aux_bounds(s: &[f64], w: Window) -> (f64, f64) {
+    let n = s.len();
+    if n > 1 {
+        (
+            w.start_s.min(2.0 * s[0] - s[1]),
+            w.end_s.max(2.0 * s[n - 1] - s[n - 2]),
+        )
+    } else {
+        (w.start_s, w.end_s)
+    }
+}
+
+/// What a piece carries besides its ISI: nothing (ISI-distance, [`NoDistances`]) or the
+/// distances to the other train that define S_n (SPIKE-distance, [`Nearest`]). A trait, so
+/// that each use compiles to its own loop with no run-time test.
+trait Distances {
+    /// Whether S_n is tracked.
+    const ACTIVE: bool;
+    /// Distance from `t` (non-decreasing over calls) to the other train.
+    fn dist(&mut self, t: f64) -> f64;
+}
+
+/// ISI-distance pieces carry no distances.
+struct NoDistances;
+
+impl Distances for NoDistances {
+    const ACTIVE: bool = false;
+    #[inline]
+    fn dist(&mut self, _t: f64) -> f64 {
+        0.0
+    }
+}
+
+/// Distance from non-decreasing query times in [start, end] to the nearest spike of a train
+/// augmented with its auxiliary spikes; a pointer that only moves forward, O(n + queries).
+struct Nearest<'a> {
+    first: f64,
+    s: &'a [f64],
+    last: f64,
+    /// Number of spikes ≤ the latest query.
+    j: usize,
+}
+
+impl<'a> Nearest<'a> {
+    fn new(s: &'a [f64], w: Window) -> Self {
+        let (first, last) = aux_bounds(s, w);
+        Nearest {
+            first,
+            s,
+            last,
+            j: 0,
+        }
+    }
+}
+
+impl Distances for Nearest<'_> {
+    const ACTIVE: bool = true;
+    #[inline]
+    fn dist(&mut self, t: f64) -> f64 {
+        while self.j < self.s.len() && self.s[self.j] <= t {
+            self.j += 1;
+        }
+        // The auxiliary spikes bound the train: first ≤ start ≤ t and last ≥ end ≥ t.
+        let before = if self.j > 0 {
+            self.s[self.j - 1]
+        } else {
+            self.first
+        };
+        let after = if self.j < self.s.len() {
+            self.s[self.j]
+        } else {
+            self.last
+        };
+        (t - before).abs().min((after - t).abs())
     }
 }
 
@@ -50,199 +130,185 @@ struct Piece {
     to: f64,
     isi: f64,
     s_from: f64,
-    s_to: f64,
+    /// dS_n/dt on the piece (0 for ISI pieces and edge pieces).
+    slope: f64,
 }
 
 impl Piece {
-    fn s_at(&self, t: f64) -> f64 {
-        if self.to > self.from {
-            self.s_from + (self.s_to - self.s_from) * (t - self.from) / (self.to - self.from)
+    /// A piece on which S_n runs linearly from `s_from` at `from` to `s_to` at `to`.
+    fn new(from: f64, to: f64, isi: f64, s_from: f64, s_to: f64) -> Piece {
+        let slope = if s_to == s_from {
+            0.0
         } else {
-            self.s_from
+            (s_to - s_from) / (to - from)
+        };
+        Piece {
+            from,
+            to,
+            isi,
+            s_from,
+            slope,
+        }
+    }
+
+    #[inline]
+    fn s_at(&self, t: f64) -> f64 {
+        self.s_from + self.slope * (t - self.from)
+    }
+}
+
+/// The pieces of one train over the window, generated lazily (no allocation):
+/// a leading piece [start, t_1] if t_1 > start, the inter-spike intervals, and a trailing
+/// piece [t_N, end], with PySpike's edge ISIs. With `near` (SPIKE), S_n runs between the
+/// distances of the piece's spikes to the other train; edge pieces hold the distance of their
+/// real spike.
+struct Pieces<'a, D> {
+    s: &'a [f64],
+    w: Window,
+    near: D,
+    /// Next piece: 0 = leading, 1..n = interval k − 1, n = trailing, beyond = done.
+    stage: usize,
+    /// Distance of s[stage − 1] (the last computed), to reuse at the next piece's start.
+    d_prev: f64,
+}
+
+impl<'a, D: Distances> Pieces<'a, D> {
+    fn new(s: &'a [f64], w: Window, near: D) -> Self {
+        Pieces {
+            s,
+            w,
+            near,
+            stage: 0,
+            d_prev: 0.0,
+        }
+    }
+
+    #[inline]
+    fn dist(&mut self, t: f64) -> f64 {
+        self.near.dist(t)
+    }
+}
+
+impl<D: Distances> Iterator for Pieces<'_, D> {
+    type Item = Piece;
+
+    #[inline]
+    fn next(&mut self) -> Option<Piece> {
+        let (s, w, n) = (self.s, self.w, self.s.len());
+        // Edge ISIs as PySpike computes them (not via the auxiliary spikes, which would round
+        // differently).
+        let edge_isi = |lead: bool| -> f64 {
+            match (lead, n > 1) {
+                (true, true) => (s[0] - w.start_s).max(s[1] - s[0]),
+                (true, false) => s[0] - w.start_s,
+                (false, true) => (w.end_s - s[n - 1]).max(s[n - 1] - s[n - 2]),
+                (false, false) => w.end_s - s[n - 1],
+            }
+        };
+        loop {
+            let stage = self.stage;
+            self.stage = stage.saturating_add(1);
+            match stage {
+                0 => {
+                    self.d_prev = self.dist(s[0]);
+                    if D::ACTIVE && n == 1 && s[0] == w.start_s {
+                        // PySpike treats the window end as the following spike of a lone
+                        // spike at the window start.
+                        self.stage = usize::MAX;
+                        let d_end = self.dist(w.end_s);
+                        let isi = w.end_s - s[0];
+                        return Some(Piece::new(s[0], w.end_s, isi, self.d_prev, d_end));
+                    }
+                    if s[0] > w.start_s {
+                        let d = self.d_prev;
+                        return Some(Piece::new(w.start_s, s[0], edge_isi(true), d, d));
+                    }
+                }
+                k if k < n => {
+                    let (from, to) = (s[k - 1], s[k]);
+                    let d_from = self.d_prev;
+                    self.d_prev = self.dist(to);
+                    return Some(Piece::new(from, to, to - from, d_from, self.d_prev));
+                }
+                k if k == n => {
+                    let d = self.d_prev;
+                    return Some(Piece::new(s[n - 1], w.end_s, edge_isi(false), d, d));
+                }
+                _ => {
+                    self.stage = usize::MAX;
+                    return None;
+                }
+            }
         }
     }
 }
 
-/// Integrates f over [start, end] where f on each merged segment depends on the current piece
-/// of each train; `segment(p1, p2, a, b)` returns the integral over [a, b].
+/// Integrates over [start, end] a function of the two trains' current pieces;
+/// `segment(p1, p2, a, b)` returns the integral over [a, b], where neither piece changes.
 fn integrate_pieces(
-    p1: &[Piece],
-    p2: &[Piece],
+    mut p1: impl Iterator<Item = Piece>,
+    mut p2: impl Iterator<Item = Piece>,
     w: Window,
     segment: impl Fn(&Piece, &Piece, f64, f64) -> f64,
 ) -> f64 {
-    let (mut i, mut j, mut t, mut total) = (0, 0, w.start_s, 0.0);
-    while i < p1.len() && j < p2.len() {
-        let next = p1[i].to.min(p2[j].to);
+    let (mut t, mut total) = (w.start_s, 0.0);
+    let (mut x, mut y) = (p1.next(), p2.next());
+    while let (Some(a), Some(b)) = (x, y) {
+        let next = a.to.min(b.to);
         if next > t {
-            total += segment(&p1[i], &p2[j], t, next);
+            total += segment(&a, &b, t, next);
             t = next;
         }
-        if p1[i].to <= next {
-            i += 1;
+        if a.to <= next {
+            x = p1.next();
         }
-        if p2[j].to <= next {
-            j += 1;
+        if b.to <= next {
+            y = p2.next();
         }
     }
     total
 }
 
-/// ISI pieces of one train over the window (PySpike's edge rules, see module docs).
-fn isi_pieces(s: &[f64], w: Window) -> Vec<Piece> {
-    let n = s.len();
-    let piece = |from: f64, to: f64, isi: f64| Piece {
-        from,
-        to,
-        isi,
-        s_from: 0.0,
-        s_to: 0.0,
-    };
-    let mut out = Vec::with_capacity(n + 1);
-    if s[0] > w.start_s {
-        let isi = if n > 1 {
-            (s[0] - w.start_s).max(s[1] - s[0])
-        } else {
-            s[0] - w.start_s
-        };
-        out.push(piece(w.start_s, s[0], isi));
-    }
-    for k in 0..n - 1 {
-        out.push(piece(s[k], s[k + 1], s[k + 1] - s[k]));
-    }
-    let last = s[n - 1];
-    let isi = if n > 1 {
-        (w.end_s - last).max(last - s[n - 2])
-    } else {
-        w.end_s - last
-    };
-    out.push(piece(last, w.end_s, isi));
-    out
-}
-
 /// ISI-distance D_I of two trains over `window` (PySpike's `isi_distance`).
 pub fn isi_distance(a: &SpikeTrain, b: &SpikeTrain, window: Window) -> f64 {
-    let p1 = isi_pieces(&non_empty(a, window), window);
-    let p2 = isi_pieces(&non_empty(b, window), window);
-    integrate_pieces(&p1, &p2, window, |x, y, from, to| {
-        let m = x.isi.max(y.isi);
-        let v = if m > 0.0 {
-            (x.isi - y.isi).abs() / m
-        } else {
-            0.0
-        };
-        v * (to - from)
-    }) / window.duration_s()
+    let edges = [window.start_s, window.end_s];
+    let (s1, s2) = (spikes_or_edges(a, &edges), spikes_or_edges(b, &edges));
+    integrate_pieces(
+        Pieces::new(s1, window, NoDistances),
+        Pieces::new(s2, window, NoDistances),
+        window,
+        |x, y, from, to| {
+            let m = x.isi.max(y.isi);
+            let v = if m > 0.0 {
+                (x.isi - y.isi).abs() / m
+            } else {
+                0.0
+            };
+            v * (to - from)
+        },
+    ) / window.duration_s()
 }
 
-/// For each spike of `s`, the distance to the nearest element of sorted `other` (two pointers).
-fn nearest_distances(s: &[f64], other: &[f64]) -> Vec<f64> {
-    let mut j = 0;
-    s.iter()
-        .map(|&t| {
-            while j + 1 < other.len() && other[j + 1] <= t {
-                j += 1;
-            }
-            let mut d = (t - other[j]).abs();
-            if j + 1 < other.len() {
-                d = d.min((other[j + 1] - t).abs());
-            }
-            d
-        })
-        .collect()
-}
-
-/// The train with its two auxiliary spikes (see module docs), sorted.
-fn with_aux(s: &[f64], w: Window) -> Vec<f64> {
-    let n = s.len();
-    let (first, last) = if n > 1 {
-        (
-            w.start_s.min(2.0 * s[0] - s[1]),
-            w.end_s.max(2.0 * s[n - 1] - s[n - 2]),
-        )
-    } else {
-        (w.start_s, w.end_s)
-    };
-    let mut v = Vec::with_capacity(n + 2);
-    v.push(first);
-    v.extend_from_slice(s);
-    v.push(last);
-    v
-}
-
-/// SPIKE pieces of train `s` against the other train augmented with its auxiliary spikes.
-fn spike_pieces(s: &[f64], other_aux: &[f64], w: Window) -> Vec<Piece> {
-    let n = s.len();
-    let d = nearest_distances(s, other_aux);
-    let mut out = Vec::with_capacity(n + 1);
-    if n == 1 && s[0] == w.start_s {
-        // PySpike treats the window end as the following spike of a lone spike at the start.
-        let d_end = nearest_distances(&[w.end_s], other_aux)[0];
-        out.push(Piece {
-            from: s[0],
-            to: w.end_s,
-            isi: w.end_s - s[0],
-            s_from: d[0],
-            s_to: d_end,
-        });
-        return out;
-    }
-    // Edge ISIs written as PySpike computes them (not via the auxiliary spikes, which would
-    // round differently).
-    let (first_isi, last_isi) = if n > 1 {
-        (
-            (s[0] - w.start_s).max(s[1] - s[0]),
-            (w.end_s - s[n - 1]).max(s[n - 1] - s[n - 2]),
-        )
-    } else {
-        (s[0] - w.start_s, w.end_s - s[0])
-    };
-    if s[0] > w.start_s {
-        out.push(Piece {
-            from: w.start_s,
-            to: s[0],
-            isi: first_isi,
-            s_from: d[0],
-            s_to: d[0],
-        });
-    }
-    for k in 0..n - 1 {
-        out.push(Piece {
-            from: s[k],
-            to: s[k + 1],
-            isi: s[k + 1] - s[k],
-            s_from: d[k],
-            s_to: d[k + 1],
-        });
-    }
-    out.push(Piece {
-        from: s[n - 1],
-        to: w.end_s,
-        isi: last_isi,
-        s_from: d[n - 1],
-        s_to: d[n - 1],
-    });
-    out
-}
-
-/// The SPIKE-distance profile value S(t) from the two trains' pieces at time t.
-fn spike_profile(x: &Piece, y: &Piece, t: f64) -> f64 {
+/// ∫ S(t) dt over [from, to], where neither train's piece changes. There
+/// S(t) = (S_1(t)·isi_2 + S_2(t)·isi_1) / (2⟨isi⟩²) is linear in t (ISIs constant, S_n
+/// linear), so the trapezoid rule is exact: one division per segment.
+fn spike_segment(x: &Piece, y: &Piece, from: f64, to: f64) -> f64 {
     let mean = 0.5 * (x.isi + y.isi);
     if mean <= 0.0 {
         return 0.0;
     }
-    0.5 * (x.s_at(t) * y.isi + y.s_at(t) * x.isi) / (mean * mean)
+    let s1 = x.s_at(from) + x.s_at(to);
+    let s2 = y.s_at(from) + y.s_at(to);
+    0.25 * (to - from) * (s1 * y.isi + s2 * x.isi) / (mean * mean)
 }
 
 /// SPIKE-distance D_S of two trains over `window` (PySpike's `spike_distance`).
 pub fn spike_distance(a: &SpikeTrain, b: &SpikeTrain, window: Window) -> f64 {
-    let (s1, s2) = (non_empty(a, window), non_empty(b, window));
-    let p1 = spike_pieces(&s1, &with_aux(&s2, window), window);
-    let p2 = spike_pieces(&s2, &with_aux(&s1, window), window);
-    // S is linear on each merged segment (ISIs constant, S_n linear): the trapezoid is exact.
-    integrate_pieces(&p1, &p2, window, |x, y, from, to| {
-        0.5 * (spike_profile(x, y, from) + spike_profile(x, y, to)) * (to - from)
-    }) / window.duration_s()
+    let edges = [window.start_s, window.end_s];
+    let (s1, s2) = (spikes_or_edges(a, &edges), spikes_or_edges(b, &edges));
+    let p1 = Pieces::new(s1, window, Nearest::new(s2, window));
+    let p2 = Pieces::new(s2, window, Nearest::new(s1, window));
+    integrate_pieces(p1, p2, window, spike_segment) / window.duration_s()
 }
 
 /// Half the smaller of the intervals before and after spike `i` of `s` (`edge` where absent).
@@ -356,7 +422,11 @@ mod tests {
     fn profiles_at(s1: &[f64], s2: &[f64], w: Window, x: f64) -> (f64, f64) {
         let side = |s: &[f64], o: &[f64]| -> (f64, f64) {
             let n = s.len();
-            let oa = with_aux(o, w);
+            let (first, last) = aux_bounds(o, w);
+            let oa: Vec<f64> = std::iter::once(first)
+                .chain(o.iter().copied())
+                .chain([last])
+                .collect();
             let dist = |u: f64| {
                 oa.iter()
                     .map(|v| (u - v).abs())
@@ -404,13 +474,14 @@ mod tests {
         fn sweeps_match_direct_profile_integration(a in sorted(12), b in sorted(12)) {
             let (ta, tb) = (t(&a), t(&b));
             let w = unit();
-            let (s1, s2) = (non_empty(&ta, w), non_empty(&tb, w));
+            let edges = [w.start_s, w.end_s];
+            let (s1, s2) = (spikes_or_edges(&ta, &edges), spikes_or_edges(&tb, &edges));
             let steps = 20_000;
             let (mut isi, mut spike) = (0.0, 0.0);
             for k in 0..steps {
                 // Midpoints never fall on a spike (spikes sit on the 1 ms grid).
                 let x = (k as f64 + 0.5) / steps as f64;
-                let (i, s) = profiles_at(&s1, &s2, w, x);
+                let (i, s) = profiles_at(s1, s2, w, x);
                 isi += i / steps as f64;
                 spike += s / steps as f64;
             }

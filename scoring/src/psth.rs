@@ -8,13 +8,16 @@
 use crate::metric::{Metric, finite, undefined};
 use crate::train::{SpikeTrain, Window};
 
-/// Gaussian terms beyond this many σ are dropped; e^{−13²/4} ≈ 4.5·10⁻¹⁹ (Schreiber) and
-/// e^{−(13)²/2} (PSTH) are below double-precision resolution relative to the peak.
-const CUTOFF_SIGMAS: f64 = 13.0;
+/// Schreiber: pairs more than this many σ apart are skipped; their term e^{−d²/4σ²} <
+/// e^{−36} ≈ 2.3·10⁻¹⁶ is below the resolution of the diagonal terms (each 1).
+const SCHREIBER_CUTOFF_SIGMAS: f64 = 12.0;
 
-/// Σ_{i,j} exp(−(a_i − b_j)²/(4σ²)) over sorted trains; pairs more than 13σ apart skipped.
+/// PSTH: the Gaussian kernel is cut at this many σ, where e^{−8²/2} ≈ 1.3·10⁻¹⁴ of its peak.
+const PSTH_CUTOFF_SIGMAS: f64 = 8.0;
+
+/// Σ_{i,j} exp(−(a_i − b_j)²/(4σ²)) over sorted trains; pairs more than 12σ apart skipped.
 fn gaussian_overlap(a: &[f64], b: &[f64], sigma_s: f64) -> f64 {
-    let reach = CUTOFF_SIGMAS * sigma_s;
+    let reach = SCHREIBER_CUTOFF_SIGMAS * sigma_s;
     let mut lo = 0;
     let mut total = 0.0;
     for &x in a {
@@ -39,16 +42,46 @@ fn gaussian_overlap(a: &[f64], b: &[f64], sigma_s: f64) -> f64 {
 /// Both trains empty. If exactly one is empty the value is 0 (no shared spikes), a
 /// convention: the cosine with a zero signal is formally undefined.
 pub fn schreiber(a: &SpikeTrain, b: &SpikeTrain, sigma_s: f64) -> Metric {
+    let norm = |t: &SpikeTrain| gaussian_overlap(t.times(), t.times(), sigma_s);
+    schreiber_with_norms(a, b, norm(a), norm(b), sigma_s)
+}
+
+/// [`schreiber`] given the trains' self-overlaps Σ_{ij} e^{−(t_i − t_j)²/4σ²}.
+fn schreiber_with_norms(a: &SpikeTrain, b: &SpikeTrain, aa: f64, bb: f64, sigma_s: f64) -> Metric {
     match (a.is_empty(), b.is_empty()) {
         (true, true) => undefined("Schreiber correlation undefined: both trains are empty"),
         (true, false) | (false, true) => Ok(0.0),
-        _ => {
-            let ab = gaussian_overlap(a.times(), b.times(), sigma_s);
-            let aa = gaussian_overlap(a.times(), a.times(), sigma_s);
-            let bb = gaussian_overlap(b.times(), b.times(), sigma_s);
-            finite(ab / (aa * bb).sqrt(), "Schreiber correlation")
-        }
+        _ => finite(
+            gaussian_overlap(a.times(), b.times(), sigma_s) / (aa * bb).sqrt(),
+            "Schreiber correlation",
+        ),
     }
+}
+
+/// Mean [`schreiber`] correlation over all recorded × predicted pairs, with each train's
+/// self-overlap computed once.
+///
+/// # Errors (undefined)
+/// No repeats on either side, or any pair undefined.
+pub fn mean_schreiber(recorded: &[SpikeTrain], predicted: &[SpikeTrain], sigma_s: f64) -> Metric {
+    if recorded.is_empty() || predicted.is_empty() {
+        return undefined("Schreiber correlation undefined: no recorded or no predicted repeats");
+    }
+    let norms = |v: &[SpikeTrain]| -> Vec<f64> {
+        v.iter()
+            .map(|t| gaussian_overlap(t.times(), t.times(), sigma_s))
+            .collect()
+    };
+    let (nr, np) = (norms(recorded), norms(predicted));
+    crate::metric::mean_of(
+        recorded.iter().zip(&nr).flat_map(|(r, &rr)| {
+            predicted
+                .iter()
+                .zip(&np)
+                .map(move |(p, &pp)| schreiber_with_norms(r, p, rr, pp, sigma_s))
+        }),
+        "Schreiber correlation",
+    )
 }
 
 /// Sampling grid of the smoothed PSTHs: K = round(T/dt) bins tiling the window exactly.
@@ -82,7 +115,7 @@ fn smoothed_psth(trains: &[SpikeTrain], grid: Grid, sigma_s: f64) -> Vec<f64> {
     let h = grid.step / sigma_s;
     let ratio_step = (-h * h).exp();
     for &x in trains.iter().flat_map(|t| t.times()) {
-        let first_t = x - CUTOFF_SIGMAS * sigma_s;
+        let first_t = x - PSTH_CUTOFF_SIGMAS * sigma_s;
         let k0 = (((first_t - grid.start) / grid.step) - 0.5).ceil().max(0.0) as usize;
         if k0 >= grid.bins {
             continue;
@@ -93,7 +126,7 @@ fn smoothed_psth(trains: &[SpikeTrain], grid: Grid, sigma_s: f64) -> Vec<f64> {
         let mut g = (-0.5 * u0 * u0).exp();
         let mut r = (-u0 * h - 0.5 * h * h).exp();
         let mut k = k0;
-        while k < grid.bins && (grid.centre(k) - x) <= CUTOFF_SIGMAS * sigma_s {
+        while k < grid.bins && (grid.centre(k) - x) <= PSTH_CUTOFF_SIGMAS * sigma_s {
             p[k] += g * norm;
             g *= r;
             r *= ratio_step;
@@ -192,6 +225,21 @@ mod tests {
         assert!((r - 0.5f64.sqrt()).abs() < 1e-15);
         assert!(schreiber(&SpikeTrain::default(), &SpikeTrain::default(), 0.01).is_err());
         assert_eq!(schreiber(&SpikeTrain::default(), &t(&[0.1]), 0.01), Ok(0.0));
+    }
+
+    #[test]
+    fn mean_schreiber_is_the_mean_of_pairs() {
+        let r = [t(&[0.1, 0.2, 0.5]), t(&[0.102, 0.52])];
+        let p = [t(&[0.1, 0.21]), t(&[0.3]), t(&[0.099, 0.5, 0.9])];
+        let mut sum = 0.0;
+        for a in &r {
+            for b in &p {
+                sum += schreiber(a, b, 0.004).unwrap();
+            }
+        }
+        let m = mean_schreiber(&r, &p, 0.004).unwrap();
+        assert!((m - sum / 6.0).abs() < 1e-15);
+        assert!(mean_schreiber(&r, &[], 0.004).is_err());
     }
 
     #[test]

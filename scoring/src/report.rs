@@ -7,10 +7,10 @@
 //! explained variance, rate error, primary) use all repeats at once.
 
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
-use crate::metric::{Metric, mean_of, number_or_null, undefined};
+use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
 use crate::naud::PsthProducts;
-use crate::primary::{ScoringParams, trial_scores, trial_stats};
-use crate::psth::{explained_variance, rate_error, schreiber};
+use crate::primary::{ScoringParams, positive, trial_scores, trial_stats};
+use crate::psth::{explained_variance, mean_schreiber, rate_error};
 use crate::train::{SpikeTrain, Window};
 use crate::van_rossum::van_rossum;
 use crate::victor_purpura::victor_purpura;
@@ -45,6 +45,26 @@ impl Default for SuiteParams {
             psth_sigma_s: 0.010,
             psth_dt_s: 0.001,
         }
+    }
+}
+
+impl SuiteParams {
+    /// Checks every parameter (all finite and positive, except q ≥ 0), naming the field.
+    ///
+    /// # Errors
+    /// The first invalid field, e.g. "vr_tau_s must be finite and positive, got 0".
+    pub fn validate(&self) -> Result<(), Undefined> {
+        positive(self.delta_s, "delta_s")?;
+        if !(self.vp_q_per_s.is_finite() && self.vp_q_per_s >= 0.0) {
+            return undefined(format!(
+                "vp_q_per_s must be finite and non-negative, got {}",
+                self.vp_q_per_s
+            ));
+        }
+        positive(self.vr_tau_s, "vr_tau_s")?;
+        positive(self.schreiber_sigma_s, "schreiber_sigma_s")?;
+        positive(self.psth_sigma_s, "psth_sigma_s")?;
+        positive(self.psth_dt_s, "psth_dt_s")
     }
 }
 
@@ -136,7 +156,8 @@ fn pairwise(
 }
 
 /// Computes every key of `arena score --json` for one trial. Spikes outside `window` are
-/// ignored.
+/// ignored. `params` must pass [`SuiteParams::validate`] (the distance functions panic on
+/// a non-positive τ or a negative q).
 pub fn full_report(
     recorded: &[SpikeTrain],
     predicted: &[SpikeTrain],
@@ -177,9 +198,7 @@ pub fn full_report(
         spike_sync: pairwise(&rec, &pred, "SPIKE-synchronisation", |a, b| {
             Ok(spike_sync(a, b, window))
         }),
-        schreiber: pairwise(&rec, &pred, "Schreiber correlation", |a, b| {
-            schreiber(a, b, p.schreiber_sigma_s)
-        }),
+        schreiber: mean_schreiber(&rec, &pred, p.schreiber_sigma_s),
         explained_variance: explained_variance(&rec, &pred, window, p.psth_sigma_s, p.psth_dt_s),
         rate_error: rate_error(&rec, &pred, window),
         primary: core.primary,
@@ -212,6 +231,25 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(keys, expected);
         assert_eq!(keys.len(), 15);
+    }
+
+    #[test]
+    fn parameters_are_validated_by_name() {
+        assert!(SuiteParams::default().validate().is_ok());
+        let bad = SuiteParams {
+            vr_tau_s: 0.0,
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().reason,
+            "vr_tau_s must be finite and positive, got 0"
+        );
+        let bad = SuiteParams {
+            vp_q_per_s: -1.0,
+            ..Default::default()
+        };
+        assert!(bad.validate().unwrap_err().reason.starts_with("vp_q_per_s"));
+        assert!(ScoringParams { delta_s: f64::NAN }.validate().is_err());
     }
 
     #[test]

@@ -51,13 +51,29 @@ pub enum TrainError {
     },
 }
 
-/// Observation window [start_s, end_s) in seconds.
+/// Observation window [start_s, end_s) in seconds. Deserialisation validates like
+/// [`Window::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WindowFields")]
 pub struct Window {
     /// Inclusive start, seconds from trial start.
     pub start_s: f64,
     /// Exclusive end, seconds from trial start.
     pub end_s: f64,
+}
+
+/// The serialised form of a [`Window`], validated on the way in.
+#[derive(Deserialize)]
+struct WindowFields {
+    start_s: f64,
+    end_s: f64,
+}
+
+impl TryFrom<WindowFields> for Window {
+    type Error = TrainError;
+    fn try_from(w: WindowFields) -> Result<Window, TrainError> {
+        Window::new(w.start_s, w.end_s)
+    }
 }
 
 impl Window {
@@ -192,6 +208,14 @@ mod tests {
                 .to_string()
                 .contains("[2, 1)")
         );
+    }
+
+    #[test]
+    fn window_json_is_validated() {
+        let ok: Window = serde_json::from_str(r#"{"start_s":0.5,"end_s":2.0}"#).unwrap();
+        assert_eq!(ok, Window::new(0.5, 2.0).unwrap());
+        let bad = serde_json::from_str::<Window>(r#"{"start_s":2.0,"end_s":1.0}"#).unwrap_err();
+        assert!(bad.to_string().contains("invalid"), "{bad}");
     }
 
     #[test]

@@ -14,38 +14,51 @@
 //! window clipping), as in both references.
 //!
 //! # Algorithm
-//! Every double sum is computed by the exponential recursion over sorted times (Houghton &
-//! Kreuz 2012, Network 23:48): with E_i = Σ_{j: t_j ≤ t_i} e^{−(t_i − t_j)/τ} carried forward
-//! as E_{i+1} = e^{−(t_{i+1} − t_i)/τ}·E_i + (new terms), each sum costs O(n + m).
+//! The double sums are computed by the exponential recursion over sorted times (Houghton &
+//! Kreuz 2012, Network 23:48): E(t) = Σ_{s ≤ t} e^{−(t − s)/τ} is carried forward as
+//! E(t') = e^{−(t' − t)/τ}·E(t) between events, so all three sums cost one exponential per
+//! spike in a single merged sweep, O(n + m).
 
 use crate::train::SpikeTrain;
 
-/// Σ_{x∈targets} Σ_{y∈sources, y ≤ x (or < x if !inclusive)} e^{−(x − y)/τ}, both sorted.
-fn causal_sum(targets: &[f64], sources: &[f64], tau_s: f64, inclusive: bool) -> f64 {
-    let (mut acc, mut acc_time, mut j, mut total) = (0.0f64, f64::NEG_INFINITY, 0usize, 0.0);
-    for &x in targets {
-        while j < sources.len() && (sources[j] < x || (inclusive && sources[j] == x)) {
-            // Move the accumulator to time sources[j] and add that source.
-            acc = acc * decay(sources[j] - acc_time, tau_s) + 1.0;
-            acc_time = sources[j];
+/// The three double sums Σ_{i,j} k(a_i − a_j), Σ k(b_i − b_j), Σ k(a_i − b_j) in one merged
+/// sweep. Accumulators A and B hold Σ e^{−(t − s)/τ} over the spikes s ≤ t already passed
+/// in each train; both decay by one shared exponential per event. At an `a` spike, A (before
+/// adding it) is its sum over earlier `a` spikes and B its sum over earlier-or-equal `b`
+/// spikes; symmetrically for `b`. Each unordered pair is met once, at its later spike
+/// (equal times: `a` first), so Σ_aa = n_a + 2·Σ(A at a), Σ_ab = Σ(B at a) + Σ(A at b).
+fn kernel_sums(a: &[f64], b: &[f64], tau_s: f64) -> (f64, f64, f64) {
+    let (mut i, mut j) = (0, 0);
+    let (mut acc_a, mut acc_b, mut t_prev) = (0.0f64, 0.0f64, f64::NEG_INFINITY);
+    let (mut self_a, mut self_b, mut cross) = (0.0, 0.0, 0.0);
+    while i < a.len() || j < b.len() {
+        let take_a = j == b.len() || (i < a.len() && a[i] <= b[j]);
+        let t = if take_a { a[i] } else { b[j] };
+        let decay = if t_prev.is_finite() {
+            (-(t - t_prev) / tau_s).exp()
+        } else {
+            0.0
+        };
+        acc_a *= decay;
+        acc_b *= decay;
+        t_prev = t;
+        if take_a {
+            self_a += acc_a;
+            cross += acc_b;
+            acc_a += 1.0;
+            i += 1;
+        } else {
+            self_b += acc_b;
+            cross += acc_a;
+            acc_b += 1.0;
             j += 1;
         }
-        total += acc * decay(x - acc_time, tau_s);
     }
-    total
-}
-
-fn decay(dt: f64, tau_s: f64) -> f64 {
-    if dt.is_infinite() {
-        0.0
-    } else {
-        (-dt / tau_s).exp()
-    }
-}
-
-/// Σ_{i,j} e^{−|a_i − b_j|/τ} over all ordered pairs (including i = j when a = b).
-fn kernel_sum(a: &[f64], b: &[f64], tau_s: f64) -> f64 {
-    causal_sum(a, b, tau_s, true) + causal_sum(b, a, tau_s, false)
+    (
+        a.len() as f64 + 2.0 * self_a,
+        b.len() as f64 + 2.0 * self_b,
+        cross,
+    )
 }
 
 /// van Rossum distance D_vR (Elephant's convention, √2 × van Rossum 2001's D) with time
@@ -55,9 +68,8 @@ pub fn van_rossum(a: &SpikeTrain, b: &SpikeTrain, tau_s: f64) -> f64 {
         tau_s.is_finite() && tau_s > 0.0,
         "van Rossum τ must be positive, got {tau_s}"
     );
-    let (x, y) = (a.times(), b.times());
-    let d2 = kernel_sum(x, x, tau_s) + kernel_sum(y, y, tau_s) - 2.0 * kernel_sum(x, y, tau_s);
-    d2.max(0.0).sqrt()
+    let (aa, bb, ab) = kernel_sums(a.times(), b.times(), tau_s);
+    (aa + bb - 2.0 * ab).max(0.0).sqrt()
 }
 
 /// The naive O(n·m) double sum, the reference for [`van_rossum`].

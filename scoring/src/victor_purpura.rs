@@ -63,7 +63,8 @@ pub fn victor_purpura(a: &SpikeTrain, b: &SpikeTrain, q_per_s: f64) -> f64 {
 }
 
 /// The textbook O(n·m) dynamic programme on costs (Victor & Purpura 1996), the reference for
-/// [`victor_purpura`]: G[i][j] = min(G[i−1][j] + 1, G[i][j−1] + 1, G[i−1][j−1] + q|x_i − y_j|).
+/// [`victor_purpura`]:
+/// `G(i, j) = min(G(i−1, j) + 1, G(i, j−1) + 1, G(i−1, j−1) + q|x_i − y_j|)`.
 pub fn victor_purpura_full(a: &SpikeTrain, b: &SpikeTrain, q_per_s: f64) -> f64 {
     let (x, y) = (a.times(), b.times());
     let mut prev: Vec<f64> = (0..=y.len()).map(|j| j as f64).collect();

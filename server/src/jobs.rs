@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arena_challenge::board::named;
-use arena_challenge::evaluate::{HiddenTrial, evaluate};
+use arena_challenge::board::{named, value_of};
+use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
 use arena_challenge::generate::Visibility;
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{self, Limits, TrialShape};
@@ -19,7 +19,7 @@ use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 
 use crate::clock;
-use crate::store::{NewEvaluation, Store};
+use crate::store::{ChallengeRow, NewEvaluation, Store};
 
 /// Version of the scoring library that produced an evaluation.
 pub const SCORING_LIBRARY_VERSION: &str = concat!("arena-scoring ", env!("CARGO_PKG_VERSION"));
@@ -125,41 +125,82 @@ async fn score(
     })
     .await
     .map_err(|e| format!("the scorer stopped: {e}"))??;
-    let json = |v: &serde_json::Value| v.to_string();
-    let public = named(&evaluation.public);
-    let private = named(&evaluation.private);
-    let params_json = serde_json::json!({ "delta_s": params.delta_s });
+    let record = Record::new(&evaluation, &params);
     store
         .finish_job(
             job_id,
-            &NewEvaluation {
-                submission_id,
-                metrics_version: METRICS_VERSION,
-                scoring_library_version: SCORING_LIBRARY_VERSION,
-                params_json: &json(&params_json),
-                dataset_hash: &challenge.dataset_hash,
-                trials_hash: &challenge.trials_hash,
-                challenge_version: challenge.version,
-                submission_sha256: &submission.sha256,
-                public_scores_json: &serde_json::to_string(&public).map_err(|e| e.to_string())?,
-                private_scores_json: &serde_json::to_string(&private).map_err(|e| e.to_string())?,
-                public_primary: arena_challenge::board::value_of(&public, "primary"),
-                created_at: &clock::now(),
-                trials: evaluation
-                    .trials
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.trial_id.clone(),
-                            t.part.as_str(),
-                            serde_json::to_string(&named(&t.scores)).expect("scores serialise"),
-                        )
-                    })
-                    .collect(),
-            },
+            &record.evaluation(submission_id, &challenge, &submission.sha256, "{}"),
         )
         .await
         .map_err(db)?;
     tracing::info!(submission = %submission_id, "scored");
     Ok(())
+}
+
+/// An evaluation in the form the store keeps it, shared by queued and live scoring.
+pub(crate) struct Record {
+    /// Named public scores, JSON.
+    pub public_json: String,
+    private_json: String,
+    /// Public primary score.
+    pub public_primary: Option<f64>,
+    params_json: String,
+    trials: Vec<(String, &'static str, String)>,
+    created_at: String,
+}
+
+impl Record {
+    /// Serialises an evaluation and its parameters.
+    pub fn new(evaluation: &Evaluation, params: &ScoringParams) -> Record {
+        let public = named(&evaluation.public);
+        Record {
+            public_primary: value_of(&public, "primary"),
+            public_json: serde_json::to_string(&public).expect("scores serialise"),
+            private_json: serde_json::to_string(&named(&evaluation.private))
+                .expect("scores serialise"),
+            params_json: serde_json::json!({ "delta_s": params.delta_s }).to_string(),
+            trials: evaluation
+                .trials
+                .iter()
+                .map(|t| {
+                    (
+                        t.trial_id.clone(),
+                        t.part.as_str(),
+                        serde_json::to_string(&named(&t.scores)).expect("scores serialise"),
+                    )
+                })
+                .collect(),
+            created_at: clock::now(),
+        }
+    }
+
+    /// The row to store for `submission_id`, with its audit fields.
+    pub fn evaluation<'a>(
+        &'a self,
+        submission_id: &'a str,
+        challenge: &'a ChallengeRow,
+        submission_sha256: &'a str,
+        seeds_json: &'a str,
+    ) -> NewEvaluation<'a> {
+        NewEvaluation {
+            submission_id,
+            metrics_version: METRICS_VERSION,
+            scoring_library_version: SCORING_LIBRARY_VERSION,
+            params_json: &self.params_json,
+            dataset_hash: &challenge.dataset_hash,
+            trials_hash: &challenge.trials_hash,
+            challenge_version: challenge.version,
+            submission_sha256,
+            public_scores_json: &self.public_json,
+            private_scores_json: &self.private_json,
+            public_primary: self.public_primary,
+            created_at: &self.created_at,
+            seeds_json,
+            trials: self
+                .trials
+                .iter()
+                .map(|(t, p, s)| (t.clone(), *p, s.clone()))
+                .collect(),
+        }
+    }
 }

@@ -24,6 +24,7 @@ use crate::ServerConfig;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::clock;
 use crate::convert::{self, internal, stored_metrics};
+use crate::live;
 use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Store};
 
 const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
@@ -224,6 +225,7 @@ impl ArenaService {
                 metrics_version: e.metrics_version,
                 scoring_library_version: e.scoring_library_version,
                 params_json: e.params_json,
+                seeds_json: e.seeds_json,
                 scored_at: e.created_at,
             });
         }
@@ -232,6 +234,21 @@ impl ArenaService {
 }
 
 type FetchStream = Pin<Box<dyn Stream<Item = Result<pb::FetchChallengeChunk, Status>> + Send>>;
+type LiveStream = Pin<Box<dyn Stream<Item = Result<pb::LiveServerMessage, Status>> + Send>>;
+
+/// The daily-limit error, shared by offline and live submissions.
+fn limit_reached(
+    team: &str,
+    challenge: &ChallengeRow,
+    next_day: chrono::DateTime<chrono::Utc>,
+) -> Status {
+    Status::resource_exhausted(format!(
+        "daily submission limit reached: team {team:?} may make {} submissions per UTC day on challenge {:?}; the limit resets at {}",
+        challenge.daily_limit,
+        challenge.id,
+        next_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ))
+}
 
 #[tonic::async_trait]
 impl Arena for ArenaService {
@@ -500,20 +517,22 @@ impl Arena for ArenaService {
         let key = (!req.idempotency_key.is_empty()).then_some(req.idempotency_key.as_str());
         let outcome = self
             .store
-            .insert_submission(&NewSubmission {
-                id: &id,
-                challenge_id: &challenge.id,
-                token_id: who.token_id,
-                team: &who.name,
-                model_name,
-                is_baseline: who.is_baseline,
-                idempotency_key: key,
-                sha256: &sha256,
-                predictions: &bytes,
-                created_at: &clock::format(now),
-                day_start: &clock::format(day_start),
-                daily_limit: challenge.daily_limit,
-            })
+            .insert_submission(
+                &NewSubmission {
+                    id: &id,
+                    challenge_id: &challenge.id,
+                    token_id: who.token_id,
+                    team: &who.name,
+                    model_name,
+                    is_baseline: who.is_baseline,
+                    idempotency_key: key,
+                    sha256: &sha256,
+                    predictions: &bytes,
+                    created_at: &clock::format(now),
+                },
+                &clock::format(day_start),
+                challenge.daily_limit,
+            )
             .await
             .map_err(internal)?;
         let response = match outcome {
@@ -541,17 +560,57 @@ impl Arena for ArenaService {
                     sha256,
                 }
             }
-            Inserted::LimitReached => {
-                return Err(Status::resource_exhausted(format!(
-                    "daily submission limit reached: team {:?} may make {} submissions per UTC day on challenge {:?}; the limit resets at {}",
-                    who.name,
-                    challenge.daily_limit,
-                    challenge.id,
-                    next_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                )));
-            }
+            Inserted::LimitReached => return Err(limit_reached(&who.name, &challenge, next_day)),
         };
         Ok(Response::new(response))
+    }
+
+    type EvaluateStream = LiveStream;
+
+    async fn evaluate(
+        &self,
+        request: Request<Streaming<pb::LiveClientMessage>>,
+    ) -> Result<Response<Self::EvaluateStream>, Status> {
+        let who = self.auth.require(&request, &[Role::Contestant]).await?;
+        let mut inbound = request.into_inner();
+        let start = match inbound.message().await? {
+            Some(pb::LiveClientMessage {
+                msg: Some(pb::live_client_message::Msg::Start(start)),
+            }) => start,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "the first message must be `start`",
+                ));
+            }
+        };
+        live::check_start(&start)?;
+        let challenge = self.challenge(&start.challenge_id).await?;
+        if challenge.status != "open" {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is closed",
+                challenge.id
+            )));
+        }
+        let manifest = Manifest::parse(&challenge.manifest_toml).map_err(internal)?;
+        let (day_start, next_day) = clock::day_bounds(chrono::Utc::now());
+        let today = self
+            .store
+            .submissions_since(&challenge.id, &who.name, &clock::format(day_start))
+            .await
+            .map_err(internal)?;
+        if today >= challenge.daily_limit {
+            return Err(limit_reached(&who.name, &challenge, next_day));
+        }
+        let (tx, rx) = mpsc::channel(4);
+        let session = live::Session {
+            who,
+            challenge,
+            manifest,
+            model_name: start.model_name.trim().to_string(),
+            repeats: start.repeats as usize,
+        };
+        tokio::spawn(live::run(self.store.clone(), session, inbound, tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn get_submission(

@@ -145,6 +145,8 @@ pub struct EvaluationRow {
     pub private_scores_json: String,
     /// RFC 3339.
     pub created_at: String,
+    /// Seeds of the scored trials, JSON.
+    pub seeds_json: String,
 }
 
 /// Per-trial scores of an evaluation.
@@ -233,10 +235,24 @@ pub struct NewSubmission<'a> {
     pub predictions: &'a [u8],
     /// RFC 3339 now.
     pub created_at: &'a str,
-    /// RFC 3339 start of the current UTC day.
-    pub day_start: &'a str,
-    /// Daily limit.
-    pub daily_limit: i64,
+}
+
+/// A live evaluation being started.
+pub struct NewLive<'a> {
+    /// Evaluation id.
+    pub id: &'a str,
+    /// Challenge id.
+    pub challenge_id: &'a str,
+    /// Token of the team.
+    pub token_id: i64,
+    /// Team.
+    pub team: &'a str,
+    /// Model label.
+    pub model_name: &'a str,
+    /// The fresh hidden seed.
+    pub seed: u64,
+    /// RFC 3339.
+    pub started_at: &'a str,
 }
 
 /// What happened to a submission insert.
@@ -276,6 +292,8 @@ pub struct NewEvaluation<'a> {
     pub public_primary: Option<f64>,
     /// RFC 3339.
     pub created_at: &'a str,
+    /// Seeds that generated the scored trials, JSON (`{}` for offline submissions).
+    pub seeds_json: &'a str,
     /// (trial id, part, named scores JSON).
     pub trials: Vec<(String, &'a str, String)>,
 }
@@ -483,7 +501,12 @@ impl Store {
     /// Stores a submission and its scoring job in one transaction, unless the idempotency key was
     /// used before or the team has reached its daily limit. The transaction starts with a write
     /// lock (`BEGIN IMMEDIATE`) so two concurrent uploads cannot both take the last slot.
-    pub async fn insert_submission(&self, s: &NewSubmission<'_>) -> Result<Inserted, StoreError> {
+    pub async fn insert_submission(
+        &self,
+        s: &NewSubmission<'_>,
+        day_start: &str,
+        daily_limit: i64,
+    ) -> Result<Inserted, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(key) = s.idempotency_key {
             let existing: Option<SubmissionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -503,10 +526,10 @@ impl Store {
         )
         .bind(s.challenge_id)
         .bind(s.team)
-        .bind(s.day_start)
+        .bind(day_start)
         .fetch_one(&mut *tx)
         .await?;
-        if today >= s.daily_limit {
+        if today >= daily_limit {
             return Ok(Inserted::LimitReached);
         }
         sqlx::query(
@@ -598,35 +621,7 @@ impl Store {
     /// Stores an evaluation, marks the submission scored and the job done, in one transaction.
     pub async fn finish_job(&self, job_id: i64, e: &NewEvaluation<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let (evaluation_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version, params_json,
-                 dataset_hash, trials_hash, challenge_version, submission_sha256, public_scores_json,
-                 private_scores_json, public_primary, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(e.submission_id)
-        .bind(e.metrics_version)
-        .bind(e.scoring_library_version)
-        .bind(e.params_json)
-        .bind(e.dataset_hash)
-        .bind(e.trials_hash)
-        .bind(e.challenge_version)
-        .bind(e.submission_sha256)
-        .bind(e.public_scores_json)
-        .bind(e.private_scores_json)
-        .bind(e.public_primary)
-        .bind(e.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        for (trial_id, part, scores_json) in &e.trials {
-            sqlx::query("INSERT INTO trial_scores (evaluation_id, trial_id, part, scores_json) VALUES (?, ?, ?, ?)")
-                .bind(evaluation_id)
-                .bind(trial_id)
-                .bind(*part)
-                .bind(scores_json)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_evaluation(&mut tx, e).await?;
         sqlx::query("UPDATE submissions SET status = 'scored', error = NULL WHERE id = ?")
             .bind(e.submission_id)
             .execute(&mut *tx)
@@ -636,6 +631,93 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await
+    }
+
+    /// Records the start of a live evaluation.
+    pub async fn start_live(&self, l: &NewLive<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO live_evaluations (id, challenge_id, token_id, team, model_name, seed, status, started_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
+        )
+        .bind(l.id)
+        .bind(l.challenge_id)
+        .bind(l.token_id)
+        .bind(l.team)
+        .bind(l.model_name)
+        .bind(l.seed.to_string())
+        .bind(l.started_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a live evaluation without a score.
+    pub async fn fail_live(
+        &self,
+        id: &str,
+        reason: &str,
+        finished_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE live_evaluations SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?")
+            .bind(reason)
+            .bind(finished_at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a scored live evaluation as a submission (mode `live`) with its evaluation, in one
+    /// transaction with the end of the live record.
+    pub async fn finish_live(
+        &self,
+        live_id: &str,
+        s: &NewSubmission<'_>,
+        e: &NewEvaluation<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO submissions (id, challenge_id, token_id, team, model_name, is_baseline, idempotency_key,
+                 sha256, predictions, status, created_at, mode)
+             VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, 'scored', ?, 'live')",
+        )
+        .bind(s.id)
+        .bind(s.challenge_id)
+        .bind(s.token_id)
+        .bind(s.team)
+        .bind(s.model_name)
+        .bind(s.is_baseline)
+        .bind(s.sha256)
+        .bind(s.predictions)
+        .bind(s.created_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_evaluation(&mut tx, e).await?;
+        sqlx::query("UPDATE live_evaluations SET status = 'scored', submission_id = ?, finished_at = ? WHERE id = ?")
+            .bind(s.id)
+            .bind(e.created_at)
+            .bind(live_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Submissions a team made on a challenge since `day_start` (RFC 3339).
+    pub async fn submissions_since(
+        &self,
+        challenge_id: &str,
+        team: &str,
+        day_start: &str,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
+        )
+        .bind(challenge_id)
+        .bind(team)
+        .bind(day_start)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
     }
 
     /// Marks a job and its submission failed with a reason.
@@ -665,7 +747,7 @@ impl Store {
     ) -> Result<Option<EvaluationRow>, StoreError> {
         sqlx::query_as(
             "SELECT id, submission_id, metrics_version, scoring_library_version, params_json, dataset_hash,
-                    trials_hash, challenge_version, public_scores_json, private_scores_json, created_at
+                    trials_hash, challenge_version, public_scores_json, private_scores_json, created_at, seeds_json
              FROM evaluations WHERE submission_id = ? ORDER BY id DESC LIMIT 1",
         )
         .bind(submission_id)
@@ -717,4 +799,42 @@ impl Store {
         .fetch_all(&self.pool)
         .await
     }
+}
+
+/// Inserts an evaluation and its per-trial scores inside `tx`.
+async fn insert_evaluation(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    e: &NewEvaluation<'_>,
+) -> Result<i64, StoreError> {
+    let (evaluation_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version, params_json,
+             dataset_hash, trials_hash, challenge_version, submission_sha256, public_scores_json,
+             private_scores_json, public_primary, created_at, seeds_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(e.submission_id)
+    .bind(e.metrics_version)
+    .bind(e.scoring_library_version)
+    .bind(e.params_json)
+    .bind(e.dataset_hash)
+    .bind(e.trials_hash)
+    .bind(e.challenge_version)
+    .bind(e.submission_sha256)
+    .bind(e.public_scores_json)
+    .bind(e.private_scores_json)
+    .bind(e.public_primary)
+    .bind(e.created_at)
+    .bind(e.seeds_json)
+    .fetch_one(&mut **tx)
+    .await?;
+    for (trial_id, part, scores_json) in &e.trials {
+        sqlx::query("INSERT INTO trial_scores (evaluation_id, trial_id, part, scores_json) VALUES (?, ?, ?, ?)")
+            .bind(evaluation_id)
+            .bind(trial_id)
+            .bind(*part)
+            .bind(scores_json)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(evaluation_id)
 }

@@ -4,6 +4,7 @@ pub mod challenges;
 pub mod dataset;
 pub mod demo;
 pub mod fetch;
+pub mod run;
 pub mod submit;
 
 use anyhow::Result;
@@ -41,6 +42,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Dataset {
             command: DatasetCommand::Inspect { file },
         } => dataset::inspect(file, json),
+        Command::Run(args) if args.list_builtins => run::run_offline_list(json),
+        Command::Run(args) => run::run(&mut client(&cli).await?, args, json).await,
         Command::Demo(args) => demo::run(args, json).await,
     }
 }

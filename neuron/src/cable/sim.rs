@@ -18,11 +18,20 @@
 use super::cell::Cell;
 use super::channels::{hh_gates, ih_gate, im_gate};
 use super::error::{CableError, finite, non_negative, positive};
-use super::synapse::mg_block;
+use super::exp::exp;
 use crate::rng::rng_from_seed;
 use crate::stimulus::OrnsteinUhlenbeck;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
+
+/// exp(−0.062 · 0.001): the factor that turns the Mg²⁺-block exponential at v into the one at
+/// v + 0.001 mV (see [`super::synapse::mg_block`]).
+const EXP_MG_STEP: f64 = 0.999_938_001_921_960_3;
+
+/// Synaptic states below this magnitude (µS) are set to 0 after decaying: they carry no
+/// current that could matter (1e-30 µS · 100 mV = 1e-28 nA) and would otherwise decay into
+/// subnormal numbers, whose arithmetic is up to a hundred times slower.
+const SYNAPSE_STATE_FLOOR_US: f64 = 1e-30;
 
 /// A somatic (or dendritic) current clamp with a piecewise-constant waveform.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,16 +210,27 @@ fn clamp_sample(k: usize, dt: f64, step: f64) -> usize {
 struct Instances {
     /// (type, node) of each instance, sorted.
     site: Vec<(usize, usize)>,
+    /// Reversal potential of each instance, mV.
+    e: Vec<f64>,
+    /// `[Mg]/3.57` (mM/mM) of each NMDA instance, `None` for a linear (Exp2Syn) one.
+    mg_ratio: Vec<Option<f64>>,
 }
 
 impl Instances {
-    fn new(drives: &[&Drive]) -> Self {
+    fn new(cell: &Cell, drives: &[&Drive]) -> Self {
         let sites: BTreeSet<(usize, usize)> = drives
             .iter()
             .flat_map(|d| d.synapses.iter().map(|s| (s.synapse_type, s.node)))
             .collect();
+        let site: Vec<(usize, usize)> = sites.into_iter().collect();
+        let kinetics = |ty: usize| &cell.synapse_types[ty].1;
         Instances {
-            site: sites.into_iter().collect(),
+            e: site.iter().map(|&(ty, _)| kinetics(ty).e).collect(),
+            mg_ratio: site
+                .iter()
+                .map(|&(ty, _)| kinetics(ty).mg.map(|mg| mg / 3.57))
+                .collect(),
+            site,
         }
     }
 
@@ -286,6 +306,8 @@ struct Coefficients {
     d_const: Vec<f64>,
     /// exp(−dt/τ1), exp(−dt/τ2) per synapse type.
     decay: Vec<(f64, f64)>,
+    /// Square of each node's axial conductance, µS².
+    g_axial_sq: Vec<f64>,
 }
 
 impl Cell {
@@ -303,7 +325,11 @@ impl Cell {
             .iter()
             .map(|(_, k)| ((-dt / k.tau1).exp(), (-dt / k.tau2).exp()))
             .collect();
-        Coefficients { d_const, decay }
+        Coefficients {
+            d_const,
+            decay,
+            g_axial_sq: m.g_axial_us.iter().map(|g| g * g).collect(),
+        }
     }
 
     /// Runs one trial.
@@ -350,7 +376,7 @@ impl Cell {
             validate(self, d)?;
         }
         let dt = numerics.dt_ms;
-        let inst = Instances::new(&drives);
+        let inst = Instances::new(self, &drives);
         let events: [Vec<Event>; L] = std::array::from_fn(|l| {
             let mut ev: Vec<Event> = drives[l]
                 .synapses
@@ -419,7 +445,7 @@ impl Cell {
                     ns.process.step(&mut ns.rng);
                 }
             }
-            self.solve(&mut st);
+            self.solve(&mut st, &coef);
             self.advance_states(&mut st, &coef, &inst, dt);
             let v_soma = st.v[soma];
             for l in 0..L {
@@ -490,29 +516,32 @@ impl Cell {
             }
         }
         for (set, gate) in [(&self.ih, &st.ih_m), (&self.im, &st.im_m)] {
-            for k in 0..set.node.len() {
-                let i = set.node[k];
+            let params = set.gbar.iter().zip(&set.erev);
+            for ((&i, (&gbar, &erev)), x) in set.node.iter().zip(params).zip(gate) {
+                let (rhs, d, v) = (&mut st.rhs[i], &mut st.d[i], st.v[i]);
                 for l in 0..L {
-                    let g = set.gbar[k] * gate[k][l];
-                    st.rhs[i][l] -= g * (st.v[i][l] - set.erev[k]);
-                    st.d[i][l] += g;
+                    let g = gbar * x[l];
+                    rhs[l] -= g * (v[l] - erev);
+                    d[l] += g;
                 }
             }
         }
-        for (q, &(ty, i)) in inst.site.iter().enumerate() {
-            let k = &self.synapse_types[ty].1;
+        for (q, &(_, i)) in inst.site.iter().enumerate() {
+            let e = inst.e[q];
             for l in 0..L {
                 let g = st.syn_b[q][l] - st.syn_a[q][l];
                 let v = st.v[i][l];
-                match k.mg {
+                match inst.mg_ratio[q] {
                     None => {
-                        st.rhs[i][l] -= g * (v - k.e);
+                        st.rhs[i][l] -= g * (v - e);
                         st.d[i][l] += g;
                     }
-                    Some(mg) => {
-                        // NEURON's nrn_cur: di/dv by a forward difference of 0.001 mV.
-                        let i1 = g * mg_block(v + 0.001, mg) * (v + 0.001 - k.e);
-                        let i0 = g * mg_block(v, mg) * (v - k.e);
+                    Some(ratio) => {
+                        // NEURON's nrn_cur: di/dv by a forward difference of 0.001 mV. The
+                        // block at v + 0.001 reuses exp(−0.062·v) (identical up to rounding).
+                        let x = exp(0.062 * -v) * ratio;
+                        let i0 = g * (v - e) / (1.0 + x);
+                        let i1 = g * (v + 0.001 - e) / (1.0 + x * EXP_MG_STEP);
                         st.rhs[i][l] -= i0;
                         st.d[i][l] += (i1 - i0) / 0.001;
                     }
@@ -522,14 +551,16 @@ impl Cell {
     }
 
     /// Hines' elimination (leaves to root), back substitution (root to leaves), v += Δv.
-    fn solve<const L: usize>(&self, st: &mut Lanes<L>) {
+    /// After elimination `d[i]` holds 1/d_i, so the back substitution only multiplies.
+    fn solve<const L: usize>(&self, st: &mut Lanes<L>, coef: &Coefficients) {
         let m = &self.morph;
         for i in (1..m.n_nodes()).rev() {
-            let (p, g) = (m.parent[i], m.g_axial_us[i]);
+            let (p, g, g2) = (m.parent[i], m.g_axial_us[i], coef.g_axial_sq[i]);
             for l in 0..L {
-                let f = g / st.d[i][l];
-                st.d[p][l] -= f * g;
-                st.rhs[p][l] += f * st.rhs[i][l];
+                let r = 1.0 / st.d[i][l];
+                st.d[i][l] = r;
+                st.d[p][l] -= g2 * r;
+                st.rhs[p][l] += g * r * st.rhs[i][l];
             }
         }
         for l in 0..L {
@@ -539,7 +570,7 @@ impl Cell {
         for i in 1..m.n_nodes() {
             let (p, g) = (m.parent[i], m.g_axial_us[i]);
             for l in 0..L {
-                let dv = (st.rhs[i][l] + g * st.rhs[p][l]) / st.d[i][l];
+                let dv = (st.rhs[i][l] + g * st.rhs[p][l]) * st.d[i][l];
                 st.rhs[i][l] = dv;
                 st.v[i][l] += dv;
             }
@@ -593,8 +624,17 @@ impl Cell {
         for (q, &(ty, _)) in inst.site.iter().enumerate() {
             let (da, db) = coef.decay[ty];
             for l in 0..L {
-                st.syn_a[q][l] *= da;
-                st.syn_b[q][l] *= db;
+                let (a, b) = (st.syn_a[q][l] * da, st.syn_b[q][l] * db);
+                st.syn_a[q][l] = if a.abs() < SYNAPSE_STATE_FLOOR_US {
+                    0.0
+                } else {
+                    a
+                };
+                st.syn_b[q][l] = if b.abs() < SYNAPSE_STATE_FLOOR_US {
+                    0.0
+                } else {
+                    b
+                };
             }
         }
     }
@@ -603,6 +643,11 @@ impl Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mg_finite_difference_factor_is_exact() {
+        assert!((EXP_MG_STEP - (-0.062f64 * 0.001).exp()).abs() <= f64::EPSILON);
+    }
 
     #[test]
     fn event_delivery_follows_the_half_step_rule() {

@@ -12,7 +12,7 @@
 //! deterministic part is integrated by forward Euler at dt (see [`crate::point`]); η by its exact
 //! OU update (Gillespie 1996), starting from its stationary distribution. V starts at E_L, w at 0.
 
-use super::integrate::{Dynamics, ResetRule, integrate};
+use super::integrate::{Dynamics, ResetRule, integrate, threshold_crossing};
 use super::{ModelError, PointResponse, check_input, param};
 use crate::rng::rng_from_seed;
 use crate::stimulus::{OrnsteinUhlenbeck, Requirement};
@@ -113,7 +113,18 @@ impl Dynamics for AdExDynamics<'_> {
         slope
     }
 
-    fn on_spike(&mut self) {
+    fn spike_time(
+        &mut self,
+        _: usize,
+        v: f64,
+        v_new: f64,
+        from_s: f64,
+        free_s: f64,
+    ) -> Option<f64> {
+        threshold_crossing(self.p.v_peak_mv, v, v_new, from_s, free_s)
+    }
+
+    fn on_spike(&mut self, _t_spike_s: f64) {
         self.w_pa += self.p.b_pa;
     }
 }
@@ -156,7 +167,6 @@ pub fn simulate_adex(
     };
     let rule = ResetRule {
         v_init_mv: p.e_l_mv,
-        v_spike_mv: p.v_peak_mv,
         v_reset_mv: p.v_reset_mv,
         t_ref_s: p.t_ref_ms * 1e-3,
     };

@@ -84,35 +84,36 @@ pub fn fit_adex(
     let stride = regression.steps.len().div_ceil(SEARCH_ROWS);
 
     // Coarse grid, then pattern search in (ln Δ_T, ln τ_w).
-    let mut best = (f64::INFINITY, DELTA_T_GRID.0, TAU_W_GRID.0);
+    let mut best = Best {
+        rss: f64::INFINITY,
+        delta_t_mv: DELTA_T_GRID.0,
+        tau_w_ms: TAU_W_GRID.0,
+    };
     for j in 0..TAU_W_GRID.2 {
         let tau_w_ms = TAU_W_GRID.0 * TAU_W_GRID.1.powi(j as i32);
         let filters = regression.filters(tau_w_ms);
         for k in 0..DELTA_T_GRID.2 {
             let delta_t_mv = DELTA_T_GRID.0 * DELTA_T_GRID.1.powi(k as i32);
-            if let Some(solution) = regression.solve(delta_t_mv, &filters, stride) {
-                if solution.rss < best.0 {
-                    best = (solution.rss, delta_t_mv, tau_w_ms);
-                }
-            }
+            best.consider(&regression, delta_t_mv, tau_w_ms, &filters, stride);
         }
     }
     let (mut step_delta, mut step_tau) = (DELTA_T_GRID.1, TAU_W_GRID.1);
     while step_delta > REFINE_TOLERANCE || step_tau > REFINE_TOLERANCE {
+        let Best {
+            delta_t_mv: d,
+            tau_w_ms: t,
+            ..
+        } = best;
         let mut improved = false;
-        let (_, d, t) = best;
-        for (delta_t_mv, tau_w_ms) in [
-            (d * step_delta, t),
-            (d / step_delta, t),
-            (d, t * step_tau),
-            (d, t / step_tau),
-        ] {
+        for tau_w_ms in [t, t * step_tau, t / step_tau] {
             let filters = regression.filters(tau_w_ms);
-            if let Some(solution) = regression.solve(delta_t_mv, &filters, stride) {
-                if solution.rss < best.0 {
-                    best = (solution.rss, delta_t_mv, tau_w_ms);
-                    improved = true;
-                }
+            let deltas: &[f64] = if tau_w_ms == t {
+                &[d * step_delta, d / step_delta]
+            } else {
+                &[d]
+            };
+            for &delta_t_mv in deltas {
+                improved |= best.consider(&regression, delta_t_mv, tau_w_ms, &filters, stride);
             }
         }
         if !improved {
@@ -120,13 +121,13 @@ pub fn fit_adex(
             step_tau = step_tau.sqrt();
         }
     }
-    let (_, delta_t_mv, tau_w_ms) = best;
-    let filters = regression.filters(tau_w_ms);
+    let filters = regression.filters(best.tau_w_ms);
     let solution = regression
-        .solve(delta_t_mv, &filters, 1)
+        .solve(best.delta_t_mv, &filters, 1)
         .ok_or(FitError::Singular {
             stage: "AdEx regression",
         })?;
+    let (delta_t_mv, tau_w_ms) = (best.delta_t_mv, best.tau_w_ms);
     solution.into_params(
         &regression,
         delta_t_mv,
@@ -135,6 +136,38 @@ pub fn fit_adex(
         t_ref_s,
         voltage_mv,
     )
+}
+
+/// The best (Δ_T, τ_w) found so far and its residual sum of squares.
+#[derive(Clone, Copy)]
+struct Best {
+    rss: f64,
+    delta_t_mv: f64,
+    tau_w_ms: f64,
+}
+
+impl Best {
+    /// Solves the regression at (Δ_T, τ_w) and keeps it if its RSS is lower; true if kept.
+    fn consider(
+        &mut self,
+        regression: &Regression<'_>,
+        delta_t_mv: f64,
+        tau_w_ms: f64,
+        filters: &Filters,
+        stride: usize,
+    ) -> bool {
+        match regression.solve(delta_t_mv, filters, stride) {
+            Some(solution) if solution.rss < self.rss => {
+                *self = Self {
+                    rss: solution.rss,
+                    delta_t_mv,
+                    tau_w_ms,
+                };
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The fixed part of the regression: the usable steps, gathered once.

@@ -11,7 +11,7 @@
 //! of a LIF is not visible in a real voltage trace (real spikes are smooth), so it is chosen by
 //! its consequence: the spike count it produces on the training current.
 
-use super::integrate::{Dynamics, ResetRule, integrate};
+use super::integrate::{Dynamics, ResetRule, integrate, threshold_crossing};
 use super::linalg::LeastSquares;
 use super::training::{Exclusion, TrainingData};
 use super::{FitError, ModelError, PointResponse, check_input, param};
@@ -68,6 +68,17 @@ impl Dynamics for LifDynamics<'_> {
     fn derivative(&mut self, i: usize, v_mv: f64) -> f64 {
         (-self.p.g_l_ns * (v_mv - self.p.e_l_mv) + self.current_pa[i]) / self.p.c_pf
     }
+
+    fn spike_time(
+        &mut self,
+        _: usize,
+        v: f64,
+        v_new: f64,
+        from_s: f64,
+        free_s: f64,
+    ) -> Option<f64> {
+        threshold_crossing(self.p.v_th_mv, v, v_new, from_s, free_s)
+    }
 }
 
 /// Simulates a LIF neuron (deterministic) driven by `current_na` (nA, one sample per `dt_s`
@@ -101,7 +112,6 @@ pub fn simulate_lif(
     };
     let rule = ResetRule {
         v_init_mv: p.e_l_mv,
-        v_spike_mv: p.v_th_mv,
         v_reset_mv: p.v_reset_mv,
         t_ref_s: p.t_ref_ms * 1e-3,
     };
@@ -165,7 +175,7 @@ pub fn fit_lif(
 }
 
 /// Subthreshold regression (step 3 of [`fit_lif`]): returns (C pF, g_L nS, E_L mV).
-fn fit_leak(data: &TrainingData<'_>, t_ref_s: f64) -> Result<(f64, f64, f64), FitError> {
+pub(super) fn fit_leak(data: &TrainingData<'_>, t_ref_s: f64) -> Result<(f64, f64, f64), FitError> {
     const STAGE: &str = "subthreshold regression";
     let dt_ms = data.dt_s * 1e3;
     let mut ls = LeastSquares::new(3);

@@ -129,7 +129,10 @@ mod tests {
             ls.add(&[1.0, x], y);
         }
         let (beta, rss) = ls.solve_with_rss().unwrap();
-        assert!((beta[0] + 0.1).abs() < 1e-12 && (beta[1] - 0.9).abs() < 1e-12, "{beta:?}");
+        assert!(
+            (beta[0] + 0.1).abs() < 1e-12 && (beta[1] - 0.9).abs() < 1e-12,
+            "{beta:?}"
+        );
         assert!((rss - 0.7).abs() < 1e-12, "{rss}");
     }
 

@@ -15,15 +15,25 @@
 
 pub mod adex;
 pub mod adex_fit;
+mod coincidence;
+pub mod gif;
+pub mod gif_fit;
 mod integrate;
 pub mod lif;
 mod linalg;
+pub mod mat;
+pub mod mat_fit;
+mod optimize;
 pub mod poisson;
 mod training;
 
 pub use adex::{AdExParams, simulate_adex};
 pub use adex_fit::fit_adex;
+pub use gif::{GifParams, simulate_gif};
+pub use gif_fit::fit_gif;
 pub use lif::{LifParams, fit_lif, simulate_lif};
+pub use mat::{MatParams, simulate_mat};
+pub use mat_fit::fit_mat;
 pub use poisson::poisson_train;
 
 use crate::stimulus::{InvalidValue, Requirement};
@@ -36,7 +46,8 @@ pub struct PointResponse {
     /// spike times are the authority).
     pub voltage_mv: Vec<f64>,
     /// Spike times, s from the start of the current, strictly increasing; each one linearly
-    /// interpolated inside the step where V crossed the spike threshold.
+    /// interpolated inside the step where V crossed the spike threshold (deterministic models)
+    /// or at the middle of the free part of the step where an escape-noise spike occurred.
     pub spikes_s: Vec<f64>,
 }
 
@@ -47,6 +58,14 @@ pub enum ModelError {
     /// `current_na[index]`).
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
+    /// A spike-triggered kernel is malformed.
+    #[error("{field}: {problem}")]
+    Kernel {
+        /// The field, e.g. `kernel_edges_ms` or `eta_pa`.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
     /// The reset potential would immediately trigger another spike.
     #[error("v_reset_mv ({v_reset_mv} mV) must be below {threshold_field} ({threshold_mv} mV)")]
     ResetNotBelowThreshold {
@@ -110,6 +129,14 @@ pub enum FitError {
         value: f64,
         /// Why it is rejected.
         why: &'static str,
+    },
+    /// An iterative fitting stage did not converge.
+    #[error("{stage}: did not converge in {steps} steps")]
+    NotConverged {
+        /// The fitting stage.
+        stage: &'static str,
+        /// The iteration budget.
+        steps: usize,
     },
     /// The spike count of the training data cannot be reproduced by any threshold.
     #[error("no threshold reproduces the {target} training spikes ({why})")]

@@ -105,9 +105,11 @@ impl<'a> TrainingData<'a> {
     ///
     /// Rule: after each spike at t_s, find the last sample t_L of the run of samples that stay
     /// at the first post-spike value (within 1e-6 mV). A model clamped for t_ref has t_L = the
-    /// last sample time ≤ t_s + t_ref, so t_s + t_ref − t_L is uniform on [0, dt) over spikes
-    /// and t_ref = mean(t_L − t_s) + dt/2 is unbiased (for t_ref ≥ dt). Data without a clamp
-    /// (real recordings) give about one step.
+    /// last sample time ≤ t_s + t_ref, so t_s + t_ref − t_L lies in [0, dt); when spike times
+    /// fall uniformly within their steps (a LIF) it is uniform and t_ref = mean(t_L − t_s) + dt/2
+    /// is unbiased; otherwise (AdEx spikes sit near the start of their step because V diverges)
+    /// the error is at most dt/2 (for t_ref ≥ dt). Data without a clamp (real recordings) give
+    /// about one step.
     pub fn refractory_s(&self) -> f64 {
         let mut sum = 0.0;
         let mut count = 0usize;

@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A frozen "stimulus": event times at which a noisy neuron tends to fire.
+#[derive(Clone)]
 pub struct NoisyNeuron {
     /// Frozen event times, seconds.
     pub events: Vec<f64>,

@@ -1,0 +1,353 @@
+//! Live evaluation rules: fresh trials from a new seed, the chunk plan that enforces causality, and
+//! the checks on each chunk's answer.
+//!
+//! A live evaluation never reuses a stimulus: its seed is drawn when it starts, so there is no test
+//! set to overfit. The model sees chunk `i + 1` only after its answer for chunk `i` was accepted, and
+//! an answer may only hold spikes inside its own chunk's window, so no answer can depend on stimulus
+//! the model has not seen yet.
+
+use std::collections::BTreeMap;
+
+use arena_neuron::rng::derive_seed;
+use arena_scoring::SpikeTrain;
+use thiserror::Error;
+
+use crate::evaluate::HiddenTrial;
+use crate::generate::{GenerateError, respond, stimulus};
+use crate::manifest::Manifest;
+use crate::predictions::Predictions;
+use crate::trial::Part;
+
+/// Most predicted repeats a live model may send per chunk (as for offline predictions).
+pub const MAX_REPEATS: usize = 100;
+
+/// One chunk of a trial: samples `[start, end)` of its stimulus.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Chunk {
+    /// 0-based index within the trial.
+    pub index: u32,
+    /// First sample.
+    pub start: usize,
+    /// One past the last sample.
+    pub end: usize,
+}
+
+/// A fresh trial: its stimulus and chunking (the ground truth is computed separately).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveTrial {
+    /// Trial id, `live-00`, `live-01`, ...
+    pub id: String,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Injected current, nA per `dt_s`.
+    pub stimulus_na: Vec<f64>,
+    /// The chunks in order.
+    pub chunks: Vec<Chunk>,
+}
+
+/// Fresh trials for one live evaluation: `test.trials` trials of `test.duration_s`, stimulus `i` seeded
+/// by `derive_seed(seed, "live-stimulus", i)`, cut into chunks of `live.chunk_s`.
+///
+/// # Errors
+/// [`GenerateError`] when the stimulus recipe is refused.
+pub fn trials(manifest: &Manifest, seed: u64) -> Result<Vec<LiveTrial>, GenerateError> {
+    let per_chunk = (manifest.live.chunk_s / manifest.sampling.dt_s)
+        .round()
+        .max(1.0) as usize;
+    (0..manifest.test.trials)
+        .map(|i| {
+            let stimulus_na = stimulus(
+                manifest,
+                manifest.test.duration_s,
+                derive_seed(seed, "live-stimulus", i as u64),
+            )?;
+            let chunks = (0..stimulus_na.len())
+                .step_by(per_chunk)
+                .enumerate()
+                .map(|(k, start)| Chunk {
+                    index: k as u32,
+                    start,
+                    end: (start + per_chunk).min(stimulus_na.len()),
+                })
+                .collect();
+            Ok(LiveTrial {
+                id: format!("live-{i:02}"),
+                duration_s: manifest.test.duration_s,
+                stimulus_na,
+                chunks,
+            })
+        })
+        .collect()
+}
+
+/// The ground truth of fresh trials: `test.repeats` responses each, trial `i` seeded by
+/// `derive_seed(seed, "live-response", i)`.
+///
+/// # Errors
+/// [`GenerateError`] when the cell refuses its parameters.
+pub fn ground_truth(
+    manifest: &Manifest,
+    trials: &[LiveTrial],
+    seed: u64,
+) -> Result<Vec<HiddenTrial>, GenerateError> {
+    trials
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let spikes = respond(
+                manifest,
+                &t.stimulus_na,
+                derive_seed(seed, "live-response", i as u64),
+                manifest.test.repeats,
+            )?
+            .spikes_s;
+            Ok(HiddenTrial {
+                id: t.id.clone(),
+                part: Part::Public,
+                duration_s: t.duration_s,
+                recorded: spikes
+                    .into_iter()
+                    .map(|s| {
+                        SpikeTrain::new(s).expect("simulated spike times are sorted and finite")
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Why an answer was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum AnswerError {
+    /// The answer is for another chunk than the one awaited.
+    #[error(
+        "answer for trial {got_trial:?} chunk {got_index}, but trial {trial:?} chunk {index} was awaited"
+    )]
+    WrongChunk {
+        /// Awaited trial.
+        trial: String,
+        /// Awaited chunk.
+        index: u32,
+        /// Trial answered.
+        got_trial: String,
+        /// Chunk answered.
+        got_index: u32,
+    },
+    /// Not the declared number of repeats.
+    #[error("trial {trial:?} chunk {index}: {got} repeats, {expected} were declared")]
+    RepeatCount {
+        /// Trial.
+        trial: String,
+        /// Chunk.
+        index: u32,
+        /// Repeats sent.
+        got: usize,
+        /// Repeats declared at start.
+        expected: usize,
+    },
+    /// A spike time is not finite, outside the chunk, or out of order.
+    #[error("trial {trial:?} chunk {index}, repeat {repeat}: {problem}")]
+    Spike {
+        /// Trial.
+        trial: String,
+        /// Chunk.
+        index: u32,
+        /// Repeat.
+        repeat: usize,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Collects accepted answers into predictions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answers {
+    repeats: usize,
+    trials: BTreeMap<String, Vec<Vec<f64>>>,
+}
+
+impl Answers {
+    /// Expects `repeats` trains per chunk.
+    pub fn new(repeats: usize) -> Answers {
+        Answers {
+            repeats,
+            trials: BTreeMap::new(),
+        }
+    }
+
+    /// Checks and records the answer for `chunk` of `trial` (times in seconds from trial start).
+    ///
+    /// # Errors
+    /// [`AnswerError`] naming the chunk, repeat and spike; nothing is recorded then.
+    pub fn accept(
+        &mut self,
+        trial: &LiveTrial,
+        chunk: Chunk,
+        dt_s: f64,
+        answered: (&str, u32),
+        repeats: Vec<Vec<f64>>,
+    ) -> Result<(), AnswerError> {
+        if answered != (trial.id.as_str(), chunk.index) {
+            return Err(AnswerError::WrongChunk {
+                trial: trial.id.clone(),
+                index: chunk.index,
+                got_trial: answered.0.to_string(),
+                got_index: answered.1,
+            });
+        }
+        if repeats.len() != self.repeats {
+            return Err(AnswerError::RepeatCount {
+                trial: trial.id.clone(),
+                index: chunk.index,
+                got: repeats.len(),
+                expected: self.repeats,
+            });
+        }
+        let (from, to) = (chunk.start as f64 * dt_s, chunk.end as f64 * dt_s);
+        for (r, times) in repeats.iter().enumerate() {
+            let bad = |problem: String| AnswerError::Spike {
+                trial: trial.id.clone(),
+                index: chunk.index,
+                repeat: r,
+                problem,
+            };
+            for (i, &t) in times.iter().enumerate() {
+                if !t.is_finite() {
+                    return Err(bad(format!("spike {i} is {t}, not a finite time")));
+                }
+                if t < from || t >= to {
+                    return Err(bad(format!(
+                        "spike {i} at {t} s is outside the chunk [{from}, {to}) s"
+                    )));
+                }
+                if i > 0 && t <= times[i - 1] {
+                    return Err(bad(format!(
+                        "spike {i} at {t} s does not come after spike {} at {} s",
+                        i - 1,
+                        times[i - 1]
+                    )));
+                }
+            }
+        }
+        let stored = self
+            .trials
+            .entry(trial.id.clone())
+            .or_insert_with(|| vec![Vec::new(); self.repeats]);
+        for (all, new) in stored.iter_mut().zip(repeats) {
+            all.extend(new);
+        }
+        Ok(())
+    }
+
+    /// The recorded answers as predictions (trials without any answer get empty trains).
+    pub fn into_predictions(self, trials: &[LiveTrial]) -> Predictions {
+        let mut out = Predictions::default();
+        let mut answered = self.trials;
+        for t in trials {
+            let trains = answered
+                .remove(&t.id)
+                .unwrap_or_else(|| vec![Vec::new(); self.repeats]);
+            out.trials.insert(
+                t.id.clone(),
+                trains
+                    .into_iter()
+                    .map(|s| SpikeTrain::new(s).expect("answers were checked chunk by chunk"))
+                    .collect(),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Manifest {
+        Manifest::parse(include_str!(
+            "../../datasets/injected-current-demo/dataset.toml"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn chunks_tile_every_trial_and_seeds_make_fresh_stimuli() {
+        let m = demo();
+        let a = trials(&m, 1).unwrap();
+        assert_eq!(a.len(), m.test.trials as usize);
+        for t in &a {
+            assert_eq!(t.chunks.first().unwrap().start, 0);
+            assert_eq!(t.chunks.last().unwrap().end, t.stimulus_na.len());
+            assert!(t.chunks.windows(2).all(|w| w[0].end == w[1].start));
+            assert_eq!(
+                t.chunks.len(),
+                (m.test.duration_s / m.live.chunk_s).ceil() as usize
+            );
+        }
+        assert_eq!(a, trials(&m, 1).unwrap());
+        assert_ne!(a[0].stimulus_na, trials(&m, 2).unwrap()[0].stimulus_na);
+    }
+
+    #[test]
+    fn answers_must_stay_inside_their_chunk() {
+        let m = demo();
+        let t = &trials(&m, 1).unwrap()[0];
+        let dt = m.sampling.dt_s;
+        let (c0, c1) = (t.chunks[0], t.chunks[1]);
+        let mut answers = Answers::new(2);
+        answers
+            .accept(t, c0, dt, ("live-00", 0), vec![vec![0.1, 0.2], vec![]])
+            .unwrap();
+        let end0 = c0.end as f64 * dt;
+        let cases = [
+            (("live-00", 0), vec![vec![end0 + 0.01], vec![]], "awaited"),
+            (
+                ("live-00", 1),
+                vec![vec![end0 + 0.01]],
+                "1 repeats, 2 were declared",
+            ),
+            (("live-00", 1), vec![vec![0.2], vec![]], "outside the chunk"),
+            (
+                ("live-00", 1),
+                vec![vec![end0 + 0.2, end0 + 0.1], vec![]],
+                "does not come after",
+            ),
+            (
+                ("live-00", 1),
+                vec![vec![], vec![f64::NAN]],
+                "repeat 1: spike 0 is NaN",
+            ),
+        ];
+        for (answered, repeats, expected) in cases {
+            let err = answers
+                .clone()
+                .accept(t, c1, dt, answered, repeats)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+        answers
+            .accept(
+                t,
+                c1,
+                dt,
+                ("live-00", 1),
+                vec![vec![end0 + 0.05], vec![end0]],
+            )
+            .unwrap();
+        let trials = trials(&m, 1).unwrap();
+        let p = answers.into_predictions(&trials);
+        assert_eq!(p.trials["live-00"][0].times(), &[0.1, 0.2, end0 + 0.05]);
+        assert_eq!(p.trials["live-00"][1].times(), &[end0]);
+        assert!(p.trials["live-01"].iter().all(SpikeTrain::is_empty));
+    }
+
+    #[test]
+    fn ground_truth_has_the_declared_repeats() {
+        let m = demo();
+        let t = trials(&m, 4).unwrap();
+        let truth = ground_truth(&m, &t[..1], 4).unwrap();
+        assert_eq!(truth[0].recorded.len(), m.test.repeats as usize);
+        assert!(truth[0].recorded.iter().all(|s| !s.is_empty()));
+    }
+}

@@ -1,0 +1,574 @@
+//! Live evaluation end to end: a real server on an ephemeral loopback port, models connected
+//! through the real `arena run` binary (a Python model, a Rust model, built-ins, and models that
+//! hang, crash, write garbage or flood) and raw gRPC clients (malformed answers, dropped streams,
+//! 50 evaluations at once).
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use arena_challenge::evaluate::evaluate;
+use arena_challenge::live;
+use arena_challenge::manifest::Manifest;
+use arena_challenge::predictions::{Limits, TrialShape, parse};
+use arena_proto::v1 as pb;
+use arena_proto::v1::arena_client::ArenaClient;
+use arena_scoring::ScoringParams;
+use arena_server::auth::Role;
+use arena_server::{RunningServer, ServerConfig, create_token, start};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Request;
+use tonic::transport::Channel;
+
+const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
+
+/// The demo manifest with short live trials (2 × 1 s in 0.25 s chunks, 4 hidden repeats) and 8 s of
+/// training data for the models to fit.
+fn live_manifest(deadline_s: f64) -> String {
+    let mut m: toml::Table = DEMO.parse().unwrap();
+    let set = |m: &mut toml::Table, table: &str, key: &str, v: toml::Value| {
+        m.entry(table.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .unwrap()
+            .insert(key.into(), v);
+    };
+    set(&mut m, "train", "trials", 1.into());
+    set(&mut m, "train", "duration_s", 8.0.into());
+    set(&mut m, "train", "repeats", 4.into());
+    set(&mut m, "test", "trials", 2.into());
+    set(&mut m, "test", "duration_s", 1.0.into());
+    set(&mut m, "test", "repeats", 4.into());
+    set(&mut m, "rules", "daily_limit", 100.into());
+    set(&mut m, "live", "chunk_s", 0.25.into());
+    set(&mut m, "live", "answer_deadline_s", deadline_s.into());
+    toml::to_string(&m).unwrap()
+}
+
+struct Arena {
+    _dir: TempDir,
+    db: PathBuf,
+    server: RunningServer,
+    url: String,
+    manifest: String,
+}
+
+impl Arena {
+    async fn start(deadline_s: f64) -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("arena.db");
+        let server = start(&db, "127.0.0.1:0".parse().unwrap(), ServerConfig::default())
+            .await
+            .unwrap();
+        let url = format!("http://{}", server.addr);
+        let manifest = live_manifest(deadline_s);
+        let path = dir.path().join("dataset.toml");
+        std::fs::write(&path, &manifest).unwrap();
+        let arena = Arena {
+            _dir: dir,
+            db,
+            server,
+            url,
+            manifest,
+        };
+        let organizer = create_token(&arena.db, Role::Organizer, "org", false)
+            .await
+            .unwrap();
+        let out = arena
+            .arena(
+                &organizer,
+                &[
+                    "challenge",
+                    "create",
+                    "--manifest",
+                    path.to_str().unwrap(),
+                    "--id",
+                    "live",
+                ],
+            )
+            .await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        arena
+    }
+
+    async fn team(&self, name: &str) -> String {
+        create_token(&self.db, Role::Contestant, name, false)
+            .await
+            .unwrap()
+    }
+
+    async fn arena(&self, token: &str, args: &[&str]) -> Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+            .args(args)
+            .env("ARENA_SERVER", &self.url)
+            .env("ARENA_TOKEN", token)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .output()
+            .await
+            .unwrap()
+    }
+
+    /// `arena run live --model MODEL --json`: (success, JSON result or None, stderr).
+    async fn run(&self, token: &str, model: &str) -> (bool, Option<Value>, String) {
+        let out = self
+            .arena(token, &["run", "live", "--model", model, "--json"])
+            .await;
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        (
+            out.status.success(),
+            serde_json::from_slice(&out.stdout).ok(),
+            stderr,
+        )
+    }
+
+    async fn rows(&self, sql: &'static str) -> Vec<(String, Option<String>)> {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+
+    async fn grpc(
+        &self,
+        token: &str,
+    ) -> ArenaClient<
+        tonic::service::interceptor::InterceptedService<Channel, impl tonic::service::Interceptor>,
+    > {
+        let channel = Channel::from_shared(self.url.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
+            r.metadata_mut().insert("authorization", header.clone());
+            Ok(r)
+        })
+    }
+}
+
+fn scored(result: &(bool, Option<Value>, String)) -> f64 {
+    let (ok, json, stderr) = result;
+    assert!(*ok, "run failed: {stderr}");
+    let v = json.as_ref().unwrap();
+    assert_eq!(v["status"], "scored", "{v}");
+    v["scores"]["primary"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no primary: {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds() {
+    let arena = Arena::start(10.0).await;
+    let team = arena.team("team-live").await;
+    let python = scored(
+        &arena
+            .run(&team, "python3 examples/python/lif_model.py")
+            .await,
+    );
+    let builtin = scored(&arena.run(&team, "builtin:lif").await);
+    let reference = scored(&arena.run(&team, "builtin:reference").await);
+    let rust_model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/debug/examples/live_lif"
+    );
+    assert!(
+        std::path::Path::new(rust_model).exists(),
+        "build the example first: cargo build --example live_lif"
+    );
+    let rust = scored(&arena.run(&team, rust_model).await);
+    // The generating model with fresh noise is near the ceiling; fitted LIFs carry information.
+    assert!(reference > 0.4, "reference {reference}");
+    // The Rust example has fixed parameters (it shows the protocol, not a fit): scored is enough.
+    assert!(rust.is_finite() && rust <= reference + 0.2, "rust {rust}");
+    for (name, p) in [("python", python), ("builtin", builtin)] {
+        assert!(
+            p > 0.1 && p < reference + 0.2,
+            "{name} {p} (reference {reference})"
+        );
+    }
+    // Stored like offline submissions, with the fresh seed in the audit record.
+    let live = arena
+        .rows("SELECT status, submission_id FROM live_evaluations")
+        .await;
+    assert_eq!(live.len(), 4);
+    assert!(
+        live.iter().all(|(s, sub)| s == "scored" && sub.is_some()),
+        "{live:?}"
+    );
+    let seeds = arena.rows("SELECT s.mode, e.seeds_json FROM submissions s JOIN evaluations e ON e.submission_id = s.id").await;
+    assert_eq!(seeds.len(), 4);
+    assert!(
+        seeds
+            .iter()
+            .all(|(mode, s)| mode == "live" && s.as_deref().unwrap().contains("live_seed")),
+        "{seeds:?}"
+    );
+    // Every evaluation drew its own seed.
+    let mut distinct: Vec<_> = arena.rows("SELECT seed, NULL FROM live_evaluations").await;
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4);
+    // The built-ins are listed without a server.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["run", "--list-builtins", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["builtins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"builtin:lif"), "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
+    let arena = Arena::start(1.0).await;
+    let team = arena.team("team-bad").await;
+    let cases = [
+        (
+            "sleep 30",
+            "did not answer trial \"live-00\" chunk 0 within 1 s",
+        ),
+        ("exit 3", "closed its"),
+        ("yes garbage", "line 1 is not an answer"),
+        ("head -c 20000000 /dev/zero", "more than 16777216 bytes"),
+        ("read line; exit 0", "closed its"),
+        (
+            "echo '{\"trial_id\": \"live-07\", \"index\": 0, \"spikes\": [[]]}'; sleep 5",
+            "answered trial \"live-07\" chunk 0",
+        ),
+    ];
+    for (model, expected) in cases {
+        let started = Instant::now();
+        let (ok, _, stderr) = arena.run(&team, model).await;
+        assert!(!ok, "{model} should fail");
+        assert!(stderr.contains(expected), "{model}: {stderr}");
+        assert_eq!(
+            stderr
+                .trim()
+                .lines()
+                .filter(|l| l.starts_with("arena: "))
+                .count(),
+            1,
+            "{model}: {stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{model} took {:?}",
+            started.elapsed()
+        );
+    }
+    let live = arena
+        .rows("SELECT status, reason FROM live_evaluations")
+        .await;
+    assert_eq!(live.len(), cases.len());
+    assert!(
+        live.iter().all(|(s, r)| s == "failed"
+            && ["aborted", "deadline"]
+                .iter()
+                .any(|w| r.as_deref().unwrap_or("").contains(w))),
+        "{live:?}"
+    );
+    // Failures are the team's, not submissions.
+    assert!(
+        arena
+            .rows("SELECT id, NULL FROM submissions")
+            .await
+            .is_empty()
+    );
+}
+
+/// Opens a live stream by hand: returns the sender and the server's messages.
+async fn open(
+    arena: &Arena,
+    token: &str,
+    repeats: u32,
+) -> (
+    mpsc::Sender<pb::LiveClientMessage>,
+    tonic::Streaming<pb::LiveServerMessage>,
+) {
+    let (tx, rx) = mpsc::channel(4);
+    tx.send(pb::LiveClientMessage {
+        msg: Some(pb::live_client_message::Msg::Start(pb::LiveStart {
+            challenge_id: "live".into(),
+            model_name: "raw".into(),
+            repeats,
+        })),
+    })
+    .await
+    .unwrap();
+    let inbound = arena
+        .grpc(token)
+        .await
+        .evaluate(ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    (tx, inbound)
+}
+
+fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
+    pb::LiveClientMessage {
+        msg: Some(pb::live_client_message::Msg::Answer(pb::ChunkAnswer {
+            trial_id: chunk.trial_id.clone(),
+            index: chunk.index,
+            repeats: repeats
+                .into_iter()
+                .map(|times_s| pb::SpikeRepeat { times_s })
+                .collect(),
+        })),
+    }
+}
+
+/// A causal toy model: a spike wherever the current exceeds `threshold` nA, at most one per 5 ms.
+fn threshold_model(chunk: &pb::StimulusChunk, dt: f64, threshold: f64, last: &mut f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    for (i, x) in chunk.current_na.iter().enumerate() {
+        let t = chunk.t_start_s + i as f64 * dt;
+        if *x > threshold && t - *last > 0.005 {
+            out.push(t);
+            *last = t;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn causality_malformed_answers_and_dropped_streams() {
+    let arena = Arena::start(5.0).await;
+    let team = arena.team("team-raw").await;
+
+    // The next chunk comes only after the answer: nothing arrives while we hold our answer back.
+    let (tx, mut inbound) = open(&arena, &team, 1).await;
+    let first = inbound.message().await.unwrap().unwrap();
+    assert!(matches!(
+        first.msg,
+        Some(pb::live_server_message::Msg::Context(_))
+    ));
+    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a chunk after the context")
+    };
+    let early = tokio::time::timeout(Duration::from_millis(500), inbound.message()).await;
+    assert!(
+        early.is_err(),
+        "the server sent more before the answer: {early:?}"
+    );
+    // A spike outside the chunk's window: the evaluation ends with the reason, no score.
+    let outside = chunk.t_start_s + chunk.duration_s + 0.01;
+    tx.send(answer(&chunk, vec![vec![outside]])).await.unwrap();
+    let Some(pb::live_server_message::Msg::Result(r)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a result")
+    };
+    assert_eq!(r.status, "failed");
+    assert!(
+        r.reason.contains("malformed answer") && r.reason.contains("outside the chunk"),
+        "{}",
+        r.reason
+    );
+
+    // A dropped connection is recorded too.
+    let (tx, mut inbound) = open(&arena, &team, 1).await;
+    inbound.message().await.unwrap().unwrap();
+    inbound.message().await.unwrap().unwrap();
+    drop(tx);
+    drop(inbound);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = arena
+            .rows("SELECT status, reason FROM live_evaluations ORDER BY started_at")
+            .await;
+        if rows.len() == 2 && rows[1].0 == "failed" {
+            assert!(
+                rows[1].1.as_deref().unwrap().contains("closed the stream"),
+                "{rows:?}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dropped stream not recorded: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A bad start is refused with the field named.
+    let (tx, rx) = mpsc::channel(1);
+    tx.send(pb::LiveClientMessage {
+        msg: Some(pb::live_client_message::Msg::Start(pb::LiveStart {
+            challenge_id: "live".into(),
+            model_name: "m".into(),
+            repeats: 0,
+        })),
+    })
+    .await
+    .unwrap();
+    let status = arena
+        .grpc(&team)
+        .await
+        .evaluate(ReceiverStream::new(rx))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("start.repeats"),
+        "{}",
+        status.message()
+    );
+}
+
+/// Drives one evaluation with the threshold model; returns (evaluation id, primary).
+async fn drive(
+    arena: &Arena,
+    token: &str,
+    threshold: f64,
+    latencies: &mut Vec<Duration>,
+) -> (String, f64) {
+    let (tx, mut inbound) = open(arena, token, 1).await;
+    let mut dt = 0.0;
+    let mut last = f64::NEG_INFINITY;
+    let mut sent: Option<Instant> = None;
+    loop {
+        let msg = inbound.message().await.unwrap().unwrap().msg.unwrap();
+        match msg {
+            pb::live_server_message::Msg::Context(c) => dt = c.dt_s,
+            pb::live_server_message::Msg::Chunk(chunk) => {
+                if let Some(t) = sent.take() {
+                    latencies.push(t.elapsed());
+                }
+                if chunk.index == 0 {
+                    last = f64::NEG_INFINITY;
+                }
+                let spikes = threshold_model(&chunk, dt, threshold, &mut last);
+                sent = Some(Instant::now());
+                tx.send(answer(&chunk, vec![spikes])).await.unwrap();
+            }
+            pb::live_server_message::Msg::Result(r) => {
+                assert_eq!(r.status, "scored", "{}", r.reason);
+                let primary = r
+                    .scores
+                    .iter()
+                    .find(|m| m.name == "primary")
+                    .unwrap()
+                    .value
+                    .unwrap();
+                return (r.submission_id, primary);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
+    let arena = std::sync::Arc::new(Arena::start(30.0).await);
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let arena = arena.clone();
+        tasks.push(tokio::spawn(async move {
+            let token = arena.team(&format!("team-{i:02}")).await;
+            let mut latencies = Vec::new();
+            let out = drive(&arena, &token, 0.6 + 0.01 * (i % 5) as f64, &mut latencies).await;
+            (out, latencies)
+        }));
+    }
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let mut latencies = Vec::new();
+    for t in tasks {
+        let (r, l) = tokio::time::timeout(Duration::from_secs(120), t)
+            .await
+            .expect("bounded in time")
+            .unwrap();
+        results.push(r);
+        latencies.extend(l);
+    }
+    latencies.sort();
+    eprintln!(
+        "50 live evaluations in {:.2} s; chunk round trip p50 {:?}, p99 {:?}",
+        started.elapsed().as_secs_f64(),
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 99 / 100]
+    );
+    assert_eq!(results.len(), 50);
+    // Correct scores: recompute each from the stored predictions and the seed in its audit record.
+    let manifest = Manifest::parse(&arena.manifest).unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", arena.db.display()))
+        .await
+        .unwrap();
+    for (submission_id, primary) in &results {
+        let (predictions, seeds): (Vec<u8>, String) = sqlx::query_as(
+            "SELECT s.predictions, e.seeds_json FROM submissions s JOIN evaluations e ON e.submission_id = s.id WHERE s.id = ?",
+        )
+        .bind(submission_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let seed: u64 = serde_json::from_str::<Value>(&seeds).unwrap()["live_seed"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let trials = live::trials(&manifest, seed).unwrap();
+        let truth = live::ground_truth(&manifest, &trials, seed).unwrap();
+        let shapes: Vec<TrialShape> = trials
+            .iter()
+            .map(|t| TrialShape {
+                id: t.id.clone(),
+                duration_s: t.duration_s,
+            })
+            .collect();
+        let p = parse(&predictions, &shapes, &Limits::default()).unwrap();
+        let again = evaluate(&truth, &p, &ScoringParams { delta_s: 0.004 });
+        assert_eq!(
+            again.public.primary.unwrap(),
+            *primary,
+            "submission {submission_id} does not recompute"
+        );
+    }
+    pool.close().await;
+    let live = arena
+        .rows("SELECT status, NULL FROM live_evaluations")
+        .await;
+    assert_eq!(live.iter().filter(|(s, _)| s == "scored").count(), 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_contestants_may_open_a_live_evaluation() {
+    let arena = Arena::start(5.0).await;
+    let organizer = create_token(&arena.db, Role::Organizer, "org2", false)
+        .await
+        .unwrap();
+    let (tx, rx) = mpsc::channel(1);
+    tx.send(pb::LiveClientMessage {
+        msg: Some(pb::live_client_message::Msg::Start(pb::LiveStart {
+            challenge_id: "live".into(),
+            model_name: "m".into(),
+            repeats: 1,
+        })),
+    })
+    .await
+    .unwrap();
+    let status = arena
+        .grpc(&organizer)
+        .await
+        .evaluate(ReceiverStream::new(rx))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let _ = &arena.server;
+}
