@@ -70,6 +70,8 @@ pub enum Command {
     /// Connect a model to a live evaluation: the server streams fresh hidden stimuli chunk by chunk
     /// and the model answers each chunk before it sees the next.
     Run(RunArgs),
+    /// Score predicted against recorded spike trains with every metric (offline, no server).
+    Score(ScoreArgs),
     /// Inspect data files (offline, no server).
     Dataset {
         /// What to do.
@@ -124,6 +126,32 @@ pub struct RunArgs {
     /// List the built-in models and exit.
     #[arg(long)]
     pub list_builtins: bool,
+}
+
+/// `arena score` options.
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// Recorded repeats: one spike train per line, times in seconds (PySpike text format).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Predicted repeats, same format.
+    #[arg(long)]
+    pub pred: PathBuf,
+    /// Start of the observation window, seconds.
+    #[arg(long, default_value_t = 0.0)]
+    pub start: f64,
+    /// End of the observation window, seconds (default: the last spike in either file).
+    #[arg(long)]
+    pub end: Option<f64>,
+    /// Coincidence window Δ of Γ and Md*, milliseconds.
+    #[arg(long, default_value_t = 4.0)]
+    pub delta_ms: f64,
+    /// Victor–Purpura shift cost q, 1/s.
+    #[arg(long, default_value_t = 100.0)]
+    pub vp_q: f64,
+    /// van Rossum time constant τ, milliseconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub vr_tau_ms: f64,
 }
 
 /// `arena challenge ...`.

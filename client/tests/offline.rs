@@ -60,3 +60,99 @@ fn dataset_inspect_refuses_other_files_in_one_line() {
         "{err}"
     );
 }
+
+#[test]
+fn score_reports_every_key_with_hand_checked_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (truth, pred) = (dir.path().join("truth.txt"), dir.path().join("pred.txt"));
+    std::fs::write(&truth, "# two recorded repeats\n0.1 0.5\n\n0.1, 0.52\n").unwrap();
+    std::fs::write(&pred, "0.1 0.5\n").unwrap();
+    let out = arena(&[
+        "score",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+        "--end",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "coincidence_factor",
+        "intrinsic_reliability",
+        "gamma_over_r",
+        "md_star",
+        "cf2_star",
+        "d_star_p",
+        "victor_purpura",
+        "van_rossum",
+        "isi_distance",
+        "spike_distance",
+        "spike_sync",
+        "schreiber",
+        "explained_variance",
+        "rate_error",
+        "primary",
+        "notes",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    // Γ: ν = 2 Hz, ⟨N_coinc⟩ = 2νΔN_data = 0.032, normaliser 1 − 2νΔ = 0.984.
+    // Repeat 1 (identical): (2 − 0.032) / (½·4) / 0.984 = 1. Repeat 2 (0.52 vs 0.5 is 20 ms off):
+    // (1 − 0.032) / 2 / 0.984 = 0.491869…; mean 0.745934…
+    let gamma = v["coincidence_factor"].as_f64().unwrap();
+    assert!(
+        (gamma - (1.0 + 0.968 / 2.0 / 0.984) / 2.0).abs() < 1e-12,
+        "{gamma}"
+    );
+    // Victor–Purpura, q = 100/s: shifting 20 ms costs 2 = deleting and inserting; identical costs 0.
+    assert!(
+        (v["victor_purpura"].as_f64().unwrap() - 1.0).abs() < 1e-12,
+        "{v}"
+    );
+    // Two recorded repeats cannot give the primary score's ceiling (needs 4): null with a reason.
+    assert!(
+        v["primary"].is_null() && v["notes"]["primary"].is_string(),
+        "{v}"
+    );
+}
+
+#[test]
+fn score_names_the_bad_token_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (truth, pred) = (dir.path().join("truth.txt"), dir.path().join("pred.txt"));
+    std::fs::write(&truth, "0.1 0.5\n0.2 abc\n").unwrap();
+    std::fs::write(&pred, "0.1\n").unwrap();
+    let out = arena(&[
+        "score",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("\"abc\" is not a number"),
+        "{err}"
+    );
+    std::fs::write(&truth, "0.5 0.1\n").unwrap();
+    let out = arena(&[
+        "score",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("line 1") && err.contains("sorted"),
+        "{err}"
+    );
+}

@@ -1,8 +1,7 @@
 //! The parameters of the injected-current demo dataset, kept checked.
 //!
-//! `point_common::DEMO_TOML` is the neuron and stimulus part of `datasets/injected-current-demo/dataset.toml`
-//! (the dataset manifest itself belongs to the challenge layer; this copy pins the values the
-//! neuron crate vouches for). Requirements (issue 2, "The first challenge family"): for K = 8
+//! The values are read from `datasets/injected-current-demo/dataset.toml` itself
+//! (`point_common::demo`), so the manifest cannot drift from what this test vouches for. Requirements (issue 2, "The first challenge family"): for K = 8
 //! repeats of a frozen 10 s stimulus the AdEx neuron fires at 5–15 Hz and its intrinsic
 //! reliability R (mean pairwise coincidence factor Γ, Δ = 4 ms) lies in 0.5–0.95, aiming at
 //! 0.7–0.8.

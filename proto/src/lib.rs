@@ -12,5 +12,10 @@ pub mod v1 {
     tonic::include_proto!("spikearena.v1");
 }
 
+/// A transport baseline for benchmarks (`spikearena.bench.v1.Echo`); never served by the server.
+pub mod bench {
+    tonic::include_proto!("spikearena.bench.v1");
+}
+
 /// The encoded `FileDescriptorSet` of the contract, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("spikearena_descriptor");

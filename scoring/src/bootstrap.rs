@@ -15,15 +15,26 @@
 //! undefined (e.g. all copies of one repeat) is left out of that score's interval; the number
 //! of resamples used is reported, and an interval resting on fewer than half of them is
 //! reported as undefined.
+//!
+//! Known limitation: a resample holds on average only 63 % distinct repeats, so the
+//! within-set estimators rest on fewer repeats than the original and the repeat intervals are
+//! conservative. In `tests/bootstrap_coverage.rs` (10 + 10 repeats, 40 simulated experiments)
+//! the 95 % interval of Md* is 1.7× as wide as 2 × 1.96 × the observed spread of the estimate
+//! and covered the truth in 40 of 40 experiments. Intervals over trials have no such issue.
 
 use crate::coincidence::gamma;
+use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
-use crate::naud::{inner_product, poisson_norm_per_rate2};
+use crate::naud::{PsthProducts, inner_product, poisson_norm_per_rate2};
 use crate::primary::{
-    CoreScores, ScoringParams, SplitStats, TrialStats, balanced_splits, pooled_scores,
+    CoreScores, ScoringParams, SplitStats, TrialStats, balanced_splits, pooled_scores, trial_scores,
 };
+use crate::psth::{PsthGram, relative_rate_error, schreiber};
+use crate::report::{FullReport, SuiteParams};
 use crate::resample;
 use crate::train::{SpikeTrain, Window};
+use crate::van_rossum::van_rossum;
+use crate::victor_purpura::victor_purpura;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -108,50 +119,67 @@ fn interval(mut values: Vec<f64>, p: &BootstrapParams, what: &str) -> IntervalMe
     })
 }
 
-/// Runs `p.resamples` draws of `draw` and turns each score's values into an interval.
-fn run(p: &BootstrapParams, mut draw: impl FnMut(&mut ChaCha8Rng) -> CoreScores) -> CoreIntervals {
+/// Runs `p.resamples` draws; each returns N (key, value) pairs in a fixed order. Returns the
+/// interval of each key, in that order.
+fn run<const N: usize>(
+    p: &BootstrapParams,
+    mut draw: impl FnMut(&mut ChaCha8Rng) -> [(&'static str, Metric); N],
+) -> [(&'static str, IntervalMetric); N] {
     let mut rng = resample::rng(p.seed);
-    let mut values: [Vec<f64>; 7] = Default::default();
+    let mut values: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(p.resamples));
+    let mut keys: [&'static str; N] = [""; N];
     for _ in 0..p.resamples {
-        let scores = draw(&mut rng);
-        for (k, (_, m)) in scores.entries().into_iter().enumerate() {
+        for (k, (key, m)) in draw(&mut rng).into_iter().enumerate() {
+            keys[k] = key;
             if let Ok(v) = m {
-                values[k].push(*v);
+                values[k].push(v);
             }
         }
     }
-    let names = crate::primary::CORE_KEYS;
-    let mut it = values
-        .into_iter()
-        .zip(names)
-        .map(|(v, n)| interval(v, p, n));
-    let mut next = || it.next().expect("seven scores");
-    CoreIntervals {
-        coincidence_factor: next(),
-        intrinsic_reliability: next(),
-        gamma_over_r: next(),
-        md_star: next(),
-        md_star_null: next(),
-        md_star_ceiling: next(),
-        primary: next(),
+    let mut values = values.into_iter();
+    std::array::from_fn(|k| {
+        (
+            keys[k],
+            interval(values.next().expect("N values"), p, keys[k]),
+        )
+    })
+}
+
+/// The core scores of a resample as (key, value) pairs.
+fn core_entries(scores: CoreScores) -> [(&'static str, Metric); 7] {
+    scores.entries().map(|(k, m)| (k, m.clone()))
+}
+
+impl CoreIntervals {
+    fn from_entries(e: [(&'static str, IntervalMetric); 7]) -> CoreIntervals {
+        let [a, b, c, d, e2, f, g] = e.map(|(_, m)| m);
+        CoreIntervals {
+            coincidence_factor: a,
+            intrinsic_reliability: b,
+            gamma_over_r: c,
+            md_star: d,
+            md_star_null: e2,
+            md_star_ceiling: f,
+            primary: g,
+        }
     }
 }
 
 /// Percentile intervals of the pooled scores, resampling whole trials with replacement.
 pub fn bootstrap_over_trials(stats: &[TrialStats], p: &BootstrapParams) -> CoreIntervals {
-    run(p, |rng| {
+    CoreIntervals::from_entries(run(p, |rng| {
         let pick: Vec<TrialStats> = resample::with_replacement(rng, stats.len())
             .into_iter()
             .map(|i| stats[i].clone())
             .collect();
-        pooled_scores(&pick)
-    })
+        core_entries(pooled_scores(&pick))
+    }))
 }
 
 /// Percentile intervals of the pooled scores, resampling recorded and predicted repeats with
 /// replacement within every trial (trials themselves fixed).
 pub fn bootstrap_over_repeats(trials: &[RepeatMatrices], p: &BootstrapParams) -> CoreIntervals {
-    run(p, |rng| {
+    CoreIntervals::from_entries(run(p, |rng| {
         let stats: Vec<TrialStats> = trials
             .iter()
             .map(|t| {
@@ -160,8 +188,113 @@ pub fn bootstrap_over_repeats(trials: &[RepeatMatrices], p: &BootstrapParams) ->
                 t.stats(&d, &m)
             })
             .collect();
-        pooled_scores(&stats)
-    })
+        core_entries(pooled_scores(&stats))
+    }))
+}
+
+/// Percentile intervals of every key of a [`FullReport`], in its key order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportIntervals(pub Vec<(&'static str, IntervalMetric)>);
+
+impl Serialize for ReportIntervals {
+    /// A JSON object: key → `{"low", "high", "defined_resamples"}`, or null when undefined.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, &v.as_ref().ok())?;
+        }
+        map.end()
+    }
+}
+
+/// Percentile intervals of every key of [`crate::report::full_report`] for one trial,
+/// resampling its recorded and its predicted repeats with replacement (pairs of copies of
+/// one repeat skipped in within-set sums, as for [`bootstrap_over_repeats`]). Pairwise
+/// distances are computed once per recorded × predicted pair and averaged over the resampled
+/// pairs; the explained variance of a resample follows from the products of the per-repeat
+/// smoothed PSTHs ([`crate::psth`]), computed once.
+pub fn bootstrap_report_over_repeats(
+    recorded: &[SpikeTrain],
+    predicted: &[SpikeTrain],
+    window: Window,
+    params: &SuiteParams,
+    p: &BootstrapParams,
+) -> ReportIntervals {
+    let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
+    let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
+    let mats = RepeatMatrices::new(
+        &rec,
+        &pred,
+        window,
+        &ScoringParams {
+            delta_s: params.delta_s,
+        },
+    );
+    let pairs = |f: &dyn Fn(&SpikeTrain, &SpikeTrain) -> Metric| -> Vec<Vec<Metric>> {
+        rec.iter()
+            .map(|a| pred.iter().map(|b| f(a, b)).collect())
+            .collect()
+    };
+    let vp = pairs(&|a, b| Ok(victor_purpura(a, b, params.vp_q_per_s)));
+    let vr = pairs(&|a, b| Ok(van_rossum(a, b, params.vr_tau_s)));
+    let isi = pairs(&|a, b| Ok(isi_distance(a, b, window)));
+    let spike = pairs(&|a, b| Ok(spike_distance(a, b, window)));
+    let sync = pairs(&|a, b| Ok(spike_sync(a, b, window)));
+    let schr = pairs(&|a, b| schreiber(a, b, params.schreiber_sigma_s));
+    let psth = PsthGram::new(&rec, &pred, window, params.psth_sigma_s, params.psth_dt_s);
+    ReportIntervals(
+        run(p, |rng| {
+            let d = resample::with_replacement(rng, rec.len());
+            let m = resample::with_replacement(rng, pred.len());
+            let stats = mats.stats(&d, &m);
+            let core = trial_scores(&stats);
+            let products = (|| -> Result<PsthProducts, Undefined> {
+                Ok(PsthProducts {
+                    cross: stats.cross.clone()?,
+                    norm_data: stats.norm_recorded.clone()?,
+                    norm_model: stats.norm_predicted.clone()?,
+                })
+            })();
+            let mean_pairs = |mat: &[Vec<Metric>], what: &str| -> Metric {
+                if d.is_empty() || m.is_empty() {
+                    return undefined(format!(
+                        "{what} undefined: no recorded or no predicted repeats"
+                    ));
+                }
+                mean_of(
+                    d.iter()
+                        .flat_map(|&i| m.iter().map(move |&j| mat[i][j].clone())),
+                    what,
+                )
+            };
+            let mean_count = |idx: &[usize], counts: &[usize]| -> f64 {
+                idx.iter().map(|&i| counts[i] as f64).sum::<f64>() / idx.len().max(1) as f64
+            };
+            let report = FullReport {
+                coincidence_factor: core.coincidence_factor,
+                intrinsic_reliability: core.intrinsic_reliability,
+                gamma_over_r: core.gamma_over_r,
+                md_star: core.md_star,
+                cf2_star: products.clone().and_then(|x| x.cf2_star()),
+                d_star_p: products.and_then(|x| x.d_star_p()),
+                victor_purpura: mean_pairs(&vp, "Victor–Purpura distance"),
+                van_rossum: mean_pairs(&vr, "van Rossum distance"),
+                isi_distance: mean_pairs(&isi, "ISI-distance"),
+                spike_distance: mean_pairs(&spike, "SPIKE-distance"),
+                spike_sync: mean_pairs(&sync, "SPIKE-synchronisation"),
+                schreiber: mean_pairs(&schr, "Schreiber correlation"),
+                explained_variance: psth.explained_variance(&d, &m),
+                rate_error: relative_rate_error(
+                    mean_count(&d, &mats.rec_spikes),
+                    mean_count(&m, &mats.pred_spikes),
+                ),
+                primary: core.primary,
+            };
+            report.entries().map(|(k, v)| (k, v.clone()))
+        })
+        .to_vec(),
+    )
 }
 
 /// All pairwise quantities of one trial, from which the [`TrialStats`] of any resample of its
@@ -389,6 +522,41 @@ mod tests {
         let s = mats.stats(&[0, 0, 1], &[0, 1]);
         assert_eq!(s.norm_recorded, Ok(mats.gram_dd[0][1]));
         assert!(mats.stats(&[2, 2, 2], &[0]).norm_recorded.is_err());
+    }
+
+    #[test]
+    fn report_intervals_cover_every_key_and_bracket_the_estimate() {
+        let (d, m, w) = example();
+        let params = SuiteParams::default();
+        let bp = BootstrapParams {
+            resamples: 200,
+            ..Default::default()
+        };
+        let iv = bootstrap_report_over_repeats(&d, &m, w, &params, &bp);
+        let full = crate::report::full_report(&d, &m, w, &params);
+        let keys: Vec<&str> = iv.0.iter().map(|(k, _)| *k).collect();
+        let expected: Vec<&str> = full.entries().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, expected);
+        let get = |key: &str| iv.0.iter().find(|(k, _)| *k == key).unwrap().1.clone();
+        for key in [
+            "victor_purpura",
+            "van_rossum",
+            "spike_distance",
+            "md_star",
+            "rate_error",
+        ] {
+            let i = get(key).unwrap();
+            assert!(i.low <= i.high, "{key}");
+        }
+        let vp = full.victor_purpura.unwrap();
+        let i = get("victor_purpura").unwrap();
+        assert!(i.low <= vp && vp <= i.high, "{i:?} vs {vp}");
+        let ev = full.explained_variance.unwrap();
+        let i = get("explained_variance").unwrap();
+        assert!(i.low <= ev && ev <= i.high, "{i:?} vs {ev}");
+        let json = serde_json::to_value(&iv).unwrap();
+        assert!(json["explained_variance"]["high"].is_number());
+        assert!(json["md_star"]["low"].is_number());
     }
 
     #[test]

@@ -123,37 +123,33 @@ impl Distances for Nearest<'_> {
 }
 
 /// A piece of a train's profile: on [from, to] the train's inter-spike interval is `isi` and
-/// (SPIKE only) S_n varies linearly from `s_from` to `s_to`.
+/// (SPIKE only) S_n runs linearly from `s_from` at `from` to `s_from + ds` at `to`. For
+/// inner pieces to − from = isi; edge pieces have ds = 0.
 #[derive(Clone, Copy, Debug)]
 struct Piece {
     from: f64,
     to: f64,
     isi: f64,
     s_from: f64,
-    /// dS_n/dt on the piece (0 for ISI pieces and edge pieces).
-    slope: f64,
+    ds: f64,
 }
 
 impl Piece {
-    /// A piece on which S_n runs linearly from `s_from` at `from` to `s_to` at `to`.
     fn new(from: f64, to: f64, isi: f64, s_from: f64, s_to: f64) -> Piece {
-        let slope = if s_to == s_from {
-            0.0
-        } else {
-            (s_to - s_from) / (to - from)
-        };
         Piece {
             from,
             to,
             isi,
             s_from,
-            slope,
+            ds: s_to - s_from,
         }
     }
 
+    /// isi · (S_n(a) + S_n(b)) for a ≤ b inside the piece, without a division:
+    /// S_n(t) = s_from + ds·(t − from)/isi on inner pieces and s_from on edge pieces.
     #[inline]
-    fn s_at(&self, t: f64) -> f64 {
-        self.s_from + self.slope * (t - self.from)
+    fn isi_times_s_sum(&self, a: f64, b: f64) -> f64 {
+        2.0 * self.s_from * self.isi + self.ds * (a + b - 2.0 * self.from)
     }
 }
 
@@ -252,18 +248,28 @@ fn integrate_pieces(
     segment: impl Fn(&Piece, &Piece, f64, f64) -> f64,
 ) -> f64 {
     let (mut t, mut total) = (w.start_s, 0.0);
-    let (mut x, mut y) = (p1.next(), p2.next());
-    while let (Some(a), Some(b)) = (x, y) {
+    let (Some(mut a), Some(mut b)) = (p1.next(), p2.next()) else {
+        return 0.0;
+    };
+    // Both sequences of pieces end at the window end, so they run out together.
+    loop {
         let next = a.to.min(b.to);
         if next > t {
             total += segment(&a, &b, t, next);
             t = next;
         }
-        if a.to <= next {
-            x = p1.next();
+        let (advance_a, advance_b) = (a.to <= next, b.to <= next);
+        if advance_a {
+            match p1.next() {
+                Some(p) => a = p,
+                None => break,
+            }
         }
-        if b.to <= next {
-            y = p2.next();
+        if advance_b {
+            match p2.next() {
+                Some(p) => b = p,
+                None => break,
+            }
         }
     }
     total
@@ -291,15 +297,17 @@ pub fn isi_distance(a: &SpikeTrain, b: &SpikeTrain, window: Window) -> f64 {
 
 /// ∫ S(t) dt over [from, to], where neither train's piece changes. There
 /// S(t) = (S_1(t)·isi_2 + S_2(t)·isi_1) / (2⟨isi⟩²) is linear in t (ISIs constant, S_n
-/// linear), so the trapezoid rule is exact: one division per segment.
+/// linear), so the trapezoid rule is exact:
+/// (to − from)/(4⟨isi⟩²) · [(S_1(from) + S_1(to))·isi_2 + (S_2(from) + S_2(to))·isi_1],
+/// written with N_n = isi_n·(S_n(from) + S_n(to)) to need one division per segment.
 fn spike_segment(x: &Piece, y: &Piece, from: f64, to: f64) -> f64 {
     let mean = 0.5 * (x.isi + y.isi);
-    if mean <= 0.0 {
+    let den = x.isi * y.isi * mean * mean;
+    if den <= 0.0 {
         return 0.0;
     }
-    let s1 = x.s_at(from) + x.s_at(to);
-    let s2 = y.s_at(from) + y.s_at(to);
-    0.25 * (to - from) * (s1 * y.isi + s2 * x.isi) / (mean * mean)
+    let (n1, n2) = (x.isi_times_s_sum(from, to), y.isi_times_s_sum(from, to));
+    0.25 * (to - from) * (n1 * y.isi * y.isi + n2 * x.isi * x.isi) / den
 }
 
 /// SPIKE-distance D_S of two trains over `window` (PySpike's `spike_distance`).
@@ -489,6 +497,28 @@ mod tests {
             let fs = spike_distance(&ta, &tb, w);
             prop_assert!((fi - isi).abs() < 2e-3, "ISI {} vs {}", fi, isi);
             prop_assert!((fs - spike).abs() < 2e-3, "SPIKE {} vs {}", fs, spike);
+        }
+
+        #[test]
+        fn spike_sync_equals_all_pairs_definition(a in sorted(25), b in sorted(25)) {
+            // Kreuz et al. 2015 directly: a spike is coincident when some spike of the other
+            // train lies within τ_ij = ½ min of the four neighbouring intervals (missing ones
+            // count as the window length), O(n·m).
+            let w = unit();
+            let coincident = |x: &[f64], y: &[f64]| -> usize {
+                (0..x.len())
+                    .filter(|&i| {
+                        (0..y.len()).any(|j| {
+                            let tau = half_min_isi(x, i, 1.0).min(half_min_isi(y, j, 1.0));
+                            (x[i] - y[j]).abs() < tau || x[i] == y[j]
+                        })
+                    })
+                    .count()
+            };
+            let naive = coincident(&a, &b) + coincident(&b, &a);
+            let (c, total) = spike_sync_counts(&t(&a), &t(&b), w);
+            prop_assert_eq!(c, naive);
+            prop_assert_eq!(total, a.len() + b.len());
         }
 
         #[test]

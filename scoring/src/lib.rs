@@ -16,6 +16,28 @@
 //!   (subthreshold RMSE and explained variance).
 //! * [`bootstrap`]: seeded percentile intervals over trials and over repeats.
 //! * [`report`]: every key of `arena score --json` in one call ([`full_report`]).
+//!
+//! # Example
+//! ```
+//! use arena_scoring::{ScoringParams, SpikeTrain, Window, pooled_scores, trial_stats};
+//!
+//! let window = Window::new(0.0, 1.0)?;
+//! // Four recorded repeats of one trial and one deterministic predicted train.
+//! let recorded: Vec<SpikeTrain> = [0.000, 0.001, 0.002, 0.003]
+//!     .iter()
+//!     .map(|j| SpikeTrain::new(vec![0.1 + j, 0.4, 0.7 - j]))
+//!     .collect::<Result<_, _>>()?;
+//! let predicted = [SpikeTrain::new(vec![0.101, 0.4, 0.699])?];
+//! let stats = trial_stats(&recorded, &predicted, window, &ScoringParams::default());
+//! let scores = pooled_scores(&[stats]);
+//! let md = scores.md_star.expect("defined here");
+//! assert!(md > 0.9 && md <= 1.0);
+//! // Undefined scores carry their reason: two recorded repeats cannot give a ceiling.
+//! let two = trial_stats(&recorded[..2], &predicted, window, &ScoringParams::default());
+//! let reason = pooled_scores(&[two]).primary.unwrap_err().reason;
+//! assert!(reason.contains("at least 4 recorded repeats"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod bootstrap;

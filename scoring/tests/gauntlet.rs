@@ -15,8 +15,11 @@ fn window() -> Window {
     Window::new(0.0, T).unwrap()
 }
 
-/// Mean primary over seeds; `make(seed, neuron, data)` builds the prediction.
-fn mean_primary(make: &dyn Fn(u64, &NoisyNeuron, &[SpikeTrain]) -> Vec<SpikeTrain>) -> f64 {
+/// Builds a prediction from (seed, the neuron with its frozen stimulus events, the data).
+type MakePrediction<'a> = dyn Fn(u64, &NoisyNeuron, &[SpikeTrain]) -> Vec<SpikeTrain> + 'a;
+
+/// Mean primary over seeds.
+fn mean_primary(make: &MakePrediction<'_>) -> f64 {
     (0..SEEDS)
         .map(|seed| {
             let neuron = NoisyNeuron::new(7000 + seed, T, 8.0);
@@ -42,10 +45,7 @@ fn data_rate(data: &[SpikeTrain]) -> f64 {
 
 #[test]
 fn adversarial_predictions_do_not_beat_the_null() {
-    let cases: Vec<(
-        &str,
-        Box<dyn Fn(u64, &NoisyNeuron, &[SpikeTrain]) -> Vec<SpikeTrain>>,
-    )> = vec![
+    let cases: Vec<(&str, Box<MakePrediction<'static>>)> = vec![
         (
             "empty prediction",
             Box::new(|_, _, _| vec![SpikeTrain::default()]),

@@ -19,6 +19,7 @@ use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 
 use crate::clock;
+use crate::compute::Compute;
 use crate::store::{ChallengeRow, NewEvaluation, Store};
 
 /// Version of the scoring library that produced an evaluation.
@@ -30,6 +31,7 @@ pub async fn run_worker(
     notify: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
     limits: Limits,
+    compute: Compute,
 ) {
     loop {
         if *shutdown.borrow() {
@@ -38,7 +40,7 @@ pub async fn run_worker(
         match store.claim_job(&clock::now()).await {
             Ok(Some((job_id, submission_id))) => {
                 let outcome = tokio::select! {
-                    outcome = score(&store, job_id, &submission_id, limits) => outcome,
+                    outcome = score(&store, job_id, &submission_id, limits, &compute) => outcome,
                     _ = shutdown.changed() => return,
                 };
                 if let Err(reason) = outcome {
@@ -69,6 +71,7 @@ async fn score(
     job_id: i64,
     submission_id: &str,
     limits: Limits,
+    compute: &Compute,
 ) -> Result<(), String> {
     let db = |e: sqlx::Error| format!("database: {e}");
     let submission = store
@@ -111,20 +114,21 @@ async fn score(
     let params = ScoringParams {
         delta_s: manifest.scoring.delta_ms / 1000.0,
     };
-    let evaluation = tokio::task::spawn_blocking(move || {
-        let shapes: Vec<TrialShape> = hidden
-            .iter()
-            .map(|t| TrialShape {
-                id: t.id.clone(),
-                duration_s: t.duration_s,
-            })
-            .collect();
-        let predictions =
-            predictions::parse(&bytes, &shapes, &limits).map_err(|e| e.to_string())?;
-        Ok::<_, String>(evaluate(&hidden, &predictions, &params))
-    })
-    .await
-    .map_err(|e| format!("the scorer stopped: {e}"))??;
+    let evaluation = compute
+        .run(move || {
+            let shapes: Vec<TrialShape> = hidden
+                .iter()
+                .map(|t| TrialShape {
+                    id: t.id.clone(),
+                    duration_s: t.duration_s,
+                })
+                .collect();
+            let predictions =
+                predictions::parse(&bytes, &shapes, &limits).map_err(|e| e.to_string())?;
+            Ok::<_, String>(evaluate(&hidden, &predictions, &params))
+        })
+        .await
+        .map_err(|e| format!("the scorer stopped: {e}"))??;
     let record = Record::new(&evaluation, &params);
     store
         .finish_job(

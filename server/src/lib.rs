@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod compute;
 pub mod convert;
 pub mod jobs;
 pub mod live;
@@ -38,6 +39,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Largest total size of the data files uploaded with a manifest, bytes.
     pub max_dataset_bytes: u64,
+    /// Heavy tasks (simulation, scoring) run at once; 0: one per core but one.
+    pub compute_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             workers: 1,
             limits: Limits::default(),
             max_dataset_bytes: 1 << 30,
+            compute_threads: 0,
         }
     }
 }
@@ -94,6 +98,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let notify = Arc::new(Notify::new());
+    let compute = compute::Compute::new(config.compute_threads);
     let workers = (0..config.workers)
         .map(|_| {
             tokio::spawn(jobs::run_worker(
@@ -101,10 +106,11 @@ pub async fn start(
                 notify.clone(),
                 shutdown_rx.clone(),
                 config.limits,
+                compute.clone(),
             ))
         })
         .collect();
-    let service = service::ArenaService::new(store.clone(), notify, config);
+    let service = service::ArenaService::new(store.clone(), notify, compute, config);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<ArenaServer<service::ArenaService>>()

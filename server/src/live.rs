@@ -23,6 +23,7 @@ use tonic::{Status, Streaming};
 
 use crate::auth::Principal;
 use crate::clock;
+use crate::compute::Compute;
 use crate::convert::{self, internal};
 use crate::jobs::Record;
 use crate::store::{ChallengeRow, NewLive, NewSubmission, Store};
@@ -70,6 +71,7 @@ pub fn check_start(start: &pb::LiveStart) -> Result<(), Status> {
 /// Runs one session to its end, storing the outcome.
 pub async fn run(
     store: Store,
+    compute: Compute,
     session: Session,
     mut inbound: Streaming<pb::LiveClientMessage>,
     out: Outbound,
@@ -92,7 +94,7 @@ pub async fn run(
         let _ = out.send(Err(internal(e))).await;
         return;
     }
-    let outcome = stream_and_score(&store, &session, &id, seed, &mut inbound, &out).await;
+    let outcome = stream_and_score(&store, &compute, &session, &id, seed, &mut inbound, &out).await;
     let result = match outcome {
         Ok(result) => result,
         Err(reason) => {
@@ -108,22 +110,36 @@ pub async fn run(
             }
         }
     };
-    let _ = out
-        .send(Ok(pb::LiveServerMessage {
-            msg: Some(pb::live_server_message::Msg::Result(result)),
-        }))
-        .await;
+    let deadline = Duration::from_secs_f64(session.manifest.live.answer_deadline_s);
+    let _ = send(&out, pb::live_server_message::Msg::Result(result), deadline).await;
 }
 
-async fn send(out: &Outbound, msg: pb::live_server_message::Msg) -> Result<(), String> {
-    out.send(Ok(pb::LiveServerMessage { msg: Some(msg) }))
-        .await
-        .map_err(|_| "the client disconnected".to_string())
+/// Sends one message; a client that stops reading cannot hold the session (the channel is bounded
+/// and the wait for room has the answer deadline).
+async fn send(
+    out: &Outbound,
+    msg: pb::live_server_message::Msg,
+    deadline: Duration,
+) -> Result<(), String> {
+    match tokio::time::timeout(
+        deadline,
+        out.send(Ok(pb::LiveServerMessage { msg: Some(msg) })),
+    )
+    .await
+    {
+        Err(_) => Err(format!(
+            "the client read nothing for {} s",
+            deadline.as_secs_f64()
+        )),
+        Ok(Err(_)) => Err("the client disconnected".to_string()),
+        Ok(Ok(())) => Ok(()),
+    }
 }
 
 /// Streams every chunk, collects the answers, scores them; `Err` is the reason for no score.
 async fn stream_and_score(
     store: &Store,
+    compute: &Compute,
     s: &Session,
     id: &str,
     seed: u64,
@@ -131,14 +147,20 @@ async fn stream_and_score(
     out: &Outbound,
 ) -> Result<pb::LiveResult, String> {
     let manifest = s.manifest.clone();
-    let trials: Vec<LiveTrial> = tokio::task::spawn_blocking(move || live::trials(&manifest, seed))
+    let trials: Vec<LiveTrial> = compute
+        .run(move || live::trials(&manifest, seed))
         .await
         .map_err(|e| format!("stimulus generation stopped: {e}"))?
         .map_err(|e| e.to_string())?;
     // The ground truth is simulated while the model answers.
     let truth = {
         let (manifest, trials) = (s.manifest.clone(), trials.clone());
-        tokio::task::spawn_blocking(move || live::ground_truth(&manifest, &trials, seed))
+        let compute = compute.clone();
+        tokio::spawn(async move {
+            compute
+                .run(move || live::ground_truth(&manifest, &trials, seed))
+                .await
+        })
     };
     let dt = s.manifest.sampling.dt_s;
     let deadline = Duration::from_secs_f64(s.manifest.live.answer_deadline_s);
@@ -161,6 +183,7 @@ async fn stream_and_score(
                 .collect(),
             repeats: s.repeats as u32,
         }),
+        deadline,
     )
     .await?;
     let mut answers = Answers::new(s.repeats);
@@ -176,6 +199,7 @@ async fn stream_and_score(
                     current_na: trial.stimulus_na[chunk.start..chunk.end].to_vec(),
                     last_in_trial: k + 1 == trial.chunks.len(),
                 }),
+                deadline,
             )
             .await?;
             let awaited = format!("trial {:?} chunk {}", trial.id, chunk.index);
@@ -219,16 +243,16 @@ async fn stream_and_score(
     let hidden = truth
         .await
         .map_err(|e| format!("the reference simulation stopped: {e}"))?
+        .map_err(|e| format!("the reference simulation stopped: {e}"))?
         .map_err(|e| e.to_string())?;
     let params = ScoringParams {
         delta_s: s.manifest.scoring.delta_ms / 1000.0,
     };
     let predictions = answers.into_predictions(&trials);
-    let (evaluation, predictions) = tokio::task::spawn_blocking(move || {
-        (evaluate(&hidden, &predictions, &params), predictions)
-    })
-    .await
-    .map_err(|e| format!("the scorer stopped: {e}"))?;
+    let (evaluation, predictions) = compute
+        .run(move || (evaluate(&hidden, &predictions, &params), predictions))
+        .await
+        .map_err(|e| format!("the scorer stopped: {e}"))?;
     let record = Record::new(&evaluation, &params);
     let bytes = to_json(
         &predictions

@@ -23,6 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::ServerConfig;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::clock;
+use crate::compute::Compute;
 use crate::convert::{self, internal, stored_metrics};
 use crate::live;
 use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Store};
@@ -46,16 +47,23 @@ pub struct ArenaService {
     store: Store,
     auth: Authenticator,
     jobs: Arc<Notify>,
+    compute: Compute,
     config: ServerConfig,
 }
 
 impl ArenaService {
     /// A service over `store`; `jobs` is notified when a submission is queued.
-    pub fn new(store: Store, jobs: Arc<Notify>, config: ServerConfig) -> ArenaService {
+    pub fn new(
+        store: Store,
+        jobs: Arc<Notify>,
+        compute: Compute,
+        config: ServerConfig,
+    ) -> ArenaService {
         ArenaService {
             auth: Authenticator::new(store.clone()),
             store,
             jobs,
+            compute,
             config,
         }
     }
@@ -320,7 +328,8 @@ impl Arena for ArenaService {
         let hidden_seed = rand::rng().next_u64();
         let generated = {
             let manifest = manifest.clone();
-            tokio::task::spawn_blocking(move || generate(&manifest, hidden_seed))
+            self.compute
+                .run(move || generate(&manifest, hidden_seed))
                 .await
                 .map_err(internal)?
                 .map_err(|e| {
@@ -497,17 +506,17 @@ impl Arena for ArenaService {
         let shapes = self.test_shapes(&challenge.id).await?;
         let limits = self.config.limits;
         let bytes = req.predictions_json;
-        let bytes = tokio::task::spawn_blocking(move || {
-            predictions::parse(&bytes, &shapes, &limits).map(|_| bytes)
-        })
-        .await
-        .map_err(internal)?
-        .map_err(|e| match e {
-            PredictionError::TooLarge { .. } => {
-                Status::resource_exhausted(format!("predictions_json: {e}"))
-            }
-            _ => Status::invalid_argument(format!("predictions_json: {e}")),
-        })?;
+        let bytes = self
+            .compute
+            .run(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e {
+                PredictionError::TooLarge { .. } => {
+                    Status::resource_exhausted(format!("predictions_json: {e}"))
+                }
+                _ => Status::invalid_argument(format!("predictions_json: {e}")),
+            })?;
         let sha256 = sha256_hex(&bytes);
         let mut raw = [0u8; 8];
         rand::rng().fill_bytes(&mut raw);
@@ -609,7 +618,13 @@ impl Arena for ArenaService {
             model_name: start.model_name.trim().to_string(),
             repeats: start.repeats as usize,
         };
-        tokio::spawn(live::run(self.store.clone(), session, inbound, tx));
+        tokio::spawn(live::run(
+            self.store.clone(),
+            self.compute.clone(),
+            session,
+            inbound,
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 

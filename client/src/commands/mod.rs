@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod demo;
 pub mod fetch;
 pub mod run;
+pub mod score;
 pub mod submit;
 
 use anyhow::Result;
@@ -39,6 +40,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             submit::print_leaderboard(&board, json);
             Ok(())
         }
+        Command::Score(args) => score::score(args, json),
         Command::Dataset {
             command: DatasetCommand::Inspect { file },
         } => dataset::inspect(file, json),

@@ -106,10 +106,7 @@ impl Cell {
         };
         for s in &spec.sections {
             let si = cell.morph.section(&s.name, String::new)?;
-            let (first, nseg) = (
-                cell.morph.sections[si].first_centre,
-                cell.morph.sections[si].nseg,
-            );
+            let centres = cell.morph.sections[si].centres.clone();
             let field = |mech: &str, p: &str| {
                 let (name, mech, p) = (s.name.clone(), mech.to_owned(), p.to_owned());
                 move || format!("sections[{name}].mechanisms.{mech}.{p}")
@@ -146,7 +143,7 @@ impl Cell {
             if let Some(p) = m.im {
                 non_negative(field("Im", "gbar"), p.gbar)?;
             }
-            for node in first..first + nseg {
+            for node in centres {
                 let area = cell.morph.area_um2[node];
                 if let Some(p) = m.pas {
                     let g = absolute_us(p.g, area);

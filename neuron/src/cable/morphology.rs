@@ -12,9 +12,12 @@
 //! that lie between them *within the node's own section*; this is why a child at parent(0.5)
 //! does not "see" the parent's half segment, exactly as in NEURON.
 //!
-//! Nodes are numbered so that every parent precedes its children (node 0 is the root's x = 0
-//! end), the order the Hines elimination needs, and sections are numbered breadth first so that
-//! a section's nodes are contiguous in memory.
+//! Nodes are numbered by their depth in the tree (node 0 is the root's x = 0 end, then every
+//! node one step away from it, and so on). Every parent then precedes its children, the order
+//! the Hines elimination needs, and consecutive nodes mostly belong to different branches:
+//! the elimination and back substitution are chains of dependent divisions and
+//! multiplications along each branch, and interleaving independent branches lets the
+//! processor overlap them instead of waiting for each result in turn.
 
 use super::error::{CableError, positive, unit_interval};
 use std::collections::HashMap;
@@ -46,10 +49,8 @@ pub struct SectionNodes {
     pub name: String,
     /// Node of the x = 0 end (the parent's node at the attachment point, or the root node).
     pub start_node: usize,
-    /// Index of the first segment-centre node; the centres are `first..first + nseg`.
-    pub first_centre: usize,
-    /// Number of segments.
-    pub nseg: usize,
+    /// The segment-centre nodes, from x = 0 to x = 1 (`centres.len()` is nseg).
+    pub centres: Vec<usize>,
     /// Zero-area node at the x = 1 end.
     pub end_node: usize,
 }
@@ -64,8 +65,8 @@ impl SectionNodes {
         } else if x >= 1.0 {
             self.end_node
         } else {
-            let seg = ((x * self.nseg as f64) as usize).min(self.nseg - 1);
-            self.first_centre + seg
+            let nseg = self.centres.len();
+            self.centres[((x * nseg as f64) as usize).min(nseg - 1)]
         }
     }
 }
@@ -199,12 +200,41 @@ impl Morphology {
             m.sections.push(SectionNodes {
                 name: s.name.clone(),
                 start_node,
-                first_centre,
-                nseg: s.nseg,
+                centres: (first_centre..first_centre + s.nseg).collect(),
                 end_node,
             });
         }
+        m.renumber_by_depth();
         Ok(m)
+    }
+
+    /// Renumbers the nodes in order of depth (stable within a depth), see the module docs.
+    fn renumber_by_depth(&mut self) {
+        let n = self.n_nodes();
+        let mut depth = vec![0usize; n];
+        for i in 1..n {
+            depth[i] = depth[self.parent[i]] + 1;
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| depth[i]);
+        let mut new_index = vec![0usize; n];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let permute = |v: &[f64]| order.iter().map(|&old| v[old]).collect::<Vec<f64>>();
+        self.g_axial_us = permute(&self.g_axial_us);
+        self.area_um2 = permute(&self.area_um2);
+        self.capacitance_nf = permute(&self.capacitance_nf);
+        self.section_of_node = order.iter().map(|&old| self.section_of_node[old]).collect();
+        self.parent = order
+            .iter()
+            .map(|&old| new_index[self.parent[old]])
+            .collect();
+        for s in &mut self.sections {
+            s.start_node = new_index[s.start_node];
+            s.end_node = new_index[s.end_node];
+            s.centres.iter_mut().for_each(|c| *c = new_index[*c]);
+        }
     }
 
     fn push_node(&mut self, parent: usize, g: f64, area: f64, cm: f64, section: usize) {
@@ -298,15 +328,19 @@ mod tests {
         ])
         .unwrap();
         let soma = &m.sections[0];
-        assert_eq!(soma.node_at(0.5), soma.first_centre + 1);
-        assert_eq!(soma.node_at(1.0 / 3.0), soma.first_centre + 1);
-        assert_eq!(soma.node_at(0.2), soma.first_centre);
-        assert_eq!(m.sections[1].start_node, soma.first_centre + 1);
+        assert_eq!(soma.node_at(0.5), soma.centres[1]);
+        assert_eq!(soma.node_at(1.0 / 3.0), soma.centres[1]);
+        assert_eq!(soma.node_at(0.2), soma.centres[0]);
+        assert_eq!(m.sections[1].start_node, soma.centres[1]);
         assert_eq!(m.sections[2].start_node, 0);
         assert_eq!(m.sections[3].start_node, m.sections[1].end_node);
         for i in 1..m.n_nodes() {
             assert!(m.parent[i] < i);
         }
+        // Depth order: soma's three centres are a chain (depth 1, 2, 3); a's centre hangs on
+        // the middle one (depth 3) and b's on the root (depth 1).
+        assert_eq!(m.sections[2].centres[0], 2);
+        assert_eq!(soma.centres, vec![1, 3, 5]);
     }
 
     #[test]

@@ -206,14 +206,25 @@ fn clamp_sample(k: usize, dt: f64, step: f64) -> usize {
     ((k as f64 + 0.5) * dt / step).floor() as usize
 }
 
-/// Merged synapse instances (one per synapse type and node) shared by all lanes.
+/// Merged synapse instances (one per synapse type and node) shared by all lanes, sorted by
+/// type so that each type is one contiguous group.
 struct Instances {
     /// (type, node) of each instance, sorted.
     site: Vec<(usize, usize)>,
-    /// Reversal potential of each instance, mV.
-    e: Vec<f64>,
-    /// `[Mg]/3.57` (mM/mM) of each NMDA instance, `None` for a linear (Exp2Syn) one.
-    mg_ratio: Vec<Option<f64>>,
+    /// Node of each instance.
+    node: Vec<usize>,
+    /// The groups of instances of one type.
+    groups: Vec<Group>,
+}
+
+/// The instances `range` all have synapse type `ty`.
+struct Group {
+    ty: usize,
+    range: std::ops::Range<usize>,
+    /// Reversal potential, mV.
+    e: f64,
+    /// `[Mg]/3.57` for an NMDA type, `None` for a linear (Exp2Syn) one.
+    mg_ratio: Option<f64>,
 }
 
 impl Instances {
@@ -223,14 +234,25 @@ impl Instances {
             .flat_map(|d| d.synapses.iter().map(|s| (s.synapse_type, s.node)))
             .collect();
         let site: Vec<(usize, usize)> = sites.into_iter().collect();
-        let kinetics = |ty: usize| &cell.synapse_types[ty].1;
+        let mut groups: Vec<Group> = Vec::new();
+        for (q, &(ty, _)) in site.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.ty == ty => g.range.end = q + 1,
+                _ => {
+                    let k = &cell.synapse_types[ty].1;
+                    groups.push(Group {
+                        ty,
+                        range: q..q + 1,
+                        e: k.e,
+                        mg_ratio: k.mg.map(|mg| mg / 3.57),
+                    });
+                }
+            }
+        }
         Instances {
-            e: site.iter().map(|&(ty, _)| kinetics(ty).e).collect(),
-            mg_ratio: site
-                .iter()
-                .map(|&(ty, _)| kinetics(ty).mg.map(|mg| mg / 3.57))
-                .collect(),
+            node: site.iter().map(|&(_, n)| n).collect(),
             site,
+            groups,
         }
     }
 
@@ -292,6 +314,9 @@ struct Lanes<const L: usize> {
     syn_b: Vec<[f64; L]>,
     /// Scratch: v gathered at one mechanism's nodes.
     vbuf: Vec<[f64; L]>,
+    /// Scratch: currents (nA) and slope conductances (µS) before they are scattered.
+    ibuf: Vec<[f64; L]>,
+    gbuf: Vec<[f64; L]>,
 }
 
 /// `buf[k] = v[nodes[k]]`.
@@ -480,26 +505,21 @@ impl Cell {
             im_m: vec![[im_gate(v0, self.im_qt).inf; L]; self.im.node.len()],
             syn_a: vec![[0.0; L]; n_instances],
             syn_b: vec![[0.0; L]; n_instances],
-            vbuf: Vec::with_capacity(nh.max(self.ih.node.len()).max(self.im.node.len())),
+            vbuf: Vec::new(),
+            ibuf: Vec::new(),
+            gbuf: Vec::new(),
         }
     }
 
-    /// Fills `d` (µS) and `rhs` (nA) of the linearised equations for Δv:
-    /// (C/dt + Σg_axial + Σ∂i/∂v)·Δv_i − Σ_j g_ij·Δv_j = Σ_j g_ij·(v_j − v_i) − i_membrane(v).
+    /// Fills `d` (µS) and `rhs` (nA) of the linearised equations for Δv,
+    /// (C/dt + Σg_axial + Σ∂i/∂v)·Δv_i − Σ_j g_ij·Δv_j = Σ_j g_ij·(v_j − v_i) − i_membrane(v),
+    /// except the axial currents Σ_j g_ij·(v_j − v_i), which [`Cell::solve`] adds on its way.
     fn assemble<const L: usize>(&self, st: &mut Lanes<L>, coef: &Coefficients, inst: &Instances) {
         let m = &self.morph;
         for i in 0..m.n_nodes() {
             let (v, gl, gle) = (st.v[i], self.leak_g[i], self.leak_ge[i]);
             st.d[i] = [coef.d_const[i]; L];
             st.rhs[i] = std::array::from_fn(|l| gle - gl * v[l]);
-        }
-        for i in 1..m.n_nodes() {
-            let (p, g) = (m.parent[i], m.g_axial_us[i]);
-            for l in 0..L {
-                let f = g * (st.v[p][l] - st.v[i][l]);
-                st.rhs[i][l] += f;
-                st.rhs[p][l] -= f;
-            }
         }
         let hh = &self.hh;
         for k in 0..hh.node.len() {
@@ -526,24 +546,52 @@ impl Cell {
                 }
             }
         }
-        for (q, &(_, i)) in inst.site.iter().enumerate() {
-            let e = inst.e[q];
-            for l in 0..L {
-                let g = st.syn_b[q][l] - st.syn_a[q][l];
-                let v = st.v[i][l];
-                match inst.mg_ratio[q] {
-                    None => {
-                        st.rhs[i][l] -= g * (v - e);
-                        st.d[i][l] += g;
+        for group in &inst.groups {
+            let (nodes, e) = (&inst.node[group.range.clone()], group.e);
+            let a = &st.syn_a[group.range.clone()];
+            let b = &st.syn_b[group.range.clone()];
+            match group.mg_ratio {
+                None => {
+                    for ((&i, a), b) in nodes.iter().zip(a).zip(b) {
+                        let (rhs, d, v) = (&mut st.rhs[i], &mut st.d[i], st.v[i]);
+                        for l in 0..L {
+                            let g = b[l] - a[l];
+                            rhs[l] -= g * (v[l] - e);
+                            d[l] += g;
+                        }
                     }
-                    Some(ratio) => {
-                        // NEURON's nrn_cur: di/dv by a forward difference of 0.001 mV. The
-                        // block at v + 0.001 reuses exp(−0.062·v) (identical up to rounding).
+                }
+                Some(ratio) => {
+                    // NEURON's nrn_cur: di/dv by a forward difference of 0.001 mV. The block
+                    // at v + 0.001 reuses exp(−0.062·v) and both quotients share one division
+                    // (identical up to rounding). Gathered, so the loop vectorises.
+                    gather(nodes, &st.v, &mut st.vbuf);
+                    st.ibuf.clear();
+                    st.ibuf.resize(nodes.len(), [0.0; L]);
+                    st.gbuf.clear();
+                    st.gbuf.resize(nodes.len(), [0.0; L]);
+                    let lanes = st
+                        .ibuf
+                        .as_flattened_mut()
+                        .iter_mut()
+                        .zip(st.gbuf.as_flattened_mut())
+                        .zip(st.vbuf.as_flattened())
+                        .zip(a.as_flattened().iter().zip(b.as_flattened()));
+                    for (((i0, di), &v), (&a, &b)) in lanes {
+                        let g = b - a;
                         let x = exp(0.062 * -v) * ratio;
-                        let i0 = g * (v - e) / (1.0 + x);
-                        let i1 = g * (v + 0.001 - e) / (1.0 + x * EXP_MG_STEP);
-                        st.rhs[i][l] -= i0;
-                        st.d[i][l] += (i1 - i0) / 0.001;
+                        let (u0, u1) = (1.0 + x, 1.0 + x * EXP_MG_STEP);
+                        let r = 1.0 / (u0 * u1);
+                        let c0 = g * (v - e) * u1 * r;
+                        let c1 = g * (v + 0.001 - e) * u0 * r;
+                        *i0 = c0;
+                        *di = (c1 - c0) / 0.001;
+                    }
+                    for ((&i, i0), di) in nodes.iter().zip(&st.ibuf).zip(&st.gbuf) {
+                        for l in 0..L {
+                            st.rhs[i][l] -= i0[l];
+                            st.d[i][l] += di[l];
+                        }
                     }
                 }
             }
@@ -551,16 +599,24 @@ impl Cell {
     }
 
     /// Hines' elimination (leaves to root), back substitution (root to leaves), v += Δv.
-    /// After elimination `d[i]` holds 1/d_i, so the back substitution only multiplies.
+    ///
+    /// The axial current f = g·(v_p − v_i) between node i and its parent p is added to both
+    /// right-hand sides during the elimination, just before row i is eliminated (every child
+    /// of i has a larger index and has already added its share to row i), which saves a pass
+    /// over the tree. After elimination `d[i]` holds 1/d_i, so the back substitution only
+    /// multiplies.
     fn solve<const L: usize>(&self, st: &mut Lanes<L>, coef: &Coefficients) {
         let m = &self.morph;
         for i in (1..m.n_nodes()).rev() {
             let (p, g, g2) = (m.parent[i], m.g_axial_us[i], coef.g_axial_sq[i]);
             for l in 0..L {
+                let f = g * (st.v[p][l] - st.v[i][l]);
+                let rhs_i = st.rhs[i][l] + f;
+                st.rhs[i][l] = rhs_i;
                 let r = 1.0 / st.d[i][l];
                 st.d[i][l] = r;
                 st.d[p][l] -= g2 * r;
-                st.rhs[p][l] += g * r * st.rhs[i][l];
+                st.rhs[p][l] += g * r * rhs_i - f;
             }
         }
         for l in 0..L {
@@ -621,20 +677,20 @@ impl Cell {
         {
             *m = im_gate(v, qt).advance(*m, dt);
         }
-        for (q, &(ty, _)) in inst.site.iter().enumerate() {
-            let (da, db) = coef.decay[ty];
-            for l in 0..L {
-                let (a, b) = (st.syn_a[q][l] * da, st.syn_b[q][l] * db);
-                st.syn_a[q][l] = if a.abs() < SYNAPSE_STATE_FLOOR_US {
-                    0.0
-                } else {
-                    a
-                };
-                st.syn_b[q][l] = if b.abs() < SYNAPSE_STATE_FLOOR_US {
-                    0.0
-                } else {
-                    b
-                };
+        let floor = |x: f64| {
+            if x.abs() < SYNAPSE_STATE_FLOOR_US {
+                0.0
+            } else {
+                x
+            }
+        };
+        for group in &inst.groups {
+            let (da, db) = coef.decay[group.ty];
+            for a in st.syn_a[group.range.clone()].as_flattened_mut() {
+                *a = floor(*a * da);
+            }
+            for b in st.syn_b[group.range.clone()].as_flattened_mut() {
+                *b = floor(*b * db);
             }
         }
     }

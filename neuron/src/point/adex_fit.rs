@@ -22,7 +22,7 @@
 use super::FitError;
 use super::adex::AdExParams;
 use super::linalg::LeastSquares;
-use super::training::{Exclusion, TrainingData};
+use super::training::{Exclusion, Recovery, TrainingData};
 
 /// Steps excluded around each spike: 1 ms before it (the last, steepest part of the upswing,
 /// where a real spike departs from the exponential and an Euler step is least faithful) to
@@ -35,8 +35,14 @@ const ADEX_EXCLUSION: Exclusion = Exclusion {
 
 /// Coarse grid of the slope factor Δ_T, mV: 0.5 · 1.6^k, k = 0..6 (0.5 to 8.4 mV).
 const DELTA_T_GRID: (f64, f64, usize) = (0.5, 1.6, 7);
-/// Coarse grid of the adaptation time constant τ_w, ms: 5 · 2.1^k, k = 0..7 (5 ms to 900 ms).
-const TAU_W_GRID: (f64, f64, usize) = (5.0, 2.1, 8);
+/// Coarse grid of the adaptation time constant τ_w, ms: 20 · 1.8^k, k = 0..7 (20 ms to 1.2 s).
+/// τ_w is kept ≥ 20 ms throughout the search: with τ_w of a few ms the filtered voltage F is a
+/// lagged copy of V, and on recordings it "predicts" dV/dt from V − F instead of describing
+/// adaptation (measured on the DRN recordings: the search then ran to τ_w ≈ 5 ms and returned
+/// C < 0).
+const TAU_W_GRID: (f64, f64, usize) = (20.0, 1.8, 8);
+/// Smallest τ_w the search considers, ms.
+const TAU_W_MIN_MS: f64 = 20.0;
 /// The search over (Δ_T, τ_w) uses every k-th usable step so that at most this many enter each
 /// trial regression (samples 0.1 ms apart are strongly correlated, so little information is
 /// lost); the final regression at the chosen (Δ_T, τ_w) uses every step.
@@ -51,7 +57,8 @@ const REFINE_TOLERANCE: f64 = 1.0005;
 /// 1. V_reset and t_ref are read off the spikes as for the LIF ([`super::fit_lif`]).
 /// 2. For each (Δ_T, τ_w) the regression in the module docs is solved on steps away from spikes
 ///    (1 ms before each spike to t_ref + 5 ms after). (Δ_T, τ_w) minimise the residual sum of
-///    squares (on a regular subsample of at most 30 000 steps during the search): a coarse log-spaced grid (Δ_T 0.5–8.4 mV, τ_w 5–900 ms), then a pattern search in
+///    squares (on a regular subsample of at most 30 000 steps during the search): a coarse log-spaced grid (Δ_T 0.5–8.4 mV, τ_w 20–1200 ms, τ_w ≥ 20 ms throughout), among the
+///    physically admissible solutions only (C > 0, g_L > 0, an exponential term > 0), then a pattern search in
 ///    log space halving its step down to a factor 1.0005.
 /// 3. V_peak (only a numerical cut-off once V diverges) is the larger of the highest recorded
 ///    voltage and V_T + 5Δ_T (the value Brette & Gerstner 2005 used).
@@ -78,8 +85,10 @@ pub fn fit_adex(
             got: 0,
         });
     }
-    let v_reset_mv = data.reset_mv()?;
-    let t_ref_s = data.refractory_s();
+    let Recovery {
+        t_ref_s,
+        v_reset_mv,
+    } = data.recovery()?;
     let regression = Regression::new(&data, t_ref_s)?;
     let stride = regression.steps.len().div_ceil(SEARCH_ROWS);
 
@@ -156,8 +165,11 @@ impl Best {
         filters: &Filters,
         stride: usize,
     ) -> bool {
+        if tau_w_ms < TAU_W_MIN_MS {
+            return false;
+        }
         match regression.solve(delta_t_mv, filters, stride) {
-            Some(solution) if solution.rss < self.rss => {
+            Some(solution) if solution.rss < self.rss && solution.is_admissible() => {
                 *self = Self {
                     rss: solution.rss,
                     delta_t_mv,
@@ -293,6 +305,12 @@ impl<'a> Regression<'a> {
 }
 
 impl Solution {
+    /// C > 0 (c_I > 0), g_L > 0 (c_V < 0) and a positive exponential term (c_X > 0).
+    fn is_admissible(&self) -> bool {
+        let [_, c_v, c_i, _, _, c_x] = self.coefficients;
+        c_i > 0.0 && c_v < 0.0 && c_x > 0.0
+    }
+
     fn into_params(
         self,
         regression: &Regression<'_>,

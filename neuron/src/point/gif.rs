@@ -155,7 +155,7 @@ impl KernelBins {
 /// How a GIF run decides its spikes.
 pub(super) enum SpikeSource<'a> {
     /// Escape noise drawn from a seeded generator (simulation).
-    Escape(ChaCha8Rng),
+    Escape(Box<ChaCha8Rng>),
     /// The recorded spikes, imposed (fitting): a spike in each step listed in `steps` at the
     /// matching time.
     Imposed {
@@ -283,7 +283,7 @@ pub fn simulate_gif(
         p,
         current_na,
         dt_s,
-        SpikeSource::Escape(rng_from_seed(seed)),
+        SpikeSource::Escape(Box::new(rng_from_seed(seed))),
     )
 }
 

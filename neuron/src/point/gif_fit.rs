@@ -21,12 +21,26 @@
 use super::FitError;
 use super::gif::{GifParams, KernelBins, SpikeSource, run_gif};
 use super::linalg::{LeastSquares, solve_spd};
-use super::training::{Exclusion, TrainingData};
+use super::training::{Exclusion, Recovery, TrainingData};
 
 /// Bin edges of η and γ, ms: log-spaced rectangular bins up to 640 ms as in Pozzorini et al.
 /// (whose kernels extend further on longer recordings; 20–60 s of training data constrain
 /// little beyond this).
 pub const FIT_KERNEL_EDGES_MS: [f64; 9] = [0.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0];
+
+/// The fit's bins for a refractory period `t_ref_ms`: [`FIT_KERNEL_EDGES_MS`] without the
+/// interior edges at or below t_ref + 1 ms, so that the first bin holds at least 1 ms of ages
+/// after the refractory period (a bin inside it has no data and would make the regression
+/// singular). E.g. t_ref = 2 ms keeps every edge; t_ref = 12.5 ms gives [0, 20, 40, …].
+fn kernel_edges_for(t_ref_ms: f64) -> Vec<f64> {
+    let last = FIT_KERNEL_EDGES_MS.len() - 1;
+    FIT_KERNEL_EDGES_MS
+        .iter()
+        .enumerate()
+        .filter(|&(i, &e)| i == 0 || i == last || e > t_ref_ms + 1.0)
+        .map(|(_, &e)| e)
+        .collect()
+}
 
 /// Steps excluded from the subthreshold regression around each spike: 3 ms before it (the
 /// upswing of a real or exponential spike, which the GIF does not model) to the end of the
@@ -43,7 +57,8 @@ const NEWTON_MAX_STEPS: usize = 100;
 
 /// Fits a GIF neuron to training data: a current (nA), the recorded voltage at the same samples
 /// (mV) and the recorded spike times (s), with sampling step `dt_s` (s). The kernels use
-/// [`FIT_KERNEL_EDGES_MS`]; the procedure is in the module docs.
+/// [`FIT_KERNEL_EDGES_MS`] (minus the bins inside the refractory period); the procedure is in
+/// the module docs.
 ///
 /// # Errors
 /// [`FitError`] for invalid inputs, no spikes, too few samples, a singular regression or
@@ -64,10 +79,12 @@ pub fn fit_gif(
             got: 0,
         });
     }
-    let v_reset_mv = data.reset_mv()?;
-    let t_ref_s = data.refractory_s();
-    let bins = KernelBins::new(&FIT_KERNEL_EDGES_MS)
-        .expect("FIT_KERNEL_EDGES_MS is a valid basis (unit-tested)");
+    let Recovery {
+        t_ref_s,
+        v_reset_mv,
+    } = data.recovery()?;
+    let edges_ms = kernel_edges_for(t_ref_s * 1e3);
+    let bins = KernelBins::new(&edges_ms).expect("a subset of FIT_KERNEL_EDGES_MS (unit-tested)");
     let k = bins.len();
     let counts = bins.history_counts(spikes_s, current_na.len(), dt_s);
 
@@ -123,7 +140,7 @@ pub fn fit_gif(
         t_ref_ms: t_ref_s * 1e3,
         v_t_star_mv: 0.0,
         delta_v_mv: 1.0,
-        kernel_edges_ms: FIT_KERNEL_EDGES_MS.to_vec(),
+        kernel_edges_ms: edges_ms,
         eta_pa: c[3..].iter().map(|c_k| -c_k * c_pf).collect(),
         gamma_mv: vec![0.0; k],
     };
@@ -287,8 +304,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fit_basis_is_valid() {
+    fn the_fit_basis_is_valid_and_adapts_to_the_refractory_period() {
         assert_eq!(KernelBins::new(&FIT_KERNEL_EDGES_MS).unwrap().len(), 8);
+        assert_eq!(kernel_edges_for(2.0), FIT_KERNEL_EDGES_MS.to_vec());
+        assert_eq!(
+            kernel_edges_for(4.0),
+            [0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0]
+        );
+        assert_eq!(
+            kernel_edges_for(12.5),
+            [0.0, 20.0, 40.0, 80.0, 160.0, 320.0, 640.0]
+        );
+        assert_eq!(kernel_edges_for(1000.0), [0.0, 640.0]);
+        assert!(KernelBins::new(&kernel_edges_for(1000.0)).is_ok());
     }
 
     /// Constant-rate case: one regressor (the intercept), n silent steps and s spike steps of

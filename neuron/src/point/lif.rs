@@ -13,7 +13,7 @@
 
 use super::integrate::{Dynamics, ResetRule, integrate, threshold_crossing};
 use super::linalg::LeastSquares;
-use super::training::{Exclusion, TrainingData};
+use super::training::{Exclusion, Recovery, TrainingData};
 use super::{FitError, ModelError, PointResponse, check_input, param};
 use crate::stimulus::Requirement;
 use serde::{Deserialize, Serialize};
@@ -131,9 +131,9 @@ const LIF_EXCLUSION: Exclusion = Exclusion {
 /// the recorded spike times (s), with sampling step `dt_s` (s).
 ///
 /// # Procedure
-/// 1. Reset V_reset: median voltage of the first sample after each spike.
-/// 2. Refractory period t_ref: duration of the flat run of V after each spike (see
-///    `TrainingData::refractory_s`); ≈ one step for data without a clamp.
+/// 1–2. Reset V_reset and refractory period t_ref: read off the voltage after the spikes
+///    (`TrainingData::recovery`): from the clamp in simulated data, from the end of the spike
+///    (the trough of the after-hyperpolarisation) in recordings.
 /// 3. Subthreshold C, g_L, E_L: ordinary least squares of (V_{n+1} − V_n)/dt on [1, V_n, I_n]
 ///    over samples away from spikes (excluded: 5 ms before each spike to t_ref + 5 ms after).
 ///    With coefficients (α, β, γ): C = 1/γ, g_L = −β·C, E_L = −α/β.
@@ -152,8 +152,10 @@ pub fn fit_lif(
     dt_s: f64,
 ) -> Result<LifParams, FitError> {
     let data = TrainingData::new(current_na, voltage_mv, spikes_s, dt_s)?;
-    let v_reset_mv = data.reset_mv()?;
-    let t_ref_s = data.refractory_s();
+    let Recovery {
+        t_ref_s,
+        v_reset_mv,
+    } = data.recovery()?;
     let (c_pf, g_l_ns, e_l_mv) = fit_leak(&data, t_ref_s)?;
     let mut p = LifParams {
         c_pf,

@@ -16,12 +16,12 @@
 //!   so no gradient exists), accepting only strict improvements.
 
 use super::FitError;
-use super::coincidence::coincidence_factor;
 use super::lif::fit_leak;
 use super::linalg::LeastSquares;
 use super::mat::{MatParams, mat_voltage, simulate_mat};
 use super::optimize::nelder_mead;
 use super::training::TrainingData;
+use arena_scoring::{SpikeTrain, Window, gamma};
 
 /// τ₁, τ₂ and t_ref of Kobayashi et al. 2009, ms.
 const TAU1_MS: f64 = 10.0;
@@ -56,7 +56,7 @@ pub fn fit_mat(
     dt_s: f64,
 ) -> Result<MatParams, FitError> {
     let data = TrainingData::new(current_na, voltage_mv, spikes_s, dt_s)?;
-    let (c_pf, g_l_ns, e_l_mv) = fit_leak(&data, data.refractory_s())?;
+    let (c_pf, g_l_ns, e_l_mv) = fit_leak(&data, data.recovery()?.t_ref_s)?;
     let tau_m_ms = c_pf / g_l_ns;
     let r_mohm = 1e3 / g_l_ns;
     let v_model = mat_voltage(tau_m_ms, r_mohm, e_l_mv, current_na, dt_s);
@@ -72,9 +72,17 @@ pub fn fit_mat(
         tau2_ms: TAU2_MS,
         t_ref_ms: T_REF_MS,
     };
-    let duration_s = current_na.len() as f64 * dt_s;
+    // `TrainingData` above has checked dt, the recording's length and that the spikes are sorted
+    // and inside it, so neither can fail.
+    let window = Window::new(0.0, current_na.len() as f64 * dt_s).expect("checked training data");
+    let recorded = SpikeTrain::new(spikes_s.to_vec()).expect("checked training data");
+    // The official Γ of the scoring crate (maximum one-to-one matching); an undefined Γ (no spikes,
+    // or a rate that breaks its normalisation) is the worst value.
     let objective = |x: &[f64]| match simulate_mat(&params(x), current_na, dt_s) {
-        Ok(response) => -coincidence_factor(spikes_s, &response.spikes_s, DELTA_S, duration_s),
+        Ok(response) => SpikeTrain::new(response.spikes_s)
+            .ok()
+            .and_then(|model| gamma(&recorded, &model, window, DELTA_S).ok())
+            .map_or(f64::INFINITY, |g| -g),
         Err(_) => f64::INFINITY,
     };
     let start = [omega_mv, alpha1_mv, alpha2_mv];

@@ -1,13 +1,22 @@
 //! Point neuron models: the stochastic ground-truth neuron of the injected-current demo
-//! ([`adex`]) and the baselines fitted to training data ([`lif`], …), plus Poisson trains for
-//! null models ([`poisson`]).
+//! ([`adex`], with intrinsic OU noise), the four injected-current baselines of issue 5, each as
+//! `fit_*` (training data only) + `simulate_*` — leaky integrate-and-fire ([`lif`]), adaptive
+//! exponential IF ([`adex_fit`]), the multi-timescale adaptive threshold model ([`mat`],
+//! [`mat_fit`]) and the generalized IF with escape noise ([`gif`], [`gif_fit`]) — and Poisson
+//! trains for null models ([`poisson`]).
 //!
-//! Why these share one integrator ([`integrate`]): every model here is "membrane equation +
-//! threshold + reset + refractory clamp", and subtle differences in how a spike time is placed
-//! inside a step or how refractoriness ends would make fitted baselines disagree with the data
-//! for reasons that have nothing to do with the model. All models are integrated by forward Euler
-//! at the sampling step dt, which is also the discretisation the regression-based fits invert, so a
-//! model fitted to its own simulated response recovers its parameters without discretisation bias.
+//! Every `fit_*` takes the same training data: the injected current (nA), the recorded voltage
+//! at the same samples (mV), the recorded spike times (s) and dt (s); every `simulate_*` takes
+//! parameters, a current and dt (and a seed for the stochastic AdEx and GIF) and returns a
+//! [`PointResponse`].
+//!
+//! Why the resetting models share one integrator (`integrate`): LIF, AdEx and GIF are
+//! "membrane equation + spike rule + reset + refractory clamp", and subtle differences in how a
+//! spike time is placed inside a step or how refractoriness ends would make fitted baselines
+//! disagree with the data for reasons that have nothing to do with the model. All models are
+//! integrated by forward Euler at the sampling step dt, which is also the discretisation the
+//! regression-based fits invert, so a model fitted to its own simulated response recovers its
+//! parameters without discretisation bias. (MAT never resets V and has its own short loop.)
 //!
 //! Units: time in the public API in seconds (dt, spike times), internally in ms inside the
 //! membrane equation (pF·mV/ms = pA, nS·mV = pA); currents in nA at the API, pA inside; voltage
@@ -15,7 +24,6 @@
 
 pub mod adex;
 pub mod adex_fit;
-mod coincidence;
 pub mod gif;
 pub mod gif_fit;
 mod integrate;

@@ -18,6 +18,33 @@ pub(super) struct Exclusion {
     pub after_refractory_s: f64,
 }
 
+/// Window after a spike in which the end of a recorded spike (the trough of the
+/// after-hyperpolarisation) is looked for, s.
+const TROUGH_WINDOW_S: f64 = 0.020;
+
+/// Reset potential and refractory period read off the data.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Recovery {
+    /// Absolute refractory period, s.
+    pub t_ref_s: f64,
+    /// Reset potential, mV.
+    pub v_reset_mv: f64,
+}
+
+/// The median of `values` (NaN-free; empty gives NaN).
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let m = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[m]
+    } else {
+        0.5 * (values[m - 1] + values[m])
+    }
+}
+
 /// Voltage tolerance for "V is still clamped at its post-spike value", mV.
 const FLAT_TOLERANCE_MV: f64 = 1e-6;
 
@@ -77,46 +104,85 @@ impl<'a> TrainingData<'a> {
         })
     }
 
-    /// The reset potential: the median of the first voltage sample after each spike, mV.
-    pub fn reset_mv(&self) -> Result<f64, FitError> {
-        let mut after: Vec<f64> = self
+    /// Reset potential and refractory period, read off the voltage after the spikes.
+    ///
+    /// Two kinds of data are told apart by whether V is clamped after spikes (the sample after
+    /// the first post-spike sample repeats it within 1e-6 mV for at least half of the spikes):
+    ///
+    /// - Clamped (simulated integrate-and-fire data): V_reset is the median first post-spike
+    ///   sample. For t_ref, let t_L be the last sample of the flat run after a spike at t_s; a
+    ///   model clamped for t_ref has t_L = the last sample time ≤ t_s + t_ref, so
+    ///   t_s + t_ref − t_L lies in [0, dt). When spike times fall uniformly within their steps
+    ///   (a LIF) it is uniform and t_ref = mean(t_L − t_s) + dt/2 is unbiased; otherwise (AdEx
+    ///   spikes sit near the start of their step because V diverges) the error is ≤ dt/2.
+    /// - Not clamped (recordings: the spike has a shape, a repolarisation and an
+    ///   after-hyperpolarisation): the spike is taken to end at the trough of the median
+    ///   post-spike voltage within 20 ms of the spike; t_ref is the mean time from the spike to
+    ///   that trough sample and V_reset the median voltage there. This is where a reset model
+    ///   can take over from a real spike (Pozzorini et al. 2015 likewise reset at a fixed time
+    ///   after the spike, removing the spike shape before it).
+    ///
+    /// # Errors
+    /// [`FitError::TooLittleData`] if no spike has a sample after it.
+    pub fn recovery(&self) -> Result<Recovery, FitError> {
+        let n = self.voltage_mv.len();
+        let after: Vec<(usize, f64)> = self
             .spike_steps
             .iter()
-            .filter_map(|&k| self.voltage_mv.get(k + 1).copied())
+            .zip(self.spikes_s)
+            .filter(|&(&k, _)| k + 2 < n)
+            .map(|(&k, &t)| (k, t))
             .collect();
         if after.is_empty() {
             return Err(FitError::TooLittleData {
                 stage: "reset potential",
-                unit: "spikes with a sample after them",
+                unit: "spikes with samples after them",
                 needed: 1,
                 got: 0,
             });
         }
-        after.sort_by(f64::total_cmp);
-        let m = after.len() / 2;
-        Ok(if after.len() % 2 == 1 {
-            after[m]
-        } else {
-            0.5 * (after[m - 1] + after[m])
+        let flat =
+            |k: usize| (self.voltage_mv[k + 2] - self.voltage_mv[k + 1]).abs() <= FLAT_TOLERANCE_MV;
+        let clamped = after.iter().filter(|&&(k, _)| flat(k)).count();
+        if 2 * clamped >= after.len() {
+            let v_reset_mv = median(after.iter().map(|&(k, _)| self.voltage_mv[k + 1]).collect());
+            return Ok(Recovery {
+                t_ref_s: self.clamp_duration_s(&after),
+                v_reset_mv,
+            });
+        }
+        let max_lag = ((TROUGH_WINDOW_S / self.dt_s).round() as usize).max(1);
+        let profile: Vec<f64> = (1..=max_lag)
+            .map(|lag| {
+                median(
+                    after
+                        .iter()
+                        .filter_map(|&(k, _)| self.voltage_mv.get(k + lag).copied())
+                        .collect(),
+                )
+            })
+            .collect();
+        let trough = (0..profile.len())
+            .min_by(|&a, &b| profile[a].total_cmp(&profile[b]))
+            .unwrap_or(0);
+        let lag = trough + 1;
+        let t_ref_s = after
+            .iter()
+            .map(|&(k, t)| (k + lag) as f64 * self.dt_s - t)
+            .sum::<f64>()
+            / after.len() as f64;
+        Ok(Recovery {
+            t_ref_s,
+            v_reset_mv: profile[trough],
         })
     }
 
-    /// The absolute refractory period, s.
-    ///
-    /// Rule: after each spike at t_s, find the last sample t_L of the run of samples that stay
-    /// at the first post-spike value (within 1e-6 mV). A model clamped for t_ref has t_L = the
-    /// last sample time ≤ t_s + t_ref, so t_s + t_ref − t_L lies in [0, dt); when spike times
-    /// fall uniformly within their steps (a LIF) it is uniform and t_ref = mean(t_L − t_s) + dt/2
-    /// is unbiased; otherwise (AdEx spikes sit near the start of their step because V diverges)
-    /// the error is at most dt/2 (for t_ref ≥ dt). Data without a clamp (real recordings) give
-    /// about one step.
-    pub fn refractory_s(&self) -> f64 {
+    /// The clamp estimator of [`TrainingData::recovery`], s.
+    fn clamp_duration_s(&self, after: &[(usize, f64)]) -> f64 {
         let mut sum = 0.0;
         let mut count = 0usize;
-        for (&k, &t_s) in self.spike_steps.iter().zip(self.spikes_s) {
-            let Some(&clamped) = self.voltage_mv.get(k + 1) else {
-                continue;
-            };
+        for &(k, t_s) in after {
+            let clamped = self.voltage_mv[k + 1];
             let run = self.voltage_mv[k + 1..]
                 .iter()
                 .take_while(|v| (*v - clamped).abs() <= FLAT_TOLERANCE_MV)
@@ -153,5 +219,74 @@ impl<'a> TrainingData<'a> {
             usable[from..to].fill(false);
         }
         usable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recording-like trace (no clamp): rest at −60 mV; after each spike the voltage jumps to
+    /// +20 mV, falls linearly to an after-hyperpolarisation trough of −70 mV at 30 samples
+    /// (3 ms) after the spike's step, and recovers linearly to −60 by 80 samples.
+    /// Spikes at t = 10.04 ms and 40.07 ms (steps 100 and 400; dt = 0.1 ms).
+    /// Trough rule: lag 30 → t_ref = mean((100 + 30)·0.1 − 10.04, (400 + 30)·0.1 − 40.07) ms
+    /// = mean(2.96, 2.93) = 2.945 ms; V_reset = −70 mV.
+    #[test]
+    fn recovery_of_a_recorded_spike_is_its_trough() {
+        let dt = 1e-4;
+        let mut v = vec![-60.0; 1000];
+        for k in [100usize, 400] {
+            for lag in 1..=30 {
+                v[k + lag] = 20.0 - 90.0 * lag as f64 / 30.0;
+            }
+            for lag in 31..80 {
+                v[k + lag] = -70.0 + 10.0 * (lag - 30) as f64 / 50.0;
+            }
+        }
+        let current = vec![0.0; 1000];
+        let spikes = [0.010_04, 0.040_07];
+        let data = TrainingData::new(&current, &v, &spikes, dt).unwrap();
+        assert_eq!(data.spike_steps, [100, 400]);
+        let r = data.recovery().unwrap();
+        assert!((r.t_ref_s - 0.002_945).abs() < 1e-12, "{r:?}");
+        assert_eq!(r.v_reset_mv, -70.0);
+    }
+
+    /// A clamped trace: V held at −58 mV for samples k+1 … k+21 after spikes in steps k = 100
+    /// and 500 at t = 10.03 and 50.06 ms, then rising. Last flat samples at 12.1 and 52.1 ms:
+    /// t_ref = mean(12.1 − 10.03, 52.1 − 50.06) + dt/2 = mean(2.07, 2.04) + 0.05 = 2.105 ms.
+    #[test]
+    fn recovery_of_a_clamped_spike_is_its_flat_run() {
+        let dt = 1e-4;
+        let mut v: Vec<f64> = (0..1000).map(|i| -65.0 + 1e-3 * i as f64).collect();
+        for k in [100usize, 500] {
+            for s in &mut v[k + 1..=k + 21] {
+                *s = -58.0;
+            }
+        }
+        let current = vec![0.0; 1000];
+        let data = TrainingData::new(&current, &v, &[0.010_03, 0.050_06], dt).unwrap();
+        let r = data.recovery().unwrap();
+        assert!((r.t_ref_s - 0.002_105).abs() < 1e-12, "{r:?}");
+        assert_eq!(r.v_reset_mv, -58.0);
+    }
+
+    /// Exclusion: with t_ref = 1 ms, 0.5 ms before and 0.2 ms after the refractory period at
+    /// dt = 0.1 ms, a spike in step 50 masks steps 45 … 50 + 1 + 12 − 1 = 62, and the last
+    /// sample is always masked.
+    #[test]
+    fn subthreshold_mask_excludes_the_declared_window() {
+        let v = vec![-60.0; 100];
+        let current = vec![0.0; 100];
+        let data = TrainingData::new(&current, &v, &[0.005_05], 1e-4).unwrap();
+        let exclusion = Exclusion {
+            before_spike_s: 5e-4,
+            after_refractory_s: 2e-4,
+        };
+        let mask = data.subthreshold_mask(1e-3, exclusion);
+        let masked: Vec<usize> = (0..100).filter(|&n| !mask[n]).collect();
+        let expected: Vec<usize> = (45..=62).chain([99]).collect();
+        assert_eq!(masked, expected);
     }
 }

@@ -1,0 +1,91 @@
+//! Heavy CPU work (trial generation, reference simulation, scoring) off the async runtime, with a
+//! bound on how much of it runs at once.
+//!
+//! `spawn_blocking` alone would start one thread per request: fifty live evaluations would then
+//! simulate fifty ground truths at once on two cores and starve the runtime threads that relay
+//! chunks, turning a 100 µs round trip into hundreds of milliseconds. A semaphore with one permit
+//! per core but one keeps a core for the transport; the rest of the work queues.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+/// The pool of permits for heavy work.
+#[derive(Clone, Debug)]
+pub struct Compute {
+    permits: Arc<Semaphore>,
+}
+
+impl Compute {
+    /// At most `threads` tasks at once (at least 1); 0 means one per core but one.
+    pub fn new(threads: usize) -> Compute {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)),
+            n => n,
+        };
+        Compute {
+            permits: Arc::new(Semaphore::new(threads.max(1))),
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free.
+    ///
+    /// # Errors
+    /// The panic message if `work` panicked.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn never_runs_more_than_its_permits() {
+        let compute = Compute::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (compute, running, peak) = (compute.clone(), running.clone(), peak.clone());
+                tokio::spawn(async move {
+                    compute
+                        .run(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            peak.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_an_error_not_a_crash() {
+        let err = Compute::new(1).run(|| panic!("boom")).await.unwrap_err();
+        assert!(err.contains("panic"), "{err}");
+    }
+}
