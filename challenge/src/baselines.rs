@@ -10,7 +10,8 @@ use thiserror::Error;
 
 use crate::generate::respond;
 use crate::manifest::Manifest;
-use crate::trial::Split;
+use crate::npy;
+use crate::trial::{Split, role};
 
 /// A trial as fetched by a contestant.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +28,88 @@ pub struct PublicTrial {
     pub voltage_mv: Vec<Vec<f64>>,
     /// Training only: spike times per repeat, seconds.
     pub spikes_s: Vec<Vec<f64>>,
+}
+
+/// Why public trial files could not be read.
+#[derive(Debug, Error)]
+pub enum PublicDataError {
+    /// A file the trial names is missing.
+    #[error("trial {trial}: file {name} is missing")]
+    Missing {
+        /// Trial id.
+        trial: String,
+        /// File name.
+        name: String,
+    },
+    /// The trial has no stimulus.
+    #[error("trial {0} has no stimulus file")]
+    NoStimulus(String),
+    /// A file is not a readable `.npy`.
+    #[error("trial {trial}: {name}: {source}")]
+    Npy {
+        /// Trial id.
+        trial: String,
+        /// File name.
+        name: String,
+        /// The decoding error.
+        source: npy::NpyError,
+    },
+}
+
+impl PublicTrial {
+    /// Decodes a trial from its public files (role → file name), read through `read`, which
+    /// returns a file's bytes by name: from disk on the client, from the database on the server.
+    ///
+    /// # Errors
+    /// [`PublicDataError`] naming the trial and the file.
+    pub fn from_files(
+        id: &str,
+        split: Split,
+        duration_s: f64,
+        files: &BTreeMap<String, String>,
+        mut read: impl FnMut(&str) -> Option<Vec<u8>>,
+    ) -> Result<PublicTrial, PublicDataError> {
+        let mut decode = |role: &str| -> Result<Option<npy::Array>, PublicDataError> {
+            let Some(name) = files.get(role) else {
+                return Ok(None);
+            };
+            let bytes = read(name).ok_or_else(|| PublicDataError::Missing {
+                trial: id.to_string(),
+                name: name.clone(),
+            })?;
+            npy::decode(&bytes)
+                .map(Some)
+                .map_err(|source| PublicDataError::Npy {
+                    trial: id.to_string(),
+                    name: name.clone(),
+                    source,
+                })
+        };
+        let stimulus =
+            decode(role::STIMULUS)?.ok_or_else(|| PublicDataError::NoStimulus(id.to_string()))?;
+        let rows = |a: Option<npy::Array>, drop_nan: bool| -> Vec<Vec<f64>> {
+            a.map(|a| {
+                a.rows()
+                    .into_iter()
+                    .map(|r| {
+                        r.iter()
+                            .copied()
+                            .filter(|v| !(drop_nan && v.is_nan()))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        Ok(PublicTrial {
+            id: id.to_string(),
+            split,
+            duration_s,
+            stimulus_na: stimulus.data,
+            voltage_mv: rows(decode(role::VOLTAGE)?, false),
+            spikes_s: rows(decode(role::SPIKES)?, true),
+        })
+    }
 }
 
 /// A challenge as fetched by a contestant.

@@ -11,6 +11,7 @@
 pub mod baselines;
 pub mod board;
 pub mod evaluate;
+pub mod gauntlet;
 pub mod generate;
 pub mod hash;
 pub mod live;

@@ -80,40 +80,33 @@ pub fn trials(manifest: &Manifest, seed: u64) -> Result<Vec<LiveTrial>, Generate
         .collect()
 }
 
-/// The ground truth of fresh trials: `test.repeats` responses each, trial `i` seeded by
+/// The ground truth of fresh trial `i`: `test.repeats` responses seeded by
 /// `derive_seed(seed, "live-response", i)`.
 ///
 /// # Errors
 /// [`GenerateError`] when the cell refuses its parameters.
 pub fn ground_truth(
     manifest: &Manifest,
-    trials: &[LiveTrial],
+    i: usize,
+    trial: &LiveTrial,
     seed: u64,
-) -> Result<Vec<HiddenTrial>, GenerateError> {
-    trials
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let spikes = respond(
-                manifest,
-                &t.stimulus_na,
-                derive_seed(seed, "live-response", i as u64),
-                manifest.test.repeats,
-            )?
-            .spikes_s;
-            Ok(HiddenTrial {
-                id: t.id.clone(),
-                part: Part::Public,
-                duration_s: t.duration_s,
-                recorded: spikes
-                    .into_iter()
-                    .map(|s| {
-                        SpikeTrain::new(s).expect("simulated spike times are sorted and finite")
-                    })
-                    .collect(),
-            })
-        })
-        .collect()
+) -> Result<HiddenTrial, GenerateError> {
+    let spikes = respond(
+        manifest,
+        &trial.stimulus_na,
+        derive_seed(seed, "live-response", i as u64),
+        manifest.test.repeats,
+    )?
+    .spikes_s;
+    Ok(HiddenTrial {
+        id: trial.id.clone(),
+        part: Part::Public,
+        duration_s: trial.duration_s,
+        recorded: spikes
+            .into_iter()
+            .map(|s| SpikeTrain::new(s).expect("simulated spike times are sorted and finite"))
+            .collect(),
+    })
 }
 
 /// Why an answer was refused.
@@ -239,6 +232,20 @@ impl Answers {
         Ok(())
     }
 
+    /// The trains answered so far for one trial.
+    pub fn trains(&self, trial: &LiveTrial) -> Vec<SpikeTrain> {
+        self.trials
+            .get(&trial.id)
+            .map(|t| {
+                t.iter()
+                    .map(|s| {
+                        SpikeTrain::new(s.clone()).expect("answers were checked chunk by chunk")
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![SpikeTrain::default(); self.repeats])
+    }
+
     /// The recorded answers as predictions (trials without any answer get empty trains).
     pub fn into_predictions(self, trials: &[LiveTrial]) -> Predictions {
         let mut out = Predictions::default();
@@ -346,8 +353,13 @@ mod tests {
     fn ground_truth_has_the_declared_repeats() {
         let m = demo();
         let t = trials(&m, 4).unwrap();
-        let truth = ground_truth(&m, &t[..1], 4).unwrap();
-        assert_eq!(truth[0].recorded.len(), m.test.repeats as usize);
-        assert!(truth[0].recorded.iter().all(|s| !s.is_empty()));
+        let truth = ground_truth(&m, 0, &t[0], 4).unwrap();
+        assert_eq!(truth.recorded.len(), m.test.repeats as usize);
+        assert!(truth.recorded.iter().all(|s| !s.is_empty()));
+        assert_ne!(
+            truth,
+            ground_truth(&m, 1, &t[0], 4).unwrap(),
+            "trial index seeds the noise"
+        );
     }
 }

@@ -2,68 +2,15 @@
 //! (held-out repeats of the same neuron) scores about 1, a rate-matched Poisson train no better than
 //! the null (0), and a fitted LIF in between.
 
-use arena_challenge::baselines::{Baseline, PublicChallenge, PublicTrial};
+mod common;
+
+use arena_challenge::baselines::{Baseline, PublicChallenge};
 use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
-use arena_challenge::generate::{GeneratedChallenge, Visibility, generate};
+use arena_challenge::generate::generate;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::npy;
 use arena_challenge::predictions::{Limits, TrialShape, parse, to_json};
-use arena_challenge::trial::Split;
 use arena_scoring::ScoringParams;
-
-const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
-
-fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a [u8] {
-    &g.files.iter().find(|f| f.name == name).unwrap().bytes
-}
-
-/// What a contestant fetches, built from the generated public files only.
-fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
-    let trials = g
-        .trials
-        .iter()
-        .map(|t| {
-            let read = |role: &str| t.files.get(role).map(|n| file(g, n));
-            PublicTrial {
-                id: t.id.clone(),
-                split: t.split,
-                duration_s: t.duration_s,
-                stimulus_na: npy::decode(read("stimulus").unwrap()).unwrap().data,
-                voltage_mv: read("voltage")
-                    .map(|b| {
-                        npy::decode(b)
-                            .unwrap()
-                            .rows()
-                            .into_iter()
-                            .map(<[f64]>::to_vec)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                spikes_s: read("spikes")
-                    .map(|b| npy::decode_ragged(b).unwrap())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect();
-    PublicChallenge {
-        dt_s: manifest.sampling.dt_s,
-        manifest: manifest.clone(),
-        trials,
-    }
-}
-
-fn hidden(g: &GeneratedChallenge) -> Vec<HiddenTrial> {
-    g.trials
-        .iter()
-        .filter(|t| t.split == Split::Test)
-        .map(|t| {
-            let name = format!("{}_spikes.npy", t.id);
-            let f = g.files.iter().find(|f| f.name == name).unwrap();
-            assert_eq!(f.visibility, Visibility::Hidden);
-            HiddenTrial::from_npy(&t.id, t.part.unwrap(), t.duration_s, &f.bytes).unwrap()
-        })
-        .collect()
-}
+use common::{DEMO, hidden, public_view};
 
 fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u64) -> Evaluation {
     let shapes: Vec<TrialShape> = hidden

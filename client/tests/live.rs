@@ -161,6 +161,15 @@ fn scored(result: &(bool, Option<Value>, String)) -> f64 {
     assert!(*ok, "run failed: {stderr}");
     let v = json.as_ref().unwrap();
     assert_eq!(v["status"], "scored", "{v}");
+    // The running score: every trial's scores arrived during the evaluation.
+    let trials: Vec<&str> = v["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["trial_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(trials, vec!["live-00", "live-01"], "{v}");
+    assert!(v["trials"][0]["scores"].get("primary").is_some(), "{v}");
     v["scores"]["primary"]
         .as_f64()
         .unwrap_or_else(|| panic!("no primary: {v}"))
@@ -458,6 +467,7 @@ async fn drive(
                 sent = Some(Instant::now());
                 tx.send(answer(&chunk, vec![spikes])).await.unwrap();
             }
+            pb::live_server_message::Msg::TrialScore(_) => {}
             pb::live_server_message::Msg::Result(r) => {
                 assert_eq!(r.status, "scored", "{}", r.reason);
                 let primary = r
@@ -524,7 +534,11 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
             .parse()
             .unwrap();
         let trials = live::trials(&manifest, seed).unwrap();
-        let truth = live::ground_truth(&manifest, &trials, seed).unwrap();
+        let truth: Vec<_> = trials
+            .iter()
+            .enumerate()
+            .map(|(i, t)| live::ground_truth(&manifest, i, t, seed).unwrap())
+            .collect();
         let shapes: Vec<TrialShape> = trials
             .iter()
             .map(|t| TrialShape {

@@ -1,7 +1,8 @@
 //! Wall time of the cable simulator on the three cells of issue 4 (documents in
-//! `neuron/peer/bench_cells/`, 1 s simulated each at dt = 0.025 ms, so the time per iteration
-//! is the wall time per simulated second). `neuron/peer/bench_peers.py` runs NEURON and Arbor
-//! on the same documents and prints the ratios.
+//! `neuron/peer/bench_cells/`, dt = 0.025 ms; 1 s simulated, 250 ms for the 959-compartment
+//! cell, so divide its times by 0.25 for wall time per simulated second).
+//! `neuron/peer/bench_peers.py` runs NEURON and Arbor on the same documents and prints the
+//! ratios.
 //!
 //! Groups: `single` (one trial, one thread), `batch4` (four trials advanced together in one
 //! sweep; time per iteration covers all four) and `threads2x4` (eight trials, two threads each

@@ -228,6 +228,8 @@ def main():
     nj.compile_mechanisms(os.path.join(args.build_dir, "nrn"))
     cat = None if args.skip_arbor else arbor_catalogue(os.path.join(args.build_dir, "arbor"))
     rust = rust_from_criterion(args.target_dir)
+    sim_s = {name: load(name)["numerics"]["t_stop_ms"] / 1000.0 for name in CELLS}
+    rust = {k: t / sim_s[k[1]] for k, t in rust.items()}
     print("wall s per simulated s, single thread (best of %d)" % args.repeats)
     for name in CELLS:
         doc = load(name)

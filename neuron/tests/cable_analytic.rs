@@ -105,7 +105,9 @@ fn sealed_cable_input_resistance_matches_cable_theory() {
     // The recorded node is the centre (x = 0.5); the theory at x = 0.5:
     // V(X) = V0·cosh(L/λ − X/λ)/cosh(L/λ), so V(0.5) = 3.69673·cosh(0.353553)/cosh(0.707107).
     let v0 = 3.69673346543882;
-    let expected_mid = v0 * (0.3535533905932738f64).cosh() / (0.7071067811865476f64).cosh();
+    // L/λ = 500/707.107 = 1/√2.
+    let l_over_lambda = std::f64::consts::FRAC_1_SQRT_2;
+    let expected_mid = v0 * (l_over_lambda / 2.0).cosh() / l_over_lambda.cosh();
     assert!(
         (dv - expected_mid).abs() < 1e-3 * expected_mid,
         "{dv} vs {expected_mid}"

@@ -76,7 +76,16 @@ fn check(name: &str, min_spikes: usize) -> (f64, usize) {
         &ours.spike_times_ms,
         MATCH_WINDOW_MS,
     );
-    eprintln!("{name}: p95 |dv| = {p95:.5} mV, spikes NEURON {n_ref} ours {n_ours}, matched {m}");
+    let max_dv = ours
+        .soma_v_mv
+        .iter()
+        .zip(&reference.soma_v_mv)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "{name}: p95 |dv| = {p95:.5} mV, max |dv| = {max_dv:.1e} mV, spikes NEURON {n_ref} \
+         ours {n_ours}, matched within {MATCH_WINDOW_MS} ms {m}"
+    );
     assert!(p95 <= P95_DV_MV, "{name}: p95 |dv| = {p95} mV");
     assert!(
         n_ref >= min_spikes,

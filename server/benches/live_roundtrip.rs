@@ -150,6 +150,7 @@ async fn live_once(channel: Channel, token: String) -> Vec<Duration> {
                 .await
                 .unwrap();
             }
+            pb::live_server_message::Msg::TrialScore(_) => {}
             pb::live_server_message::Msg::Result(r) => {
                 assert_eq!(r.status, "scored", "{}", r.reason);
                 return times;

@@ -16,7 +16,7 @@ use arena_challenge::live::{self, Answers, LiveTrial, MAX_REPEATS};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
 use arena_proto::v1 as pb;
-use arena_scoring::ScoringParams;
+use arena_scoring::{ScoringParams, Window, trial_scores, trial_stats};
 use rand::RngCore;
 use tokio::sync::mpsc;
 use tonic::{Status, Streaming};
@@ -152,15 +152,22 @@ async fn stream_and_score(
         .await
         .map_err(|e| format!("stimulus generation stopped: {e}"))?
         .map_err(|e| e.to_string())?;
-    // The ground truth is simulated while the model answers.
-    let truth = {
-        let (manifest, trials) = (s.manifest.clone(), trials.clone());
-        let compute = compute.clone();
-        tokio::spawn(async move {
-            compute
-                .run(move || live::ground_truth(&manifest, &trials, seed))
-                .await
+    // The ground truth is simulated while the model answers, one task per trial.
+    let mut truths: Vec<_> = trials
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (manifest, trial, compute) = (s.manifest.clone(), t.clone(), compute.clone());
+            Some(tokio::spawn(async move {
+                compute
+                    .run(move || live::ground_truth(&manifest, i, &trial, seed))
+                    .await
+            }))
         })
+        .collect();
+    let mut scored_trials = Vec::with_capacity(trials.len());
+    let params = ScoringParams {
+        delta_s: s.manifest.scoring.delta_ms / 1000.0,
     };
     let dt = s.manifest.sampling.dt_s;
     let deadline = Duration::from_secs_f64(s.manifest.live.answer_deadline_s);
@@ -239,15 +246,46 @@ async fn stream_and_score(
                 .accept(trial, *chunk, dt, (&a.trial_id, a.index), repeats)
                 .map_err(|e| format!("malformed answer: {e}"))?;
         }
+        // The trial is answered: score it as soon as its ground truth is ready (the running
+        // score), without holding up the next chunk.
+        let truth = truths[scored_trials.len()]
+            .take()
+            .expect("one truth per trial");
+        let (predicted, out, compute) = (answers.trains(trial), out.clone(), compute.clone());
+        scored_trials.push(tokio::spawn(async move {
+            let hidden = truth
+                .await
+                .map_err(|e| format!("the reference simulation stopped: {e}"))?
+                .map_err(|e| format!("the reference simulation stopped: {e}"))?
+                .map_err(|e| e.to_string())?;
+            let (hidden, scores) = compute
+                .run(move || {
+                    let window = Window::new(0.0, hidden.duration_s).expect("positive duration");
+                    let scores =
+                        trial_scores(&trial_stats(&hidden.recorded, &predicted, window, &params));
+                    (hidden, scores)
+                })
+                .await?;
+            let update = pb::LiveTrialScore {
+                trial_id: hidden.id.clone(),
+                scores: convert::metrics(&named(&scores)),
+            };
+            let _ = send(
+                &out,
+                pb::live_server_message::Msg::TrialScore(update),
+                deadline,
+            )
+            .await;
+            Ok::<_, String>(hidden)
+        }));
     }
-    let hidden = truth
-        .await
-        .map_err(|e| format!("the reference simulation stopped: {e}"))?
-        .map_err(|e| format!("the reference simulation stopped: {e}"))?
-        .map_err(|e| e.to_string())?;
-    let params = ScoringParams {
-        delta_s: s.manifest.scoring.delta_ms / 1000.0,
-    };
+    let mut hidden = Vec::with_capacity(scored_trials.len());
+    for task in scored_trials {
+        hidden.push(
+            task.await
+                .map_err(|e| format!("the running score stopped: {e}"))??,
+        );
+    }
     let predictions = answers.into_predictions(&trials);
     let (evaluation, predictions) = compute
         .run(move || (evaluate(&hidden, &predictions, &params), predictions))

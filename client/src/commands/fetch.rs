@@ -9,8 +9,7 @@ use anyhow::{Context, Result, bail};
 use arena_challenge::baselines::{PublicChallenge, PublicTrial};
 use arena_challenge::hash::sha256_hex;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::npy;
-use arena_challenge::trial::{Split, role};
+use arena_challenge::trial::Split;
 use arena_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -167,36 +166,17 @@ pub fn load(dir: &Path) -> Result<PublicChallenge> {
             .with_context(|| format!("no challenge.json in {}", dir.display()))?,
     )?;
     let manifest = Manifest::parse(&fs::read_to_string(dir.join(&doc.manifest))?)?;
-    let read = |name: Option<&String>| -> Result<Option<Vec<u8>>> {
-        name.map(|n| fs::read(dir.join(n)).with_context(|| format!("cannot read {n}")))
-            .transpose()
-    };
     let mut trials = Vec::new();
     for t in doc.trials {
         let split = Split::parse(&t.split)
             .with_context(|| format!("trial {}: split {:?}", t.id, t.split))?;
-        let stimulus = read(t.files.get(role::STIMULUS))?
-            .with_context(|| format!("trial {} has no stimulus", t.id))?;
-        let voltage = match read(t.files.get(role::VOLTAGE))? {
-            Some(b) => npy::decode(&b)?
-                .rows()
-                .into_iter()
-                .map(<[f64]>::to_vec)
-                .collect(),
-            None => Vec::new(),
-        };
-        let spikes = match read(t.files.get(role::SPIKES))? {
-            Some(b) => npy::decode_ragged(&b)?,
-            None => Vec::new(),
-        };
-        trials.push(PublicTrial {
-            id: t.id,
+        trials.push(PublicTrial::from_files(
+            &t.id,
             split,
-            duration_s: t.duration_s,
-            stimulus_na: npy::decode(&stimulus)?.data,
-            voltage_mv: voltage,
-            spikes_s: spikes,
-        });
+            t.duration_s,
+            &t.files,
+            |name| fs::read(dir.join(name)).ok(),
+        )?);
     }
     Ok(PublicChallenge {
         dt_s: doc.dt_s,

@@ -50,6 +50,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
     let mut deadline = Duration::from_secs(10);
     let mut bar = ProgressBar::hidden();
     let mut model_error: Option<anyhow::Error> = None;
+    let mut trial_scores: Vec<pb::LiveTrialScore> = Vec::new();
     let result = loop {
         let Some(message) = inbound.message().await.map_err(status_error)? else {
             bail!("the server ended the stream without a result");
@@ -103,6 +104,17 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
                 // result is still on the way: keep reading.
                 let _ = tx.send(send(msg)).await;
             }
+            Some(pb::live_server_message::Msg::TrialScore(t)) => {
+                if !as_json {
+                    let primary = t
+                        .scores
+                        .iter()
+                        .find(|m| m.name == "primary")
+                        .and_then(|m| m.value);
+                    bar.suspend(|| eprintln!("{}: primary {}", t.trial_id, num(primary)));
+                }
+                trial_scores.push(t);
+            }
             Some(pb::live_server_message::Msg::Result(r)) => break r,
             None => bail!("the server sent an empty message"),
         }
@@ -110,7 +122,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
     bar.finish_and_clear();
     drop(tx);
     model.finish(&result).await;
-    report(&result, as_json);
+    report(&result, &trial_scores, as_json);
     if result.status != "scored" {
         return Err(match model_error {
             Some(e) => e.context(format!("live evaluation {} failed", result.evaluation_id)),
@@ -138,12 +150,16 @@ fn progress(chunks: u64, as_json: bool) -> ProgressBar {
     bar
 }
 
-fn report(r: &pb::LiveResult, as_json: bool) {
+fn report(r: &pb::LiveResult, trials: &[pb::LiveTrialScore], as_json: bool) {
     if as_json {
         let (scores, notes) = metrics_json(&r.scores);
+        let trials: Vec<_> = trials
+            .iter()
+            .map(|t| json!({"trial_id": t.trial_id, "scores": metrics_json(&t.scores).0}))
+            .collect();
         let mut v = json!({
             "evaluation_id": r.evaluation_id, "status": r.status, "scores": scores, "notes": notes,
-            "submission_id": r.submission_id,
+            "submission_id": r.submission_id, "trials": trials,
         });
         if !r.reason.is_empty() {
             v["reason"] = json!(r.reason);
