@@ -70,6 +70,8 @@ pub enum Command {
     /// Connect a model to a live evaluation: the server streams fresh hidden stimuli chunk by chunk
     /// and the model answers each chunk before it sees the next.
     Run(RunArgs),
+    /// Organizers and auditors: run the gaming gauntlet on a challenge's hidden data and print the table.
+    Gauntlet(GauntletArgs),
     /// Score predicted against recorded spike trains with every metric (offline, no server).
     Score(ScoreArgs),
     /// Inspect data files (offline, no server).
@@ -126,6 +128,16 @@ pub struct RunArgs {
     /// List the built-in models and exit.
     #[arg(long)]
     pub list_builtins: bool,
+}
+
+/// `arena gauntlet` options.
+#[derive(Args, Debug)]
+pub struct GauntletArgs {
+    /// Challenge id.
+    pub challenge: String,
+    /// Seed of the stochastic entries.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `arena score` options.

@@ -994,3 +994,72 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert_eq!(models[0], "reference", "{v}");
     assert_eq!(models[2], "poisson", "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let auditor = arena.token(Role::Auditor, "aud").await;
+    let contestant = arena.token(Role::Contestant, "team-g").await;
+    // The full demo challenge: the gauntlet's tolerances are set for 4 test trials of 5 s.
+    let manifest = arena.path("demo.toml");
+    std::fs::write(&manifest, DEMO).unwrap();
+    let id = arena
+        .json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        )
+        .await["challenge_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let err = arena.fails(Some(&contestant), &["gauntlet", &id]).await;
+    assert!(err.contains("PERMISSION_DENIED"), "{err}");
+    let v = arena
+        .json(&auditor, &["gauntlet", &id, "--seed", "3"])
+        .await;
+    let rows = v["rows"].as_array().unwrap();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {v}"))
+    };
+    for r in rows {
+        let name = r["name"].as_str().unwrap();
+        match r["class"].as_str().unwrap() {
+            // Every adversarial entry stays at or below the null (its tolerance is in its rule).
+            "adversarial" => assert!(
+                r["passed"] == true && r["primary"].as_f64().unwrap() < 0.1,
+                "{name}: {r}"
+            ),
+            "malformed" => assert!(
+                r["outcome"] == "rejected" && r["note"].as_str().unwrap().contains("repeat 0"),
+                "{name}: {r}"
+            ),
+            _ => {}
+        }
+    }
+    // Honest models rank by quality; the generating model is at the ceiling.
+    let primary = |prefix: &str| row(prefix)["primary"].as_f64().unwrap();
+    assert!(
+        rows.iter()
+            .filter(|r| r["class"] == "honest")
+            .all(|r| r["passed"] == true),
+        "{v}"
+    );
+    assert!((primary("baseline reference") - 1.0).abs() < 0.1, "{v}");
+    // Nothing was stored.
+    assert_eq!(arena.count("submissions").await, 0);
+    // The text table names every entry.
+    let out = arena.arena(Some(&organizer), &["gauntlet", &id]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("Poisson") && text.contains("verdict"),
+        "{text}"
+    );
+}

@@ -10,16 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arena_challenge::board::{named, value_of};
-use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
-use arena_challenge::generate::Visibility;
+use arena_challenge::evaluate::{Evaluation, evaluate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{self, Limits, TrialShape};
-use arena_challenge::trial::{Part, Split, role};
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 
 use crate::clock;
 use crate::compute::Compute;
+use crate::data;
 use crate::store::{ChallengeRow, NewEvaluation, Store};
 
 /// Version of the scoring library that produced an evaluation.
@@ -90,27 +89,7 @@ async fn score(
         .map_err(db)?
         .ok_or("the predictions vanished")?;
     let manifest = Manifest::parse(&challenge.manifest_toml).map_err(|e| e.to_string())?;
-    let mut hidden = Vec::new();
-    for t in store.trials(&challenge.id).await.map_err(db)? {
-        if t.split != Split::Test.as_str() {
-            continue;
-        }
-        let part = t
-            .part
-            .as_deref()
-            .and_then(Part::parse)
-            .ok_or("a test trial has no part")?;
-        let name = format!("{}_{}.npy", t.trial_id, role::SPIKES);
-        let npy = store
-            .file(&challenge.id, &name, Visibility::Hidden.as_str())
-            .await
-            .map_err(db)?
-            .ok_or_else(|| format!("hidden file {name} is missing"))?;
-        hidden.push(
-            HiddenTrial::from_npy(&t.trial_id, part, t.duration_s, &npy)
-                .map_err(|e| e.to_string())?,
-        );
-    }
+    let hidden = data::hidden_trials(store, &challenge).await?;
     let params = ScoringParams {
         delta_s: manifest.scoring.delta_ms / 1000.0,
     };

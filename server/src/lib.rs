@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod compute;
 pub mod convert;
+pub mod data;
 pub mod jobs;
 pub mod live;
 pub mod service;

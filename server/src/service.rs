@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use arena_challenge::board::{self, Entry};
+use arena_challenge::gauntlet;
 use arena_challenge::generate::{Visibility, generate};
 use arena_challenge::hash::{dataset_hash, sha256_hex};
 use arena_challenge::manifest::Manifest;
@@ -13,6 +14,7 @@ use arena_challenge::predictions::{self, PredictionError, TrialShape};
 use arena_challenge::trial::Split;
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_server::Arena;
+use arena_scoring::ScoringParams;
 use futures::Stream;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,8 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{self, internal, stored_metrics};
-use crate::live;
 use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Store};
+use crate::{data, live};
 
 const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
 /// Bytes per streamed file chunk.
@@ -572,6 +574,78 @@ impl Arena for ArenaService {
             Inserted::LimitReached => return Err(limit_reached(&who.name, &challenge, next_day)),
         };
         Ok(Response::new(response))
+    }
+
+    async fn gauntlet(
+        &self,
+        request: Request<pb::GauntletRequest>,
+    ) -> Result<Response<pb::GauntletResponse>, Status> {
+        self.auth
+            .require(&request, &[Role::Organizer, Role::Auditor])
+            .await?;
+        let req = request.into_inner();
+        let c = self.challenge(&req.challenge_id).await?;
+        let stored: StoredSpec = serde_json::from_str(&c.spec_json).map_err(internal)?;
+        let public = data::public_challenge(&self.store, &c, stored.dt_s)
+            .await
+            .map_err(internal)?;
+        let hidden = data::hidden_trials(&self.store, &c)
+            .await
+            .map_err(internal)?;
+        let params = ScoringParams {
+            delta_s: public.manifest.scoring.delta_ms / 1000.0,
+        };
+        let seed = req.seed;
+        let entries = self
+            .compute
+            .run(move || {
+                gauntlet::run(&gauntlet::GauntletInput {
+                    public: &public,
+                    hidden: &hidden,
+                    params: &params,
+                    seed,
+                })
+            })
+            .await
+            .map_err(internal)?
+            .map_err(|e| {
+                Status::failed_precondition(format!("the gauntlet cannot run on {:?}: {e}", c.id))
+            })?;
+        let rows = entries
+            .iter()
+            .map(|e| {
+                let (outcome, note, scores) = match &e.outcome {
+                    gauntlet::Outcome::Rejected(why) => ("rejected", why.clone(), None),
+                    gauntlet::Outcome::Scored {
+                        primary,
+                        md_star,
+                        gamma_over_r,
+                    } => (
+                        "scored",
+                        String::new(),
+                        Some((primary, md_star, gamma_over_r)),
+                    ),
+                };
+                let value = |m: &arena_scoring::Metric| m.as_ref().ok().copied();
+                pb::GauntletRow {
+                    name: e.name.clone(),
+                    class: e.class.as_str().into(),
+                    outcome: outcome.into(),
+                    primary: scores.and_then(|s| value(s.0)),
+                    md_star: scores.and_then(|s| value(s.1)),
+                    gamma_over_r: scores.and_then(|s| value(s.2)),
+                    note,
+                    passed: e.passed,
+                    rule: e.rule.clone(),
+                }
+            })
+            .collect();
+        Ok(Response::new(pb::GauntletResponse {
+            challenge_id: c.id,
+            passed: entries.iter().all(|e| e.passed),
+            table: gauntlet::table(&entries),
+            rows,
+        }))
     }
 
     type EvaluateStream = LiveStream;

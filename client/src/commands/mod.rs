@@ -4,6 +4,7 @@ pub mod challenges;
 pub mod dataset;
 pub mod demo;
 pub mod fetch;
+pub mod gauntlet;
 pub mod run;
 pub mod score;
 pub mod submit;
@@ -41,6 +42,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Score(args) => score::score(args, json),
+        Command::Gauntlet(args) => gauntlet::gauntlet(&mut client(&cli).await?, args, json).await,
         Command::Dataset {
             command: DatasetCommand::Inspect { file },
         } => dataset::inspect(file, json),

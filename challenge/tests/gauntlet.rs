@@ -1,0 +1,195 @@
+//! The gaming gauntlet on the demo dataset (issue 3): every adversarial entry scores no better
+//! than the constant-rate null or is rejected, oracles built from the hidden data do not beat the
+//! data's ceiling, malformed files are refused naming the trial, and the baselines rank
+//! reference > LIF > Poisson. See the table with
+//! `cargo test -p arena-challenge --test gauntlet -- --nocapture`.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use arena_challenge::baselines::PublicChallenge;
+use arena_challenge::evaluate::HiddenTrial;
+use arena_challenge::gauntlet::{
+    CEILING_TOLERANCE, Class, Entry, GauntletInput, NULL_TOLERANCE, judge, run, score, table,
+};
+use arena_challenge::generate::generate;
+use arena_challenge::manifest::Manifest;
+use arena_challenge::predictions::to_json;
+use arena_scoring::ScoringParams;
+use common::{DEMO, hidden, public_view};
+
+/// Entries known to exceed their bound, with the reason. Each must still fail (so this list is
+/// removed once the scoring changes); every other entry must pass.
+///
+/// The neighbour oracle is the hidden data itself (reordered; the score ignores order). Md*'s
+/// cross term averages over all recorded × predicted pairs, and is unbiased only when the
+/// prediction's noise is independent of the data's; here each recorded repeat also meets
+/// itself, which adds (1/N_D)·(⟨D_i, D_i⟩/‖ν_D‖² − 1) to Md* (measured ≈ +0.035 in Md*,
+/// +0.048 ± 0.008 in primary over 10 hidden seeds), past the ceiling's noise (0.02). Only
+/// someone holding the hidden responses can submit it.
+const KNOWN_FINDINGS: [&str; 1] = ["each hidden repeat's neighbour (repeat k+1 for k)"];
+
+struct Demo {
+    public: PublicChallenge,
+    hidden: Vec<HiddenTrial>,
+}
+
+fn demo(hidden_seed: u64) -> Demo {
+    let manifest = Manifest::parse(DEMO).unwrap();
+    let g = generate(&manifest, hidden_seed).unwrap();
+    Demo {
+        public: public_view(&manifest, &g),
+        hidden: hidden(&g),
+    }
+}
+
+/// The demo challenge of hidden seed 11, shared by the tests of this binary.
+fn demo_11() -> &'static Demo {
+    static DEMO_11: OnceLock<Demo> = OnceLock::new();
+    DEMO_11.get_or_init(|| demo(11))
+}
+
+fn gauntlet(d: &Demo, seed: u64) -> Vec<Entry> {
+    run(&GauntletInput {
+        public: &d.public,
+        hidden: &d.hidden,
+        params: &ScoringParams::default(),
+        seed,
+    })
+    .unwrap()
+}
+
+/// The gauntlet on [`demo_11`] with entry seed 1, shared by the tests of this binary.
+fn entries_11() -> &'static [Entry] {
+    static ENTRIES_11: OnceLock<Vec<Entry>> = OnceLock::new();
+    ENTRIES_11.get_or_init(|| gauntlet(demo_11(), 1))
+}
+
+fn assert_all_pass_but_known_findings(hidden_seed: u64, entries: &[Entry]) {
+    eprintln!(
+        "gauntlet on the demo dataset, hidden seed {hidden_seed}:\n{}",
+        table(entries)
+    );
+    for e in entries {
+        if KNOWN_FINDINGS.contains(&e.name.as_str()) {
+            assert!(
+                !e.passed,
+                "{}: now passes ({:?}); remove it from KNOWN_FINDINGS",
+                e.name, e.outcome
+            );
+        } else {
+            assert!(
+                e.passed,
+                "{}: {:?} breaks \"{}\"",
+                e.name, e.outcome, e.rule
+            );
+        }
+    }
+    for class in [Class::Adversarial, Class::Oracle, Class::Malformed] {
+        assert!(
+            entries.iter().any(|e| e.class == class),
+            "no {class:?} entry"
+        );
+    }
+    let honest: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.class == Class::Honest)
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(
+        honest,
+        ["baseline reference", "baseline lif", "baseline poisson"]
+    );
+}
+
+#[test]
+fn the_gauntlet_holds_on_hidden_seed_11() {
+    assert_all_pass_but_known_findings(11, entries_11());
+}
+
+#[test]
+fn the_gauntlet_holds_on_hidden_seed_12() {
+    assert_all_pass_but_known_findings(12, &gauntlet(&demo(12), 2));
+}
+
+#[test]
+fn the_gauntlet_is_reproducible() {
+    assert_eq!(entries_11(), gauntlet(demo_11(), 1));
+}
+
+/// The gauntlet's bounds have teeth: the hidden repeats themselves, submitted as a prediction,
+/// score about 1 (far from the null) and would fail the adversarial bound. If the scorer could
+/// not tell this from a null prediction, every adversarial entry would pass trivially.
+#[test]
+fn a_copy_of_the_hidden_repeats_is_told_from_a_null_prediction() {
+    let d = demo_11();
+    let copy = d
+        .hidden
+        .iter()
+        .map(|t| {
+            let repeats = t.recorded.iter().map(|r| r.times().to_vec()).collect();
+            (t.id.clone(), repeats)
+        })
+        .collect();
+    let outcome = score(&to_json(&copy), &d.hidden, &ScoringParams::default());
+    let p = outcome.primary().expect("a copy is scored");
+    assert!((p - 1.0).abs() < 0.1, "copy of the hidden repeats: {p}");
+    let (passed, rule) = judge(Class::Adversarial, &outcome, None);
+    assert!(
+        !passed,
+        "a copy of the data passes \"{rule}\" with primary {p}"
+    );
+    // The neighbour entry is the same set of trains reordered: the same score.
+    let entries = gauntlet(d, 1);
+    let neighbour = entries
+        .iter()
+        .find(|e| e.name == KNOWN_FINDINGS[0])
+        .unwrap();
+    let q = neighbour.outcome.primary().unwrap();
+    assert!((p - q).abs() < 1e-9, "copy {p} vs neighbour {q}");
+}
+
+/// How the tolerances were chosen (slow in debug, about 75 s): the spread of the primary over
+/// 10 hidden seeds, each with its own entry seed. Three standard deviations of every entry that
+/// scores 0 in expectation (Poisson at 2–4× the training rate, around the best constant rate)
+/// must fit in `NULL_TOLERANCE`, and of the reference baseline (a perfect model) in
+/// `CEILING_TOLERANCE`. Run with `-- --ignored --nocapture` to print the spread table.
+#[test]
+#[ignore = "slow: 10 demo challenges; documents the tolerances"]
+fn tolerances_cover_three_standard_deviations() {
+    let runs: Vec<Vec<Entry>> = (21..=30u64).map(|s| gauntlet(&demo(s), s * 100)).collect();
+    let spread = |name: &str| {
+        let v: Vec<f64> = runs
+            .iter()
+            .map(|r| {
+                let e = r.iter().find(|e| e.name == name).unwrap();
+                e.outcome.primary().unwrap()
+            })
+            .collect();
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        (mean, sd)
+    };
+    for e in runs[0].iter().filter(|e| e.outcome.primary().is_some()) {
+        let (mean, sd) = spread(&e.name);
+        eprintln!("{:<60} {mean:+.4} ± {sd:.4}", e.name);
+    }
+    for e in runs[0]
+        .iter()
+        .filter(|e| e.name.contains("× the training rate"))
+    {
+        let (mean, sd) = spread(&e.name);
+        if !e.name.starts_with("Poisson at 1×") {
+            assert!(mean.abs() < 2.0 * sd + 0.01, "{}: mean {mean}", e.name);
+            assert!(3.0 * sd <= NULL_TOLERANCE, "{}: sd {sd}", e.name);
+        }
+    }
+    let (mean, sd) = spread("baseline reference");
+    assert!(
+        (mean - 1.0).abs() < CEILING_TOLERANCE,
+        "reference mean {mean}"
+    );
+    assert!(3.0 * sd <= CEILING_TOLERANCE, "reference sd {sd}");
+}

@@ -1,0 +1,55 @@
+//! `arena gauntlet`: the gaming gauntlet of a challenge, run by the server on its hidden data.
+
+use anyhow::Result;
+use arena_proto::v1 as pb;
+use serde_json::json;
+
+use crate::cli::GauntletArgs;
+use crate::connect::{Client, status_error};
+use crate::output::print_json;
+
+/// Prints the gauntlet table (or JSON rows); exits successfully whatever the verdicts, which the
+/// table and `passed` report.
+pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -> Result<()> {
+    let r = client
+        .gauntlet(pb::GauntletRequest {
+            challenge_id: args.challenge.clone(),
+            seed: args.seed,
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    if as_json {
+        let rows: Vec<_> = r
+            .rows
+            .iter()
+            .map(|e| {
+                json!({
+                    "name": e.name, "class": e.class, "outcome": e.outcome, "primary": e.primary,
+                    "md_star": e.md_star, "gamma_over_r": e.gamma_over_r, "note": e.note,
+                    "passed": e.passed, "rule": e.rule,
+                })
+            })
+            .collect();
+        print_json(&json!({ "challenge_id": r.challenge_id, "passed": r.passed, "rows": rows }));
+        return Ok(());
+    }
+    print!("{}", r.table);
+    let failed: Vec<&str> = r
+        .rows
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| e.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        println!("every entry met its bound");
+    } else {
+        println!(
+            "{} of {} entries broke their bound: {}",
+            failed.len(),
+            r.rows.len(),
+            failed.join("; ")
+        );
+    }
+    Ok(())
+}
