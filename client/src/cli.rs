@@ -72,6 +72,8 @@ pub enum Command {
     Run(RunArgs),
     /// Organizers and auditors: run the gaming gauntlet on a challenge's hidden data and print the table.
     Gauntlet(GauntletArgs),
+    /// Run the reference multi-compartment simulator on a JSON document (offline, no server).
+    Simulate(SimulateArgs),
     /// Score predicted against recorded spike trains with every metric (offline, no server).
     Score(ScoreArgs),
     /// Inspect data files (offline, no server).
@@ -138,6 +140,17 @@ pub struct GauntletArgs {
     /// Seed of the stochastic entries.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// `arena simulate` options.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Input document: cell, stimulus, numerics (schema in the README).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output document: spike times, somatic voltage every 0.1 ms, wall time.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `arena score` options.

@@ -156,3 +156,87 @@ fn score_names_the_bad_token_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn simulate_reproduces_neuron_on_the_committed_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    let input = repo("neuron/tests/fixtures/neuron/hh_single.input.json");
+    let run = arena(&[
+        "simulate",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ours: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let neuron: Value = serde_json::from_slice(
+        &std::fs::read(repo("neuron/tests/fixtures/neuron/hh_single.neuron.json")).unwrap(),
+    )
+    .unwrap();
+    for key in [
+        "spike_times_ms",
+        "n_spikes",
+        "soma_v_dt_ms",
+        "soma_v_mV",
+        "wall_s",
+    ] {
+        assert!(ours.get(key).is_some(), "missing {key}");
+    }
+    let (n, m) = (
+        ours["n_spikes"].as_f64().unwrap(),
+        neuron["spike_times_ms"].as_array().unwrap().len() as f64,
+    );
+    assert!(
+        m >= 50.0 && (n - m).abs() <= 0.02 * m,
+        "{n} spikes, NEURON {m}"
+    );
+    let v = |d: &Value| {
+        d["soma_v_mV"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (v(&ours), v(&neuron));
+    assert_eq!(a.len(), b.len());
+    let mut diff: Vec<f64> = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).collect();
+    diff.sort_by(f64::total_cmp);
+    assert!(
+        diff[diff.len() * 95 / 100] < 0.1,
+        "p95 |Δv| = {} mV",
+        diff[diff.len() * 95 / 100]
+    );
+}
+
+#[test]
+fn simulate_names_the_unknown_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.json");
+    let mut doc: Value = serde_json::from_slice(
+        &std::fs::read(repo(
+            "neuron/tests/fixtures/neuron/ball_and_stick.input.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    doc["numerics"]["dt_mss"] = serde_json::json!(0.025);
+    std::fs::write(&input, doc.to_string()).unwrap();
+    let run = arena(&[
+        "simulate",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        dir.path().join("o.json").to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("dt_mss"), "{err}");
+}

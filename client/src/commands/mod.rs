@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod gauntlet;
 pub mod run;
 pub mod score;
+pub mod simulate;
 pub mod submit;
 
 use anyhow::Result;
@@ -42,6 +43,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Score(args) => score::score(args, json),
+        Command::Simulate(args) => simulate::simulate(args, json),
         Command::Gauntlet(args) => gauntlet::gauntlet(&mut client(&cli).await?, args, json).await,
         Command::Dataset {
             command: DatasetCommand::Inspect { file },
