@@ -9,6 +9,9 @@
 //! running two batches of four).
 //!
 //!     CARGO_TARGET_DIR=/work/target-cable cargo bench -p arena-neuron --bench cable
+//!
+//! The Arbor 0.12.2 wheel is built for x86-64-v3 (AVX2 + FMA); for the same instruction set
+//! here, add `RUSTFLAGS="-C target-cpu=x86-64-v3"` (with its own CARGO_TARGET_DIR).
 
 use arena_neuron::cable::json::SimulationInput;
 use arena_neuron::cable::{Cell, Drive, Numerics};
