@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::npy;
-use crate::predictions::Predictions;
+use crate::predictions::{self, Limits, PredictionError, Predictions, TrialShape};
 use crate::trial::Part;
 
 /// A test trial with its hidden recorded (or simulated) responses.
@@ -103,6 +103,29 @@ impl HiddenTrial {
             recorded,
         })
     }
+}
+
+/// The whole path of a submission: the predictions file checked by [`predictions::parse`] against
+/// the hidden trials' ids and durations, then scored by [`evaluate`]. The scoring queue, the
+/// gauntlet and audits all call this one function.
+///
+/// # Errors
+/// The [`PredictionError`] of a refused file.
+pub fn score_file(
+    bytes: &[u8],
+    trials: &[HiddenTrial],
+    params: &ScoringParams,
+    limits: &Limits,
+) -> Result<Evaluation, PredictionError> {
+    let shapes: Vec<TrialShape> = trials
+        .iter()
+        .map(|t| TrialShape {
+            id: t.id.clone(),
+            duration_s: t.duration_s,
+        })
+        .collect();
+    let predictions = predictions::parse(bytes, &shapes, limits)?;
+    Ok(evaluate(trials, &predictions, params))
 }
 
 /// Scores validated predictions against the hidden trials.

@@ -39,8 +39,8 @@ use arena_scoring::{Metric, ScoringParams, SpikeTrain};
 use thiserror::Error;
 
 use crate::baselines::{Baseline, BaselineError, Fitted, PredictedTrials, PublicChallenge};
-use crate::evaluate::{HiddenTrial, evaluate};
-use crate::predictions::{self, Limits, TrialShape};
+use crate::evaluate::{HiddenTrial, score_file};
+use crate::predictions::{self, Limits};
 use crate::trial::{Part, Split};
 
 /// Allowance above 0 for adversarial entries (primary units): three standard deviations of a
@@ -351,24 +351,17 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
 /// [`predictions::parse`] against the hidden trials' ids and durations, then scored by
 /// [`evaluate`] with every hidden trial pooled as one part.
 pub fn score(bytes: &[u8], hidden: &[HiddenTrial], params: &ScoringParams) -> Outcome {
-    let shapes: Vec<TrialShape> = hidden
+    let pooled: Vec<HiddenTrial> = hidden
         .iter()
-        .map(|t| TrialShape {
-            id: t.id.clone(),
-            duration_s: t.duration_s,
+        .map(|h| HiddenTrial {
+            part: Part::Public,
+            ..h.clone()
         })
         .collect();
-    match predictions::parse(bytes, &shapes, &Limits::default()) {
+    match score_file(bytes, &pooled, params, &Limits::default()) {
         Err(e) => Outcome::Rejected(e.to_string()),
-        Ok(p) => {
-            let pooled: Vec<HiddenTrial> = hidden
-                .iter()
-                .map(|h| HiddenTrial {
-                    part: Part::Public,
-                    ..h.clone()
-                })
-                .collect();
-            let scores = evaluate(&pooled, &p, params).public;
+        Ok(evaluation) => {
+            let scores = evaluation.public;
             Outcome::Scored {
                 primary: scores.primary,
                 md_star: scores.md_star,

@@ -5,24 +5,22 @@
 mod common;
 
 use arena_challenge::baselines::{Baseline, PublicChallenge};
-use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
+use arena_challenge::evaluate::{Evaluation, HiddenTrial, score_file};
 use arena_challenge::generate::generate;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::predictions::{Limits, TrialShape, parse, to_json};
+use arena_challenge::predictions::{Limits, to_json};
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, public_view};
 
 fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u64) -> Evaluation {
-    let shapes: Vec<TrialShape> = hidden
-        .iter()
-        .map(|t| TrialShape {
-            id: t.id.clone(),
-            duration_s: t.duration_s,
-        })
-        .collect();
     let bytes = to_json(&b.predict(public, seed).unwrap());
-    let predictions = parse(&bytes, &shapes, &Limits::default()).unwrap();
-    evaluate(hidden, &predictions, &ScoringParams { delta_s: 0.004 })
+    score_file(
+        &bytes,
+        hidden,
+        &ScoringParams { delta_s: 0.004 },
+        &Limits::default(),
+    )
+    .unwrap()
 }
 
 fn primary(e: &Evaluation) -> (f64, f64) {

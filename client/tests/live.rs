@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use arena_challenge::evaluate::evaluate;
+use arena_challenge::evaluate::score_file;
 use arena_challenge::live;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::predictions::{Limits, TrialShape, parse};
+use arena_challenge::predictions::Limits;
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_client::ArenaClient;
 use arena_scoring::ScoringParams;
@@ -539,15 +539,13 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
             .enumerate()
             .map(|(i, t)| live::ground_truth(&manifest, i, t, seed).unwrap())
             .collect();
-        let shapes: Vec<TrialShape> = trials
-            .iter()
-            .map(|t| TrialShape {
-                id: t.id.clone(),
-                duration_s: t.duration_s,
-            })
-            .collect();
-        let p = parse(&predictions, &shapes, &Limits::default()).unwrap();
-        let again = evaluate(&truth, &p, &ScoringParams { delta_s: 0.004 });
+        let again = score_file(
+            &predictions,
+            &truth,
+            &ScoringParams { delta_s: 0.004 },
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             again.public.primary.unwrap(),
             *primary,

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arena_challenge::board::{named, value_of};
-use arena_challenge::evaluate::{Evaluation, evaluate};
+use arena_challenge::evaluate::{Evaluation, score_file};
 use arena_challenge::manifest::Manifest;
-use arena_challenge::predictions::{self, Limits, TrialShape};
+use arena_challenge::predictions::Limits;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 
@@ -94,18 +94,7 @@ async fn score(
         delta_s: manifest.scoring.delta_ms / 1000.0,
     };
     let evaluation = compute
-        .run(move || {
-            let shapes: Vec<TrialShape> = hidden
-                .iter()
-                .map(|t| TrialShape {
-                    id: t.id.clone(),
-                    duration_s: t.duration_s,
-                })
-                .collect();
-            let predictions =
-                predictions::parse(&bytes, &shapes, &limits).map_err(|e| e.to_string())?;
-            Ok::<_, String>(evaluate(&hidden, &predictions, &params))
-        })
+        .run(move || score_file(&bytes, &hidden, &params, &limits).map_err(|e| e.to_string()))
         .await
         .map_err(|e| format!("the scorer stopped: {e}"))??;
     let record = Record::new(&evaluation, &params);
