@@ -256,14 +256,7 @@ fn assign_parts(trials: &mut [GeneratedTrial], n_public: usize, hidden_seed: u64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Manifest;
-
-    fn demo() -> Manifest {
-        Manifest::parse(include_str!(
-            "../../datasets/injected-current-demo/dataset.toml"
-        ))
-        .unwrap()
-    }
+    use crate::manifest::demo;
 
     #[test]
     fn training_is_public_and_test_responses_are_hidden() {

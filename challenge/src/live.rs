@@ -269,13 +269,7 @@ impl Answers {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn demo() -> Manifest {
-        Manifest::parse(include_str!(
-            "../../datasets/injected-current-demo/dataset.toml"
-        ))
-        .unwrap()
-    }
+    use crate::manifest::demo;
 
     #[test]
     fn chunks_tile_every_trial_and_seeds_make_fresh_stimuli() {

@@ -380,6 +380,15 @@ fn one_line(message: &str) -> String {
         .join("; ")
 }
 
+/// The demo manifest, for the crate's unit tests.
+#[cfg(test)]
+pub(crate) fn demo() -> Manifest {
+    Manifest::parse(include_str!(
+        "../../datasets/injected-current-demo/dataset.toml"
+    ))
+    .expect("the demo manifest parses")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,14 +77,6 @@ pub fn fit_adex(
     dt_s: f64,
 ) -> Result<AdExParams, FitError> {
     let data = TrainingData::new(current_na, voltage_mv, spikes_s, dt_s)?;
-    if spikes_s.is_empty() {
-        return Err(FitError::TooLittleData {
-            stage: "adaptation",
-            unit: "spikes",
-            needed: 1,
-            got: 0,
-        });
-    }
     let Recovery {
         t_ref_s,
         v_reset_mv,

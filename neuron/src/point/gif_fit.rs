@@ -71,14 +71,6 @@ pub fn fit_gif(
     dt_s: f64,
 ) -> Result<GifParams, FitError> {
     let data = TrainingData::new(current_na, voltage_mv, spikes_s, dt_s)?;
-    if spikes_s.is_empty() {
-        return Err(FitError::TooLittleData {
-            stage: "GIF threshold likelihood",
-            unit: "spikes",
-            needed: 1,
-            got: 0,
-        });
-    }
     let Recovery {
         t_ref_s,
         v_reset_mv,
