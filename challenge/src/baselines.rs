@@ -4,7 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use arena_neuron::point::{LifParams, fit_lif, poisson_train, simulate_lif};
+use arena_neuron::point::{
+    AdExParams, FitError, GifParams, LifParams, MatParams, ModelError, PointResponse, fit_adex,
+    fit_gif, fit_lif, fit_mat, poisson_train, simulate_adex, simulate_gif, simulate_lif,
+    simulate_mat,
+};
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
 
@@ -126,6 +130,15 @@ pub struct PublicChallenge {
 /// The built-in models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Baseline {
+    /// Generalized integrate-and-fire with escape noise fitted as Pozzorini et al. 2015 do
+    /// ([`fit_gif`]; stochastic: several repeats).
+    Gif,
+    /// Adaptive exponential integrate-and-fire fitted by regression on dV/dt ([`fit_adex`];
+    /// deterministic: one repeat).
+    Adex,
+    /// Multi-timescale adaptive threshold model (Kobayashi, Tsubo & Shinomoto 2009) fitted
+    /// ([`fit_mat`]; deterministic: one repeat).
+    Mat,
     /// Leaky integrate-and-fire fitted to the training data (deterministic: one repeat).
     Lif,
     /// Homogeneous Poisson at the training data's mean rate: the null model (no stimulus information).
@@ -137,6 +150,12 @@ pub enum Baseline {
 /// A baseline fitted to a challenge's training data.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fitted {
+    /// GIF parameters from [`fit_gif`].
+    Gif(Box<GifParams>),
+    /// AdEx parameters from [`fit_adex`].
+    Adex(AdExParams),
+    /// MAT parameters from [`fit_mat`].
+    Mat(MatParams),
     /// LIF parameters from [`fit_lif`].
     Lif(LifParams),
     /// The training mean rate.
@@ -152,7 +171,8 @@ impl Fitted {
     /// Repeats this model predicts per trial.
     pub fn repeats(&self) -> usize {
         match self {
-            Fitted::Lif(_) => 1,
+            Fitted::Lif(_) | Fitted::Adex(_) | Fitted::Mat(_) => 1,
+            Fitted::Gif(_) => GIF_REPEATS,
             Fitted::Poisson { .. } => POISSON_REPEATS,
             Fitted::Reference(m) => m.test.repeats as usize,
         }
@@ -173,15 +193,30 @@ impl Fitted {
         dt_s: f64,
         seed: u64,
     ) -> Result<Vec<Vec<f64>>, BaselineError> {
-        match self {
-            Fitted::Lif(params) => {
-                let r =
-                    simulate_lif(params, stimulus_na, dt_s).map_err(|e| BaselineError::Fit {
-                        model: "lif",
-                        problem: e.to_string(),
-                    })?;
-                Ok(vec![r.spikes_s])
+        let fail = |model: &'static str| {
+            move |e: ModelError| BaselineError::Fit {
+                model,
+                problem: e.to_string(),
             }
+        };
+        let once = |r: PointResponse| vec![r.spikes_s];
+        match self {
+            Fitted::Lif(p) => Ok(once(
+                simulate_lif(p, stimulus_na, dt_s).map_err(fail("lif"))?,
+            )),
+            Fitted::Mat(p) => Ok(once(
+                simulate_mat(p, stimulus_na, dt_s).map_err(fail("mat"))?,
+            )),
+            Fitted::Adex(p) => Ok(once(
+                simulate_adex(p, stimulus_na, dt_s, seed).map_err(fail("adex"))?,
+            )),
+            Fitted::Gif(p) => (0..GIF_REPEATS as u64)
+                .map(|k| {
+                    simulate_gif(p, stimulus_na, dt_s, derive_seed(seed, "repeat", k))
+                        .map(|r| r.spikes_s)
+                        .map_err(fail("gif"))
+                })
+                .collect(),
             Fitted::Poisson { rate_hz } => Ok((0..POISSON_REPEATS as u64)
                 .map(|k| poisson_train(*rate_hz, duration_s, derive_seed(seed, "repeat", k)))
                 .collect()),
@@ -200,6 +235,9 @@ impl Fitted {
 /// Repeats of the Poisson null model.
 const POISSON_REPEATS: usize = 10;
 
+/// Repeats of the GIF model (its escape noise makes each repeat differ).
+const GIF_REPEATS: usize = 10;
+
 /// Predicted repeats per test trial (spike times in seconds).
 pub type PredictedTrials = BTreeMap<String, Vec<Vec<f64>>>;
 
@@ -209,6 +247,14 @@ pub enum BaselineError {
     /// The challenge has no training data to fit on.
     #[error("the challenge has no training trial with voltage and spikes")]
     NoTrainingData,
+    /// The baseline does not apply to this challenge.
+    #[error("{model} does not apply: {reason}")]
+    NotApplicable {
+        /// Model name.
+        model: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// Fitting failed.
     #[error("fitting {model}: {problem}")]
     Fit {
@@ -221,11 +267,21 @@ pub enum BaselineError {
 
 impl Baseline {
     /// Every baseline, in board order of expected quality (best first).
-    pub const ALL: [Baseline; 3] = [Baseline::Reference, Baseline::Lif, Baseline::Poisson];
+    pub const ALL: [Baseline; 6] = [
+        Baseline::Reference,
+        Baseline::Gif,
+        Baseline::Adex,
+        Baseline::Mat,
+        Baseline::Lif,
+        Baseline::Poisson,
+    ];
 
     /// The name used on the board and in `--model builtin:<name>`.
     pub fn name(self) -> &'static str {
         match self {
+            Baseline::Gif => "gif",
+            Baseline::Adex => "adex",
+            Baseline::Mat => "mat",
             Baseline::Lif => "lif",
             Baseline::Poisson => "poisson",
             Baseline::Reference => "reference",
@@ -235,6 +291,15 @@ impl Baseline {
     /// One line for listings.
     pub fn description(self) -> &'static str {
         match self {
+            Baseline::Gif => {
+                "generalized IF with escape noise fitted as Pozzorini et al. 2015 (regression, then likelihood)"
+            }
+            Baseline::Adex => {
+                "adaptive exponential IF fitted to the training data (regression on dV/dt)"
+            }
+            Baseline::Mat => {
+                "multi-timescale adaptive threshold model (Kobayashi et al. 2009) fitted to the training data"
+            }
             Baseline::Lif => {
                 "leaky integrate-and-fire fitted to the training data (regression on dV/dt)"
             }
@@ -260,31 +325,31 @@ impl Baseline {
         if train.is_empty() {
             return Err(BaselineError::NoTrainingData);
         }
+        // The point models are fitted on the first repeat of every training trial, laid end to end.
+        let current: Vec<f64> = train
+            .iter()
+            .flat_map(|t| t.stimulus_na.iter().copied())
+            .collect();
+        let voltage: Vec<f64> = train
+            .iter()
+            .flat_map(|t| t.voltage_mv[0].iter().copied())
+            .collect();
+        let mut offset = 0.0;
+        let mut spikes = Vec::new();
+        for t in &train {
+            spikes.extend(t.spikes_s[0].iter().map(|s| s + offset));
+            offset += t.duration_s;
+        }
+        let (c, v, s, dt) = (&current[..], &voltage[..], &spikes[..], challenge.dt_s);
+        let fail = |e: FitError| BaselineError::Fit {
+            model: self.name(),
+            problem: e.to_string(),
+        };
         Ok(match self {
-            Baseline::Lif => {
-                // Fit on the first repeat of every training trial, laid end to end.
-                let current: Vec<f64> = train
-                    .iter()
-                    .flat_map(|t| t.stimulus_na.iter().copied())
-                    .collect();
-                let voltage: Vec<f64> = train
-                    .iter()
-                    .flat_map(|t| t.voltage_mv[0].iter().copied())
-                    .collect();
-                let mut offset = 0.0;
-                let mut spikes = Vec::new();
-                for t in &train {
-                    spikes.extend(t.spikes_s[0].iter().map(|s| s + offset));
-                    offset += t.duration_s;
-                }
-                let params = fit_lif(&current, &voltage, &spikes, challenge.dt_s).map_err(|e| {
-                    BaselineError::Fit {
-                        model: "lif",
-                        problem: e.to_string(),
-                    }
-                })?;
-                Fitted::Lif(params)
-            }
+            Baseline::Gif => Fitted::Gif(Box::new(fit_gif(c, v, s, dt).map_err(fail)?)),
+            Baseline::Adex => Fitted::Adex(fit_adex(c, v, s, dt).map_err(fail)?),
+            Baseline::Mat => Fitted::Mat(fit_mat(c, v, s, dt).map_err(fail)?),
+            Baseline::Lif => Fitted::Lif(fit_lif(c, v, s, dt).map_err(fail)?),
             Baseline::Poisson => {
                 let spikes: usize = train
                     .iter()
@@ -298,7 +363,15 @@ impl Baseline {
                     rate_hz: spikes as f64 / time,
                 }
             }
-            Baseline::Reference => Fitted::Reference(Box::new(challenge.manifest.clone())),
+            Baseline::Reference => {
+                if challenge.manifest.simulated().is_none() {
+                    return Err(BaselineError::NotApplicable {
+                        model: "reference",
+                        reason: "the challenge is recorded, so there is no generating model",
+                    });
+                }
+                Fitted::Reference(Box::new(challenge.manifest.clone()))
+            }
         })
     }
 
@@ -326,6 +399,26 @@ impl Baseline {
                 )?;
                 Ok((t.id.clone(), repeats))
             })
+            .collect()
+    }
+
+    /// Known quality order, best first: 0 the generating model (the simulated ceiling), 1 a model
+    /// fitted to the training data, 2 the constant-rate null. The gauntlet checks that every
+    /// honest entry scores above those of higher tiers.
+    pub fn tier(self) -> u8 {
+        match self {
+            Baseline::Reference => 0,
+            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => 1,
+            Baseline::Poisson => 2,
+        }
+    }
+
+    /// The baselines that apply to a challenge, best expected first: the reference only where
+    /// there is a generating model (simulated challenges).
+    pub fn suited(manifest: &Manifest) -> Vec<Baseline> {
+        Baseline::ALL
+            .into_iter()
+            .filter(|b| *b != Baseline::Reference || manifest.simulated().is_some())
             .collect()
     }
 

@@ -19,7 +19,9 @@
 //! * [`Class::Malformed`]: must be refused by [`predictions::parse`] with a message naming the
 //!   trial and repeat.
 //! * [`Class::Honest`]: the built-in baselines; they must rank in the order of their known
-//!   quality (reference > LIF > Poisson).
+//!   quality: the generating model above every fitted model, every fitted model above the
+//!   Poisson null ([`Baseline::tier`]). A baseline whose fit refuses the training data is
+//!   listed as not fitted and not ranked.
 //!
 //! # Tolerances
 //! The primary is an estimate on a few short test trials (the demo: 4 trials × 5 s × 8 repeats),
@@ -110,6 +112,9 @@ impl Class {
 pub enum Outcome {
     /// Refused by [`predictions::parse`]; the message a contestant would see.
     Rejected(String),
+    /// Honest entries only: the baseline's fit refused the training data (the message names the
+    /// model and the problem), so there was nothing to submit.
+    NotFitted(String),
     /// Scored over all hidden trials pooled.
     Scored {
         /// The primary score (0 = best constant rate, 1 ≈ held-out repeats).
@@ -126,7 +131,7 @@ impl Outcome {
     pub fn primary(&self) -> Option<f64> {
         match self {
             Outcome::Scored { primary, .. } => primary.as_ref().ok().copied(),
-            Outcome::Rejected(_) => None,
+            Outcome::Rejected(_) | Outcome::NotFitted(_) => None,
         }
     }
 }
@@ -305,9 +310,21 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
         train_rate_hz: rate_hz,
     };
     let seed_of = |name: &str| derive_seed(input.seed, name, 0);
+    // A baseline whose fit refuses the training data is listed as not fitted, not ranked.
     let mut honest = Vec::new();
-    for b in Baseline::ALL {
-        let model = fit(b)?;
+    let mut unfitted = Vec::new();
+    for b in Baseline::suited(&public.manifest) {
+        let model = match fit(b) {
+            Ok(model) => model,
+            Err(GauntletError::Baseline {
+                source: source @ BaselineError::Fit { .. },
+                ..
+            }) => {
+                unfitted.push((b, source.to_string()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let predicted =
             ctx.fitted(&model, seed_of(b.name()))
                 .map_err(|source| GauntletError::Baseline {
@@ -316,11 +333,13 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
                 })?;
         honest.push((b, predicted));
     }
+    // The best honest model (the generating model where there is one) is the "good prediction"
+    // that the shifted-copy entry degrades.
     let reference = &honest
-        .iter()
-        .find(|(b, _)| *b == Baseline::Reference)
-        .expect("Baseline::ALL holds the reference")
+        .first()
+        .expect("every challenge suits at least the Poisson baseline")
         .1;
+    let tiers: Vec<u8> = honest.iter().map(|(b, _)| b.tier()).collect();
 
     let mut submissions = adversarial(&ctx, reference, &seed_of)?;
     submissions.extend(oracles(&ctx));
@@ -343,7 +362,14 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
             }
         })
         .collect();
-    rank_honest(&mut entries);
+    rank_honest(&mut entries, &tiers);
+    entries.extend(unfitted.into_iter().map(|(b, why)| Entry {
+        name: format!("baseline {}", b.name()),
+        class: Class::Honest,
+        outcome: Outcome::NotFitted(why),
+        passed: true,
+        rule: "not fitted, so not ranked".into(),
+    }));
     Ok(entries)
 }
 
@@ -454,7 +480,7 @@ fn adversarial(
         }),
     ));
     out.push(Submission::new(
-        format!("baseline reference shifted by +{:.0} ms", SHIFT_S * 1e3),
+        format!("best baseline shifted by +{:.0} ms", SHIFT_S * 1e3),
         Class::Adversarial,
         &ctx.per_trial(0, |_, t, _| {
             reference[t.id]
@@ -553,6 +579,7 @@ pub fn judge(class: Class, outcome: &Outcome, must_name: Option<&str>) -> (bool,
             match outcome {
                 Outcome::Rejected(_) => true,
                 Outcome::Scored { .. } => primary.is_some_and(|p| p <= NULL_TOLERANCE),
+                Outcome::NotFitted(_) => false,
             },
             format!("primary ≤ 0 + {NULL_TOLERANCE} (the constant-rate null), or rejected"),
         ),
@@ -567,35 +594,41 @@ pub fn judge(class: Class, outcome: &Outcome, must_name: Option<&str>) -> (bool,
                 format!("rejected by the parser, naming {needle}"),
             )
         }
-        Class::Honest => (primary.is_some(), "a defined primary".to_string()),
+        Class::Honest => match outcome {
+            Outcome::NotFitted(_) => (true, "not fitted, so not ranked".to_string()),
+            _ => (primary.is_some(), "a defined primary".to_string()),
+        },
     }
 }
 
-/// Checks that honest entries (in [`Baseline::ALL`] order, best first) have strictly decreasing
-/// primaries; each honest entry is judged against its neighbours in that order.
-fn rank_honest(entries: &mut [Entry]) {
+/// Checks the honest entries' order: each must score strictly above every honest entry of a
+/// lower tier of known quality and strictly below every entry of a higher tier ([`Baseline::tier`]:
+/// the generating model, then the models fitted to the training data, then the null). Models of
+/// one tier are not ordered among themselves. `tiers` lists the honest entries' tiers in order.
+fn rank_honest(entries: &mut [Entry], tiers: &[u8]) {
     let honest: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].class == Class::Honest)
         .collect();
+    assert_eq!(honest.len(), tiers.len(), "one tier per honest entry");
     let primaries: Vec<Option<f64>> = honest
         .iter()
         .map(|&i| entries[i].outcome.primary())
         .collect();
     let names: Vec<String> = honest.iter().map(|&i| entries[i].name.clone()).collect();
     for (k, &i) in honest.iter().enumerate() {
-        let above = k.checked_sub(1);
-        let below = (k + 1 < honest.len()).then_some(k + 1);
         let beats = |hi: usize, lo: usize| match (primaries[hi], primaries[lo]) {
             (Some(h), Some(l)) => h > l,
             _ => false,
         };
-        let ok = above.is_none_or(|a| beats(a, k)) && below.is_none_or(|b| beats(k, b));
+        let above: Vec<usize> = (0..honest.len()).filter(|&j| tiers[j] < tiers[k]).collect();
+        let below: Vec<usize> = (0..honest.len()).filter(|&j| tiers[j] > tiers[k]).collect();
+        let ok = above.iter().all(|&a| beats(a, k)) && below.iter().all(|&b| beats(k, b));
         let mut rule = String::from("defined primary");
-        if let Some(a) = above {
-            write!(rule, ", below {}", names[a]).expect("writing to a String");
-        }
-        if let Some(b) = below {
-            write!(rule, ", above {}", names[b]).expect("writing to a String");
+        for (word, list) in [("below", &above), ("above", &below)] {
+            if !list.is_empty() {
+                let who: Vec<&str> = list.iter().map(|&j| names[j].as_str()).collect();
+                write!(rule, ", {word} {}", who.join(" and ")).expect("writing to a String");
+            }
         }
         entries[i].passed = entries[i].passed && ok;
         entries[i].rule = rule;
@@ -705,6 +738,7 @@ pub fn table(entries: &[Entry]) -> String {
                 gamma_over_r,
             } => (number(primary), number(md_star), number(gamma_over_r)),
             Outcome::Rejected(_) => ("rejected".into(), "-".into(), "-".into()),
+            Outcome::NotFitted(_) => ("unfitted".into(), "-".into(), "-".into()),
         };
         let verdict = if e.passed { "pass" } else { "FAIL" };
         writeln!(
@@ -715,8 +749,14 @@ pub fn table(entries: &[Entry]) -> String {
             e.rule
         )
         .expect("writing to a String");
-        if let Outcome::Rejected(message) = &e.outcome {
-            writeln!(out, "    rejected: {message}").expect("writing to a String");
+        match &e.outcome {
+            Outcome::Rejected(message) => {
+                writeln!(out, "    rejected: {message}").expect("writing to a String");
+            }
+            Outcome::NotFitted(message) => {
+                writeln!(out, "    not fitted: {message}").expect("writing to a String");
+            }
+            Outcome::Scored { .. } => {}
         }
     }
     out
@@ -863,14 +903,30 @@ mod tests {
             entry("lif", 0.95),
             entry("poisson", -0.1),
         ];
-        rank_honest(&mut e);
+        rank_honest(&mut e, &[0, 1, 2]);
         assert_eq!(
             e.iter().map(|e| e.passed).collect::<Vec<_>>(),
             [false, false, true]
         );
         assert_eq!(e[1].rule, "defined primary, below ref, above poisson");
         let mut e = vec![entry("ref", 1.0), entry("lif", 0.6), entry("poisson", -0.1)];
-        rank_honest(&mut e);
+        rank_honest(&mut e, &[0, 1, 2]);
         assert!(e.iter().all(|e| e.passed));
+        // Two fitted models of one tier are not ordered among themselves, only against the
+        // other tiers: gif 0.5 < mat 0.6 passes, mat −0.2 below poisson −0.1 fails alone.
+        let mut e = vec![entry("gif", 0.5), entry("mat", 0.6), entry("poisson", -0.1)];
+        rank_honest(&mut e, &[1, 1, 2]);
+        assert!(e.iter().all(|e| e.passed));
+        assert_eq!(e[2].rule, "defined primary, below gif and mat");
+        let mut e = vec![
+            entry("gif", 0.5),
+            entry("mat", -0.2),
+            entry("poisson", -0.1),
+        ];
+        rank_honest(&mut e, &[1, 1, 2]);
+        assert_eq!(
+            e.iter().map(|e| e.passed).collect::<Vec<_>>(),
+            [true, false, false]
+        );
     }
 }

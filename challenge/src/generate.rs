@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::hash::{sha256_hex, trials_hash};
 use crate::manifest::{Cell, Manifest, Stimulus};
 use crate::npy;
+use crate::recorded;
 use crate::trial::{Part, Split, role};
 
 /// Who may read a generated file.
@@ -89,58 +90,64 @@ pub enum GenerateError {
     /// The cell model refused its parameters or input.
     #[error("cell: {0}")]
     Cell(String),
+    /// The challenge is recorded; what was asked needs a generating model.
+    #[error("the challenge is recorded: it has no generating model to {0}")]
+    NotSimulated(&'static str),
+    /// A data file the manifest names was not supplied.
+    #[error("file {0:?} is named by the manifest but was not supplied")]
+    MissingFile(String),
+    /// A recording could not be used.
+    #[error("{file}: {problem}")]
+    Recording {
+        /// The file as the manifest names it.
+        file: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
+
+/// Data files by the name the manifest gives them (`files` and `hidden_files`): their bytes.
+pub type DataFiles = BTreeMap<String, Vec<u8>>;
 
 /// Generates every trial and file of a challenge.
 ///
-/// Seeds: training stimulus `i` uses `derive_seed(train.seed, "train-stimulus", i)` and its repeat
-/// `k` uses `derive_seed(derive_seed(train.seed, "train-response", i), "repeat", k)`; test trials the
-/// same with the hidden seed and `test-` labels. The public part is the first
-/// [`Manifest::n_public_test_trials`] test trials after a shuffle seeded by
+/// Simulated challenges: training stimulus `i` uses `derive_seed(train.seed, "train-stimulus", i)`
+/// and its repeat `k` uses `derive_seed(derive_seed(train.seed, "train-response", i), "repeat", k)`;
+/// test trials the same with the hidden seed and `test-` labels; `data` is not read. Recorded
+/// challenges: trials are cut from the `[recording]` files found in `data` ([`recorded::cut`]),
+/// whose SHA-256 must match the manifest's where it gives one. Either way the public part is the
+/// first [`Manifest::n_public_test_trials`] test trials after a shuffle seeded by
 /// `derive_seed(hidden_seed, "split", 0)`.
 ///
 /// # Errors
-/// [`GenerateError`] when the neuron crate refuses the recipe or the parameters.
+/// [`GenerateError`] when the neuron crate refuses the recipe or the parameters, or a recording
+/// is missing, has the wrong checksum or cannot be cut as declared.
 pub fn generate(
     manifest: &Manifest,
     hidden_seed: u64,
+    data: &DataFiles,
 ) -> Result<GeneratedChallenge, GenerateError> {
     let mut trials = Vec::new();
     let mut files = Vec::new();
-    let splits = [
-        (
-            Split::Train,
-            manifest.train.trials,
-            manifest.train.duration_s,
-            manifest.train.repeats,
-            manifest.train.seed,
-        ),
-        (
-            Split::Test,
-            manifest.test.trials,
-            manifest.test.duration_s,
-            manifest.test.repeats,
-            hidden_seed,
-        ),
-    ];
-    for (split, n, duration_s, repeats, seed) in splits {
+    for split in [Split::Train, Split::Test] {
         let label = split.as_str();
-        for i in 0..n {
+        let (duration_s, repeats) = match split {
+            Split::Train => (manifest.train.duration_s, manifest.train.repeats),
+            Split::Test => (manifest.test.duration_s, manifest.test.repeats),
+        };
+        let hidden = match split {
+            Split::Train => Visibility::Public,
+            Split::Test => Visibility::Hidden,
+        };
+        for (i, (stimulus, responses)) in split_trials(manifest, split, hidden_seed, data)?
+            .into_iter()
+            .enumerate()
+        {
             let id = format!("{label}-{i:02}");
-            let stimulus = stimulus(
-                manifest,
-                duration_s,
-                derive_seed(seed, &format!("{label}-stimulus"), i as u64),
-            )?;
-            let response_seed = derive_seed(seed, &format!("{label}-response"), i as u64);
             let Responses {
                 voltage_mv: voltages,
                 spikes_s: spikes,
-            } = respond(manifest, &stimulus, response_seed, repeats)?;
-            let hidden = match split {
-                Split::Train => Visibility::Public,
-                Split::Test => Visibility::Hidden,
-            };
+            } = responses;
             let n_samples = stimulus.len();
             let flat: Vec<f64> = voltages.into_iter().flatten().collect();
             let made = [
@@ -192,13 +199,90 @@ pub fn generate(
     })
 }
 
+/// The stimuli and responses of one split's trials, in order.
+fn split_trials(
+    manifest: &Manifest,
+    split: Split,
+    hidden_seed: u64,
+    data: &DataFiles,
+) -> Result<Vec<(Vec<f64>, Responses)>, GenerateError> {
+    let (n, duration_s, repeats) = match split {
+        Split::Train => (
+            manifest.train.trials,
+            manifest.train.duration_s,
+            manifest.train.repeats,
+        ),
+        Split::Test => (
+            manifest.test.trials,
+            manifest.test.duration_s,
+            manifest.test.repeats,
+        ),
+    };
+    if let Some(rec) = &manifest.recording {
+        let spec = match split {
+            Split::Train => &rec.train,
+            Split::Test => &rec.test,
+        };
+        let bytes = data
+            .get(&spec.file)
+            .ok_or_else(|| GenerateError::MissingFile(spec.file.clone()))?;
+        if let Some(expected) = &spec.sha256 {
+            let actual = sha256_hex(bytes);
+            if &actual != expected {
+                return Err(GenerateError::Recording {
+                    file: spec.file.clone(),
+                    problem: format!("SHA-256 is {actual}, the manifest pins {expected}"),
+                });
+            }
+        }
+        let cut = recorded::Cut {
+            trials: n,
+            duration_s,
+            repeats,
+            dt_s: manifest.sampling.dt_s,
+            threshold_mv: rec.spike_threshold_mv,
+        };
+        return Ok(recorded::cut(spec, bytes, cut)?
+            .into_iter()
+            .map(|t| (t.stimulus_na, t.responses))
+            .collect());
+    }
+    let label = split.as_str();
+    let seed = match split {
+        Split::Train => manifest
+            .train
+            .seed
+            .ok_or(GenerateError::NotSimulated("seed training trials"))?,
+        Split::Test => hidden_seed,
+    };
+    (0..n)
+        .map(|i| {
+            let stimulus = stimulus(
+                manifest,
+                duration_s,
+                derive_seed(seed, &format!("{label}-stimulus"), i as u64),
+            )?;
+            let response_seed = derive_seed(seed, &format!("{label}-response"), i as u64);
+            let responses = respond(manifest, &stimulus, response_seed, repeats)?;
+            Ok((stimulus, responses))
+        })
+        .collect()
+}
+
 /// The stimulus of one trial, nA per `dt_s`.
+///
+/// # Errors
+/// [`GenerateError::NotSimulated`] for a recorded challenge; [`GenerateError::Stimulus`] when the
+/// recipe is refused.
 pub fn stimulus(
     manifest: &Manifest,
     duration_s: f64,
     seed: u64,
 ) -> Result<Vec<f64>, GenerateError> {
-    let Stimulus::OuCurrent(recipe) = &manifest.stimulus;
+    let sim = manifest
+        .simulated()
+        .ok_or(GenerateError::NotSimulated("draw stimuli"))?;
+    let Stimulus::OuCurrent(recipe) = sim.stimulus;
     ou_current(recipe, duration_s, manifest.sampling.dt_s, seed)
         .map_err(|e| GenerateError::Stimulus(e.to_string()))
 }
@@ -220,7 +304,10 @@ pub fn respond(
     seed: u64,
     repeats: u32,
 ) -> Result<Responses, GenerateError> {
-    let Cell::Adex(params) = &manifest.cell;
+    let sim = manifest
+        .simulated()
+        .ok_or(GenerateError::NotSimulated("simulate responses"))?;
+    let Cell::Adex(params) = sim.cell;
     let mut out = Responses::default();
     for k in 0..repeats {
         let r = simulate_adex(
@@ -261,7 +348,7 @@ mod tests {
     #[test]
     fn training_is_public_and_test_responses_are_hidden() {
         let m = demo();
-        let g = generate(&m, 7).unwrap();
+        let g = generate(&m, 7, &DataFiles::new()).unwrap();
         assert_eq!(g.trials.len(), (m.train.trials + m.test.trials) as usize);
         for t in &g.trials {
             let public: Vec<&str> = t.files.keys().map(String::as_str).collect();
@@ -283,7 +370,7 @@ mod tests {
     #[test]
     fn parts_follow_the_public_fraction() {
         let m = demo();
-        let g = generate(&m, 11).unwrap();
+        let g = generate(&m, 11, &DataFiles::new()).unwrap();
         let public = g
             .trials
             .iter()
@@ -307,7 +394,10 @@ mod tests {
     #[test]
     fn training_depends_on_the_manifest_only_and_test_on_the_hidden_seed() {
         let m = demo();
-        let (a, b) = (generate(&m, 1).unwrap(), generate(&m, 2).unwrap());
+        let (a, b) = (
+            generate(&m, 1, &DataFiles::new()).unwrap(),
+            generate(&m, 2, &DataFiles::new()).unwrap(),
+        );
         let file = |g: &GeneratedChallenge, name: &str| {
             g.files
                 .iter()
@@ -330,7 +420,7 @@ mod tests {
         );
         assert_eq!(
             a,
-            generate(&m, 1).unwrap(),
+            generate(&m, 1, &DataFiles::new()).unwrap(),
             "generation must be reproducible"
         );
         assert_ne!(a.trials_hash, b.trials_hash);
@@ -339,7 +429,7 @@ mod tests {
     #[test]
     fn repeats_of_a_frozen_stimulus_differ() {
         let m = demo();
-        let g = generate(&m, 3).unwrap();
+        let g = generate(&m, 3, &DataFiles::new()).unwrap();
         let f = g
             .files
             .iter()

@@ -18,4 +18,5 @@ pub mod live;
 pub mod manifest;
 pub mod npy;
 pub mod predictions;
+pub mod recorded;
 pub mod trial;

@@ -41,12 +41,23 @@ pub struct Manifest {
     /// Data files, relative to the manifest's folder, uploaded with it and covered by the content hash.
     #[serde(default)]
     pub files: Vec<String>,
+    /// Recorded challenges: names of the files holding the hidden test responses. The organizer
+    /// gives them at creation from wherever they are kept (`arena challenge create --hidden PATH`);
+    /// they are uploaded once, stored, never served, and covered by the trials hash, not by the
+    /// public dataset hash.
+    #[serde(default)]
+    pub hidden_files: Vec<String>,
     /// Sampling of every trace.
     pub sampling: Sampling,
-    /// The neuron that produces the ground truth.
-    pub cell: Cell,
-    /// The stimulus recipe.
-    pub stimulus: Stimulus,
+    /// Simulated challenges: the neuron that produces the ground truth.
+    #[serde(default)]
+    pub cell: Option<Cell>,
+    /// Simulated challenges: the stimulus recipe.
+    #[serde(default)]
+    pub stimulus: Option<Stimulus>,
+    /// Recorded challenges: where stimulus and responses are read from.
+    #[serde(default)]
+    pub recording: Option<Recording>,
     /// Training trials: stimulus and responses public.
     pub train: TrainSplit,
     /// Test trials: stimulus public, responses hidden.
@@ -84,6 +95,8 @@ impl Kind {
 pub enum Source {
     /// A reference neuron simulated by the server with intrinsic noise.
     Simulated,
+    /// Current-clamp recordings of a real neuron (`[recording]`).
+    Recorded,
 }
 
 impl Source {
@@ -91,6 +104,7 @@ impl Source {
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Simulated => "simulated",
+            Source::Recorded => "recorded",
         }
     }
 }
@@ -120,6 +134,49 @@ pub enum Stimulus {
     OuCurrent(OuCurrentRecipe),
 }
 
+/// `[recording]`: how a recorded challenge's trials are read from its ABF2 files.
+///
+/// Each file's sweeps are the repeats of one frozen stimulus; the split's `trials` consecutive
+/// pieces of `duration_s` are cut from every sweep (what is left at the end is not used). The
+/// membrane potential is the channel in mV, the injected current the channel in pA or nA: units
+/// are set by the amplifier telegraph, channel names are typed by hand and can be wrong (they are
+/// in the shipped DRN files). The stimulus of a piece is the mean injected current over sweeps
+/// (the same frozen command, so the mean only removes measurement noise) plus the offset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// Spikes are upward crossings of this potential, mV (Pozzorini et al. 2015 use 0 mV).
+    #[serde(default)]
+    pub spike_threshold_mv: f64,
+    /// The training recording; its `file` is an entry of `files` (public).
+    pub train: RecordedFile,
+    /// The test recording; its `file` is an entry of `hidden_files`.
+    pub test: RecordedFile,
+}
+
+/// `[recording.train]`, `[recording.test]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedFile {
+    /// The ABF2 file.
+    pub file: String,
+    /// Added to the recorded current, pA (e.g. a holding offset the data's authors name).
+    #[serde(default)]
+    pub current_offset_pa: f64,
+    /// Lower-case hex SHA-256 the file must have, checked when the challenge is created.
+    #[serde(default)]
+    pub sha256: Option<String>,
+}
+
+/// The parts of a manifest that only simulated challenges have, borrowed together.
+#[derive(Clone, Copy, Debug)]
+pub struct Simulated<'a> {
+    /// `[cell]`.
+    pub cell: &'a Cell,
+    /// `[stimulus]`.
+    pub stimulus: &'a Stimulus,
+}
+
 /// `[train]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,8 +187,9 @@ pub struct TrainSplit {
     pub duration_s: f64,
     /// Repeats of each frozen stimulus.
     pub repeats: u32,
-    /// Public seed of the training stimuli and responses.
-    pub seed: u64,
+    /// Simulated challenges: public seed of the training stimuli and responses.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 /// `[test]`.
@@ -272,29 +330,27 @@ impl Manifest {
                 ));
             }
         }
+        for (i, file) in self.hidden_files.iter().enumerate() {
+            if file.is_empty() || file.contains(['/', '\\']) || file == ".." {
+                return Err(invalid(
+                    "hidden_files",
+                    format!("entry {i} ({file:?}) must be a plain file name"),
+                ));
+            }
+            if self.files.contains(file) || self.hidden_files[..i].contains(file) {
+                return Err(invalid(
+                    "hidden_files",
+                    format!("entry {i} ({file:?}) is listed twice"),
+                ));
+            }
+        }
         positive("sampling.dt_s", self.sampling.dt_s)?;
         if self.sampling.dt_s > 0.01 {
             return Err(invalid("sampling.dt_s", "must be at most 0.01 s"));
         }
-        let Stimulus::OuCurrent(recipe) = &self.stimulus;
-        positive("stimulus.tau_s", recipe.tau_s)?;
-        if recipe.segments.is_empty() {
-            return Err(invalid(
-                "stimulus.segments",
-                "must list at least one segment",
-            ));
-        }
-        for seg in &recipe.segments {
-            positive("stimulus.segments.duration_s", seg.duration_s)?;
-            if !seg.mean_na.is_finite() {
-                return Err(invalid("stimulus.segments.mean_na", "must be finite"));
-            }
-            if !(seg.std_na.is_finite() && seg.std_na >= 0.0) {
-                return Err(invalid(
-                    "stimulus.segments.std_na",
-                    "must be finite and ≥ 0",
-                ));
-            }
+        match self.source {
+            Source::Simulated => self.check_simulated()?,
+            Source::Recorded => self.check_recorded()?,
         }
         if self.train.trials == 0 {
             return Err(invalid("train.trials", "must be at least 1"));
@@ -331,6 +387,111 @@ impl Manifest {
         duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
         positive("live.answer_deadline_s", self.live.answer_deadline_s)?;
         Ok(())
+    }
+
+    fn check_simulated(&self) -> Result<(), ManifestError> {
+        let required = "is required when source = \"simulated\"";
+        let Some(Stimulus::OuCurrent(recipe)) = &self.stimulus else {
+            return Err(invalid("stimulus", required));
+        };
+        if self.cell.is_none() {
+            return Err(invalid("cell", required));
+        }
+        if self.train.seed.is_none() {
+            return Err(invalid("train.seed", required));
+        }
+        if self.recording.is_some() {
+            return Err(invalid("recording", "is only for source = \"recorded\""));
+        }
+        if !self.hidden_files.is_empty() {
+            return Err(invalid(
+                "hidden_files",
+                "is only for source = \"recorded\" (simulated hidden responses come from the hidden seed)",
+            ));
+        }
+        positive("stimulus.tau_s", recipe.tau_s)?;
+        if recipe.segments.is_empty() {
+            return Err(invalid(
+                "stimulus.segments",
+                "must list at least one segment",
+            ));
+        }
+        for seg in &recipe.segments {
+            positive("stimulus.segments.duration_s", seg.duration_s)?;
+            if !seg.mean_na.is_finite() {
+                return Err(invalid("stimulus.segments.mean_na", "must be finite"));
+            }
+            if !(seg.std_na.is_finite() && seg.std_na >= 0.0) {
+                return Err(invalid(
+                    "stimulus.segments.std_na",
+                    "must be finite and ≥ 0",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_recorded(&self) -> Result<(), ManifestError> {
+        let only_simulated =
+            "is only for source = \"simulated\" (a recording has no generating model)";
+        if self.cell.is_some() {
+            return Err(invalid("cell", only_simulated));
+        }
+        if self.stimulus.is_some() {
+            return Err(invalid("stimulus", only_simulated));
+        }
+        if self.train.seed.is_some() {
+            return Err(invalid("train.seed", only_simulated));
+        }
+        let Some(rec) = &self.recording else {
+            return Err(invalid(
+                "recording",
+                "is required when source = \"recorded\"",
+            ));
+        };
+        if !rec.spike_threshold_mv.is_finite() {
+            return Err(invalid("recording.spike_threshold_mv", "must be finite"));
+        }
+        if !self.files.contains(&rec.train.file) {
+            return Err(invalid(
+                "recording.train.file",
+                format!("{:?} must be an entry of `files`", rec.train.file),
+            ));
+        }
+        if !self.hidden_files.contains(&rec.test.file) {
+            return Err(invalid(
+                "recording.test.file",
+                format!(
+                    "{:?} must be an entry of `hidden_files` (test responses are never public files)",
+                    rec.test.file
+                ),
+            ));
+        }
+        for (key, f) in [
+            ("recording.train", &rec.train),
+            ("recording.test", &rec.test),
+        ] {
+            if !f.current_offset_pa.is_finite() {
+                return Err(invalid(key, "current_offset_pa must be finite"));
+            }
+            if let Some(sha) = &f.sha256
+                && !(sha.len() == 64
+                    && sha
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            {
+                return Err(invalid(key, "sha256 must be 64 lower-case hex digits"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The cell and stimulus of a simulated challenge; `None` for a recorded one.
+    pub fn simulated(&self) -> Option<Simulated<'_>> {
+        match (&self.cell, &self.stimulus) {
+            (Some(cell), Some(stimulus)) => Some(Simulated { cell, stimulus }),
+            _ => None,
+        }
     }
 
     /// The number of test trials in the public part: ⌈trials · public_fraction⌉.

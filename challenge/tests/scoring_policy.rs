@@ -6,7 +6,7 @@ mod common;
 
 use arena_challenge::baselines::{Baseline, PublicChallenge};
 use arena_challenge::evaluate::{Evaluation, HiddenTrial, score_file};
-use arena_challenge::generate::generate;
+use arena_challenge::generate::{DataFiles, generate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{Limits, to_json};
 use arena_scoring::ScoringParams;
@@ -34,7 +34,7 @@ fn primary(e: &Evaluation) -> (f64, f64) {
 fn baselines_rank_in_the_order_of_their_quality() {
     let manifest = Manifest::parse(DEMO).unwrap();
     for hidden_seed in [11, 12] {
-        let g = generate(&manifest, hidden_seed).unwrap();
+        let g = generate(&manifest, hidden_seed, &DataFiles::new()).unwrap();
         let public = public_view(&manifest, &g);
         let hidden = hidden(&g);
         let reference = primary(&score(Baseline::Reference, &public, &hidden, 5));
@@ -66,7 +66,7 @@ fn baselines_rank_in_the_order_of_their_quality() {
 #[test]
 fn the_ceiling_is_measured_on_the_hidden_repeats() {
     let manifest = Manifest::parse(DEMO).unwrap();
-    let g = generate(&manifest, 3).unwrap();
+    let g = generate(&manifest, 3, &DataFiles::new()).unwrap();
     let e = score(
         Baseline::Poisson,
         &public_view(&manifest, &g),

@@ -82,9 +82,29 @@ pub enum Command {
         #[command(subcommand)]
         command: DatasetCommand,
     },
-    /// Run the whole flow on an in-process server: create the demo challenge, submit the built-in
-    /// baselines through gRPC, print the leaderboard.
+    /// Run the whole flow on an in-process server: create every demo challenge, submit the
+    /// built-in baselines through gRPC, print the leaderboards.
     Demo(DemoArgs),
+    /// Organizers: the built-in baselines.
+    Baselines {
+        /// What to do.
+        #[command(subcommand)]
+        command: BaselinesCommand,
+    },
+}
+
+/// `arena baselines ...`.
+#[derive(Subcommand, Debug)]
+pub enum BaselinesCommand {
+    /// Fit every baseline suited to a challenge on its public training data and submit each
+    /// through the normal path, filed under team `baseline-<name>` and marked as a baseline.
+    Run {
+        /// Challenge id.
+        challenge: String,
+        /// Seed of the stochastic baselines.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// `arena submit` options.
@@ -190,6 +210,11 @@ pub enum ChallengeCommand {
         /// Challenge id (default: the manifest's `name`).
         #[arg(long)]
         id: Option<String>,
+        /// Recorded challenges: a hidden test recording the manifest lists in `hidden_files`,
+        /// matched by file name; it may live anywhere (keep it outside the repository). Repeat
+        /// for several files.
+        #[arg(long = "hidden", value_name = "PATH")]
+        hidden: Vec<PathBuf>,
     },
 }
 
@@ -217,9 +242,16 @@ pub enum SubmissionCommand {
 /// `arena demo` options.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Dataset manifest (default: the bundled injected-current demo).
+    /// Run on this one dataset manifest instead of every demo challenge.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
+    /// With `--manifest`: the hidden recordings a recorded manifest needs (as for
+    /// `arena challenge create --hidden`).
+    #[arg(long = "hidden", value_name = "PATH", requires = "manifest")]
+    pub hidden: Vec<PathBuf>,
+    /// The repository's `datasets/` folder (default: the one this binary was built from).
+    #[arg(long, conflicts_with = "manifest")]
+    pub datasets: Option<PathBuf>,
     /// SQLite file to use (default: a fresh temporary file, removed afterwards).
     #[arg(long)]
     pub db: Option<PathBuf>,

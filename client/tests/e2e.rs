@@ -175,16 +175,26 @@ impl Arena {
     }
 
     async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = self
+            .query_one(&format!("SELECT COUNT(*) FROM {table}"))
+            .await;
+        n
+    }
+
+    /// One row of a read-only query on the server's database.
+    async fn query_one<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display()))
             .await
             .unwrap();
-        let (n,): (i64,) =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         pool.close().await;
-        n
+        row
     }
 }
 
@@ -494,8 +504,8 @@ async fn bad_predictions_are_refused_whole_and_count_for_nothing() {
         .submit(pb::SubmitRequest {
             challenge_id: id.clone(),
             model_name: "m".into(),
-            idempotency_key: String::new(),
             predictions_json: huge,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -870,7 +880,7 @@ async fn manifests_and_data_files_are_checked_and_uploaded() {
             pb::CreateChallengeHeader {
                 manifest_toml: toml,
                 files,
-                challenge_id: String::new(),
+                ..Default::default()
             },
         )),
     };
@@ -986,13 +996,210 @@ async fn the_demo_command_prints_a_ranked_board() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = v["leaderboard"].as_array().unwrap();
+    let boards = v["leaderboards"].as_array().unwrap();
+    assert_eq!(boards.len(), 1, "{v}");
+    let rows = boards[0]["rows"].as_array().unwrap();
     let models: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
-    assert_eq!(models.len(), 3, "{v}");
+    assert_eq!(models.len(), 6, "{v}");
     assert!(rows.iter().all(|r| r["is_baseline"] == true));
     // The generating model ranks first and the Poisson null last.
     assert_eq!(models[0], "reference", "{v}");
-    assert_eq!(models[2], "poisson", "{v}");
+    assert_eq!(models[5], "poisson", "{v}");
+}
+
+/// The repository's recorded DRN dataset.
+const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-frozen-noise");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_challenge_takes_its_hidden_recording_once_and_never_serves_it() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-r").await;
+    let manifest = format!("{DRN_DIR}/dataset.toml");
+    // The hidden test recording is kept outside the repository; a copy in the test's own folder
+    // stands for that place.
+    let outside = arena.path("DRN156_5ht_test.abf");
+    std::fs::copy(
+        format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_test.abf"),
+        &outside,
+    )
+    .unwrap();
+    let err = arena
+        .fails(
+            Some(&organizer),
+            &["challenge", "create", "--manifest", &manifest],
+        )
+        .await;
+    assert!(
+        err.contains("hidden_files") && err.contains("--hidden"),
+        "{err}"
+    );
+    let wrong = arena.path("other.abf");
+    std::fs::write(&wrong, b"x").unwrap();
+    let err = arena
+        .fails(
+            Some(&organizer),
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                &manifest,
+                "--hidden",
+                wrong.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert!(err.contains("other.abf"), "{err}");
+    assert_eq!(arena.count("challenges").await, 0);
+    let created = arena
+        .json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                &manifest,
+                "--hidden",
+                outside.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(created["challenge_id"], "drn-frozen-noise");
+    assert_eq!(
+        (
+            created["n_train_trials"].as_u64(),
+            created["n_test_trials"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    // Listed as a public benchmark, in JSON and in the table.
+    let list = arena.json(&contestant, &["challenges"]).await;
+    assert_eq!(list["challenges"][0]["public_benchmark"], true, "{list}");
+    let out = arena.arena(Some(&contestant), &["challenges"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("public benchmark"));
+    // A contestant fetches the training recording's trial and the test stimuli, nothing of the
+    // test responses, and no raw recording.
+    let spec = fetched(&arena, &contestant, "drn-frozen-noise").await;
+    assert_eq!(spec["public_benchmark"], true);
+    let names: Vec<String> = std::fs::read_dir(arena.path("fetched"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert!(names.contains(&"train-00_spikes.npy"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.ends_with(".abf")
+            || n.starts_with("test-00_spikes")
+            || n.starts_with("test-00_voltage")),
+        "{names:?}"
+    );
+    // The hidden recording is stored once, marked hidden.
+    let stored: (i64, String) = arena
+        .query_one("SELECT hidden, sha256 FROM dataset_files WHERE name = 'DRN156_5ht_test.abf'")
+        .await;
+    assert_eq!(
+        stored,
+        (
+            1,
+            "94abbbd36a02c593126aaf3c3c543189b2ef4b15b249a974b69afff9714b1697".into()
+        )
+    );
+    // Live evaluation needs a generating model: refused with the reason.
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &["run", "drn-frozen-noise", "--model", "builtin:lif"],
+        )
+        .await;
+    assert!(
+        err.contains("FAILED_PRECONDITION") && err.contains("recorded"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
+    let arena = Arena::start(2).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-b").await;
+    let manifest = arena.path("small.toml");
+    std::fs::write(&manifest, small_manifest(1)).unwrap();
+    arena
+        .json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        )
+        .await;
+    let id = "injected-current-demo";
+    let ran = arena.json(&organizer, &["baselines", "run", id]).await;
+    let teams: Vec<&str> = ran["baselines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["team"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            "baseline-reference",
+            "baseline-gif",
+            "baseline-adex",
+            "baseline-mat",
+            "baseline-lif",
+            "baseline-poisson"
+        ]
+    );
+    // Baselines are outside the daily limit (1 here): a second run is scored too.
+    arena
+        .json(&organizer, &["baselines", "run", id, "--seed", "2"])
+        .await;
+    let board = arena.json(&organizer, &["leaderboard", id]).await;
+    let rows = board["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "{board}");
+    assert!(
+        rows.iter()
+            .all(|r| r["is_baseline"] == true && r["n_submissions"] == 2),
+        "{board}"
+    );
+    // On this 2 s public part the fitted models and the reference are within noise of each
+    // other; only the null is clearly last.
+    assert_eq!(rows[5]["team"], "baseline-poisson", "{board}");
+    // Only organizers submit as a baseline, and only a known one.
+    let mut grpc = arena.grpc(Some(&contestant)).await;
+    let status = grpc
+        .submit(pb::SubmitRequest {
+            challenge_id: id.into(),
+            model_name: "x".into(),
+            predictions_json: b"{}".to_vec(),
+            baseline: "lif".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+    let mut grpc = arena.grpc(Some(&organizer)).await;
+    let status = grpc
+        .submit(pb::SubmitRequest {
+            challenge_id: id.into(),
+            model_name: "x".into(),
+            predictions_json: b"{}".to_vec(),
+            baseline: "oracle".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("\"oracle\" is not a built-in baseline"),
+        "{status:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

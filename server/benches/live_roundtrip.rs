@@ -186,6 +186,7 @@ async fn live(evaluations: usize) -> (Vec<Duration>, f64) {
             pb::CreateChallengeHeader {
                 manifest_toml: manifest,
                 files: vec![],
+                hidden_files: vec![],
                 challenge_id: "bench".into(),
             },
         )),

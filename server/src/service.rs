@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::pin::Pin;
 use std::sync::Arc;
 
+use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, Entry};
 use arena_challenge::gauntlet;
-use arena_challenge::generate::{Visibility, generate};
+use arena_challenge::generate::{DataFiles, Visibility, generate};
 use arena_challenge::hash::{dataset_hash, sha256_hex};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{self, PredictionError, TrialShape};
@@ -110,7 +111,13 @@ impl ArenaService {
                 ));
             }
         };
-        let total: u64 = header.files.iter().map(|f| f.size).sum();
+        let declared: Vec<pb::FileInfo> = header
+            .files
+            .iter()
+            .chain(&header.hidden_files)
+            .cloned()
+            .collect();
+        let total: u64 = declared.iter().map(|f| f.size).sum();
         if total > self.config.max_dataset_bytes {
             return Err(Status::resource_exhausted(format!(
                 "data files total {total} bytes; the limit is {} bytes",
@@ -118,7 +125,7 @@ impl ArenaService {
             )));
         }
         let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for f in &header.files {
+        for f in &declared {
             if bodies
                 .insert(f.name.clone(), Vec::with_capacity(f.size as usize))
                 .is_some()
@@ -135,7 +142,7 @@ impl ArenaService {
                     "only file chunks may follow the header",
                 ));
             };
-            let declared = header.files.iter().find(|f| f.name == c.name);
+            let declared = declared.iter().find(|f| f.name == c.name);
             let (Some(body), Some(declared)) = (bodies.get_mut(&c.name), declared) else {
                 return Err(Status::invalid_argument(format!(
                     "chunk for file {:?}, which the header does not list",
@@ -158,8 +165,8 @@ impl ArenaService {
             }
             body.extend_from_slice(&c.data);
         }
-        let mut files = Vec::with_capacity(header.files.len());
-        for f in &header.files {
+        let mut files = Vec::with_capacity(declared.len());
+        for f in &declared {
             let body = bodies
                 .remove(&f.name)
                 .expect("every listed file has a body");
@@ -295,18 +302,26 @@ impl Arena for ArenaService {
         let (header, files) = self.receive_upload(request.into_inner()).await?;
         let manifest = Manifest::parse(&header.manifest_toml)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let listed: BTreeSet<&str> = manifest.files.iter().map(String::as_str).collect();
-        let sent: BTreeSet<&str> = files.iter().map(|(n, _, _)| n.as_str()).collect();
-        if let Some(missing) = listed.difference(&sent).next() {
-            return Err(Status::invalid_argument(format!(
-                "files: {missing:?} is named by the manifest but was not uploaded"
-            )));
+        for (key, listed, sent) in [
+            ("files", &manifest.files, &header.files),
+            ("hidden_files", &manifest.hidden_files, &header.hidden_files),
+        ] {
+            let listed: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
+            let sent: BTreeSet<&str> = sent.iter().map(|f| f.name.as_str()).collect();
+            if let Some(missing) = listed.difference(&sent).next() {
+                return Err(Status::invalid_argument(format!(
+                    "{key}: {missing:?} is named by the manifest but was not uploaded"
+                )));
+            }
+            if let Some(extra) = sent.difference(&listed).next() {
+                return Err(Status::invalid_argument(format!(
+                    "{key}: {extra:?} was uploaded but the manifest does not name it"
+                )));
+            }
         }
-        if let Some(extra) = sent.difference(&listed).next() {
-            return Err(Status::invalid_argument(format!(
-                "files: {extra:?} was uploaded but the manifest does not name it"
-            )));
-        }
+        let (hidden_files, files): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .partition(|(name, _, _)| manifest.hidden_files.contains(name));
         let id = if header.challenge_id.is_empty() {
             manifest.name.clone()
         } else {
@@ -330,8 +345,13 @@ impl Arena for ArenaService {
         let hidden_seed = rand::rng().next_u64();
         let generated = {
             let manifest = manifest.clone();
+            let data: DataFiles = files
+                .iter()
+                .chain(&hidden_files)
+                .map(|(name, _, bytes)| (name.clone(), bytes.clone()))
+                .collect();
             self.compute
-                .run(move || generate(&manifest, hidden_seed))
+                .run(move || generate(&manifest, hidden_seed, &data))
                 .await
                 .map_err(internal)?
                 .map_err(|e| {
@@ -367,6 +387,7 @@ impl Arena for ArenaService {
                 created_by: who.token_id,
                 created_at: &now,
                 dataset_files: &files,
+                hidden_files: &hidden_files,
                 generated: &generated,
             })
             .await
@@ -485,7 +506,13 @@ impl Arena for ArenaService {
         &self,
         request: Request<pb::SubmitRequest>,
     ) -> Result<Response<pb::SubmitResponse>, Status> {
-        let who = self.auth.require(&request, &[Role::Contestant]).await?;
+        let as_baseline = !request.get_ref().baseline.is_empty();
+        let allowed: &[Role] = if as_baseline {
+            &[Role::Organizer]
+        } else {
+            &[Role::Contestant]
+        };
+        let who = self.auth.require(&request, allowed).await?;
         let req = request.into_inner();
         let challenge = self.challenge(&req.challenge_id).await?;
         if challenge.status != "open" {
@@ -494,6 +521,20 @@ impl Arena for ArenaService {
                 challenge.id
             )));
         }
+        // A baseline submitted by an organizer is stored under its own team, outside the limit.
+        let (team, is_baseline, daily_limit) = if as_baseline {
+            let Some(b) = Baseline::from_name(&req.baseline) else {
+                let names: Vec<&str> = Baseline::ALL.iter().map(|b| b.name()).collect();
+                return Err(Status::invalid_argument(format!(
+                    "baseline {:?} is not a built-in baseline; known: {}",
+                    req.baseline,
+                    names.join(", ")
+                )));
+            };
+            (format!("baseline-{}", b.name()), true, i64::MAX)
+        } else {
+            (who.name.clone(), who.is_baseline, challenge.daily_limit)
+        };
         let model_name = req.model_name.trim();
         if model_name.is_empty() || model_name.len() > 100 {
             return Err(Status::invalid_argument(
@@ -533,23 +574,23 @@ impl Arena for ArenaService {
                     id: &id,
                     challenge_id: &challenge.id,
                     token_id: who.token_id,
-                    team: &who.name,
+                    team: &team,
                     model_name,
-                    is_baseline: who.is_baseline,
+                    is_baseline,
                     idempotency_key: key,
                     sha256: &sha256,
                     predictions: &bytes,
                     created_at: &clock::format(now),
                 },
                 &clock::format(day_start),
-                challenge.daily_limit,
+                daily_limit,
             )
             .await
             .map_err(internal)?;
         let response = match outcome {
             Inserted::New => {
                 self.jobs.notify_one();
-                tracing::info!(submission = %id, team = %who.name, challenge = %challenge.id, "submission queued");
+                tracing::info!(submission = %id, team = %team, by = %who.name, challenge = %challenge.id, "submission queued");
                 pb::SubmitResponse {
                     submission_id: id,
                     status: pb::SubmissionStatus::Queued as i32,
@@ -616,6 +657,7 @@ impl Arena for ArenaService {
             .map(|e| {
                 let (outcome, note, scores) = match &e.outcome {
                     gauntlet::Outcome::Rejected(why) => ("rejected", why.clone(), None),
+                    gauntlet::Outcome::NotFitted(why) => ("not_fitted", why.clone(), None),
                     gauntlet::Outcome::Scored {
                         primary,
                         md_star,
@@ -675,6 +717,13 @@ impl Arena for ArenaService {
             )));
         }
         let manifest = Manifest::parse(&challenge.manifest_toml).map_err(internal)?;
+        if manifest.simulated().is_none() {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is recorded: live evaluation needs fresh stimuli and a generating \
+                 model to answer them, so it is offered on simulated challenges only",
+                challenge.id
+            )));
+        }
         let (day_start, next_day) = clock::day_bounds(chrono::Utc::now());
         let today = self
             .store

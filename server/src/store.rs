@@ -209,6 +209,8 @@ pub struct NewChallenge<'a> {
     pub created_at: &'a str,
     /// Uploaded data files: (name, sha256, bytes).
     pub dataset_files: &'a [(String, String, Vec<u8>)],
+    /// Recorded challenges: the hidden response files (name, SHA-256, bytes), never served.
+    pub hidden_files: &'a [(String, String, Vec<u8>)],
     /// The generated trials and files.
     pub generated: &'a GeneratedChallenge,
 }
@@ -389,15 +391,21 @@ impl Store {
         .bind(c.created_at)
         .execute(&mut *tx)
         .await?;
-        for (name, sha256, data) in c.dataset_files {
+        let uploaded = c
+            .dataset_files
+            .iter()
+            .map(|f| (f, false))
+            .chain(c.hidden_files.iter().map(|f| (f, true)));
+        for ((name, sha256, data), hidden) in uploaded {
             sqlx::query(
-                "INSERT INTO dataset_files (challenge_id, name, sha256, size, data) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO dataset_files (challenge_id, name, sha256, size, data, hidden) VALUES (?, ?, ?, ?, ?, ?)",
             )
             .bind(c.id)
             .bind(name)
             .bind(sha256)
             .bind(data.len() as i64)
             .bind(data.as_slice())
+            .bind(hidden)
             .execute(&mut *tx)
             .await?;
         }

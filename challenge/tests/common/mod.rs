@@ -1,6 +1,9 @@
 //! Builds the demo challenge as the server stores it and as a contestant fetches it, from
 //! `generate` alone (no server), for the integration tests.
 
+// Each test binary that includes this module uses a subset of it.
+#![allow(dead_code)]
+
 use arena_challenge::baselines::{PublicChallenge, PublicTrial};
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::generate::{GeneratedChallenge, Visibility};
@@ -45,4 +48,24 @@ pub fn hidden(g: &GeneratedChallenge) -> Vec<HiddenTrial> {
             HiddenTrial::from_npy(&t.id, t.part.unwrap(), t.duration_s, &f.bytes).unwrap()
         })
         .collect()
+}
+
+/// The recorded DRN challenge's folder.
+pub const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-frozen-noise");
+
+/// The recorded DRN challenge's manifest and data files (the public training recording and the
+/// hidden test recording, which is public upstream and shipped in the repository).
+pub fn drn() -> (Manifest, arena_challenge::generate::DataFiles) {
+    let text = std::fs::read_to_string(format!("{DRN_DIR}/dataset.toml")).unwrap();
+    let manifest = Manifest::parse(&text).unwrap();
+    let mut data = arena_challenge::generate::DataFiles::new();
+    data.insert(
+        "DRN156_5HT/DRN156_5ht_training.abf".into(),
+        std::fs::read(format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_training.abf")).unwrap(),
+    );
+    data.insert(
+        "DRN156_5ht_test.abf".into(),
+        std::fs::read(format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_test.abf")).unwrap(),
+    );
+    (manifest, data)
 }

@@ -1,6 +1,6 @@
 //! `arena challenges` and `arena challenge create`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use arena_challenge::hash::sha256_hex;
@@ -70,10 +70,13 @@ pub async fn list(client: &mut Client, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Uploads a manifest and the files it names; returns the new challenge id.
+/// Uploads a manifest, the files it names and, for a recorded challenge, the hidden recordings
+/// (`hidden`: paths whose file names are the manifest's `hidden_files`); returns the new
+/// challenge's id and hashes.
 pub async fn create(
     client: &mut Client,
     manifest_path: &Path,
+    hidden: &[PathBuf],
     id: Option<&str>,
 ) -> Result<pb::CreateChallengeResponse> {
     let text = std::fs::read_to_string(manifest_path)
@@ -88,18 +91,44 @@ pub async fn create(
             .with_context(|| format!("files: cannot read {}", path.display()))?;
         files.push((name.clone(), bytes));
     }
-    let header = pb::CreateChallengeHeader {
-        manifest_toml: text,
-        files: files
+    if let Some(extra) = hidden.iter().find(|p| {
+        !p.file_name()
+            .is_some_and(|n| manifest.hidden_files.iter().any(|h| n == h.as_str()))
+    }) {
+        anyhow::bail!(
+            "--hidden {}: the manifest's hidden_files ({:?}) do not name this file",
+            extra.display(),
+            manifest.hidden_files
+        );
+    }
+    let mut hidden_files = Vec::new();
+    for name in &manifest.hidden_files {
+        let path = hidden
             .iter()
+            .find(|p| p.file_name().is_some_and(|n| n == name.as_str()))
+            .with_context(|| {
+                format!("hidden_files: the manifest needs {name:?}; give its path with --hidden")
+            })?;
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("--hidden: cannot read {}", path.display()))?;
+        hidden_files.push((name.clone(), bytes));
+    }
+    let info = |list: &[(String, Vec<u8>)]| -> Vec<pb::FileInfo> {
+        list.iter()
             .map(|(name, bytes)| pb::FileInfo {
                 name: name.clone(),
                 size: bytes.len() as u64,
                 sha256: sha256_hex(bytes),
             })
-            .collect(),
+            .collect()
+    };
+    let header = pb::CreateChallengeHeader {
+        manifest_toml: text,
+        files: info(&files),
+        hidden_files: info(&hidden_files),
         challenge_id: id.unwrap_or_default().to_string(),
     };
+    files.extend(hidden_files);
     let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
     let bar = bytes_bar(total, "uploading");
     let mut messages = vec![pb::CreateChallengeChunk {
@@ -136,10 +165,11 @@ pub async fn create(
 pub async fn create_command(
     client: &mut Client,
     manifest: &Path,
+    hidden: &[PathBuf],
     id: Option<&str>,
     as_json: bool,
 ) -> Result<()> {
-    let r = create(client, manifest, id).await?;
+    let r = create(client, manifest, hidden, id).await?;
     if as_json {
         print_json(&json!({
             "challenge_id": r.challenge_id, "dataset_hash": r.dataset_hash,

@@ -1,27 +1,55 @@
-//! `arena demo`: the whole competition on one machine in under a minute.
+//! `arena demo`: the whole competition on one machine, every demo challenge, in about a minute.
 //!
 //! It starts a real server in this process on a free loopback port with a fresh SQLite file,
-//! creates the demo challenge through gRPC as an organizer, registers each built-in baseline as a
-//! contestant team, lets each fetch the public data and submit its predictions through the same
-//! gRPC path a contestant uses, waits for the scores and prints the leaderboard.
+//! creates each demo challenge through gRPC as an organizer (the simulated injected-current demo
+//! and the recorded DRN benchmark, whose hidden test recording is public upstream and shipped in
+//! `datasets/`), puts the built-in baselines on each board exactly as `arena baselines run`
+//! does (fetch the public data, fit on the training trials, submit through `Submit`), waits for
+//! the scores and prints the leaderboards.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use arena_challenge::baselines::Baseline;
-use arena_challenge::predictions::to_json;
+use anyhow::{Context, Result, bail};
 use arena_server::auth::Role;
 use arena_server::{ServerConfig, create_token, start};
 use serde_json::json;
 
 use crate::cli::DemoArgs;
-use crate::commands::{challenges, fetch, submit};
+use crate::commands::{baselines, challenges, submit};
 use crate::connect::connect;
 use crate::output::print_json;
 
-/// The bundled demo manifest, used when `--manifest` is not given.
-const DEMO_MANIFEST: &str = include_str!("../../../datasets/injected-current-demo/dataset.toml");
+/// The repository's `datasets/` folder, where `cargo run` finds the demo data.
+const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets");
+
+/// One challenge the demo creates: its manifest and the hidden recordings it needs.
+struct DemoChallenge {
+    manifest: PathBuf,
+    hidden: Vec<PathBuf>,
+}
+
+/// The demo challenges in `datasets`: the simulated demo and the recorded DRN benchmark.
+fn bundled(datasets: &Path) -> Result<Vec<DemoChallenge>> {
+    let list = vec![
+        DemoChallenge {
+            manifest: datasets.join("injected-current-demo/dataset.toml"),
+            hidden: vec![],
+        },
+        DemoChallenge {
+            manifest: datasets.join("drn-frozen-noise/dataset.toml"),
+            hidden: vec![datasets.join("drn-frozen-noise/DRN156_5HT/DRN156_5ht_test.abf")],
+        },
+    ];
+    for c in &list {
+        if !c.manifest.is_file() {
+            bail!(
+                "demo: {} is missing; run from a checkout of the repository or pass --datasets DIR",
+                c.manifest.display()
+            );
+        }
+    }
+    Ok(list)
+}
 
 /// Runs the demo.
 pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
@@ -30,13 +58,16 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
         .db
         .clone()
         .unwrap_or_else(|| work.path().join("arena.db"));
-    let manifest = match &args.manifest {
-        Some(p) => p.clone(),
-        None => {
-            let p: PathBuf = work.path().join("dataset.toml");
-            std::fs::write(&p, DEMO_MANIFEST)?;
-            p
-        }
+    let list = match &args.manifest {
+        Some(manifest) => vec![DemoChallenge {
+            manifest: manifest.clone(),
+            hidden: args.hidden.clone(),
+        }],
+        None => bundled(
+            args.datasets
+                .as_deref()
+                .unwrap_or_else(|| Path::new(DATASETS)),
+        )?,
     };
     let say = |line: String| {
         if !as_json {
@@ -49,42 +80,32 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
     let outcome = async {
         let organizer = create_token(&db, Role::Organizer, "demo-organizer", false).await?;
         let mut org = connect(&url, Some(&organizer)).await?;
-        let created = challenges::create(&mut org, &manifest, None).await?;
-        let id = created.challenge_id;
-        say(format!("created challenge {id} (dataset {})", created.dataset_hash));
-        for (i, baseline) in Baseline::ALL.into_iter().enumerate() {
-            let team = format!("baseline-{}", baseline.name());
-            let token = create_token(&db, Role::Contestant, &team, true).await?;
-            let mut client = connect(&url, Some(&token)).await?;
-            let dir = work.path().join(&team);
-            fetch::fetch(&mut client, &id, &dir).await?;
-            let public = fetch::load(&dir)?;
-            let predictions = baseline
-                .predict(&public, args.seed.wrapping_add(i as u64))
-                .with_context(|| format!("baseline {}", baseline.name()))?;
-            let sent = submit::send(&mut client, &id, baseline.name(), to_json(&predictions), None).await?;
-            let scored = submit::wait(&mut client, &sent.submission_id, Duration::from_secs(120)).await?;
+        let mut boards = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            let created = challenges::create(&mut org, &c.manifest, &c.hidden, None)
+                .await
+                .with_context(|| format!("creating {}", c.manifest.display()))?;
+            let id = created.challenge_id;
             say(format!(
-                "{team}: {} — {}",
-                crate::output::status_name(scored.status),
-                baseline.description()
+                "created challenge {id} (dataset {})",
+                created.dataset_hash
             ));
+            let fetched = work.path().join(format!("challenge-{i}"));
+            baselines::run(&mut org, &id, args.seed, &fetched, |b, o| {
+                say(format!("  {}", baselines::describe(b, o)));
+            })
+            .await?;
+            let board = submit::leaderboard(&mut org, &id).await?;
+            if !as_json {
+                println!();
+                submit::print_leaderboard(&board, false);
+                println!();
+            }
+            boards.push(board);
         }
-        let board = submit::leaderboard(&mut org, &id).await?;
         if as_json {
-            let mut v = json!({ "challenge_id": id });
-            v["leaderboard"] = serde_json::to_value(
-                board
-                    .rows
-                    .iter()
-                    .map(|r| json!({"rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
-                                    "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r}))
-                    .collect::<Vec<_>>(),
-            )?;
-            print_json(&v);
-        } else {
-            println!();
-            submit::print_leaderboard(&board, false);
+            let boards: Vec<_> = boards.iter().map(submit::leaderboard_json).collect();
+            print_json(&json!({ "leaderboards": boards }));
         }
         anyhow::Ok(())
     }

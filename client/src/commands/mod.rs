@@ -1,5 +1,6 @@
 //! One module per command family; `dispatch` maps parsed arguments to them.
 
+pub mod baselines;
 pub mod challenges;
 pub mod dataset;
 pub mod demo;
@@ -12,7 +13,9 @@ pub mod submit;
 
 use anyhow::Result;
 
-use crate::cli::{ChallengeCommand, Cli, Command, DatasetCommand, SubmissionCommand};
+use crate::cli::{
+    BaselinesCommand, ChallengeCommand, Cli, Command, DatasetCommand, SubmissionCommand,
+};
 use crate::connect::{Client, connect};
 
 async fn client(cli: &Cli) -> Result<Client> {
@@ -25,10 +28,21 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Challenges => challenges::list(&mut client(&cli).await?, json).await,
         Command::Challenge {
-            command: ChallengeCommand::Create { manifest, id },
+            command:
+                ChallengeCommand::Create {
+                    manifest,
+                    id,
+                    hidden,
+                },
         } => {
-            challenges::create_command(&mut client(&cli).await?, manifest, id.as_deref(), json)
-                .await
+            challenges::create_command(
+                &mut client(&cli).await?,
+                manifest,
+                hidden,
+                id.as_deref(),
+                json,
+            )
+            .await
         }
         Command::Fetch { challenge, out } => {
             fetch::fetch_command(&mut client(&cli).await?, challenge, out, json).await
@@ -51,5 +65,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) if args.list_builtins => run::run_offline_list(json),
         Command::Run(args) => run::run(&mut client(&cli).await?, args, json).await,
         Command::Demo(args) => demo::run(args, json).await,
+        Command::Baselines {
+            command: BaselinesCommand::Run { challenge, seed },
+        } => baselines::run_command(&mut client(&cli).await?, challenge, *seed, json).await,
     }
 }

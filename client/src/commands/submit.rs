@@ -19,6 +19,7 @@ pub async fn send(
     model: &str,
     predictions: Vec<u8>,
     idempotency_key: Option<String>,
+    baseline: Option<&str>,
 ) -> Result<pb::SubmitResponse> {
     let limit = Limits::default().max_bytes;
     if predictions.len() > limit {
@@ -37,6 +38,7 @@ pub async fn send(
         model_name: model.to_string(),
         idempotency_key: key,
         predictions_json: predictions,
+        baseline: baseline.unwrap_or_default().to_string(),
     };
     let mut attempt = 0;
     loop {
@@ -177,6 +179,7 @@ pub async fn submit_command(client: &mut Client, args: &SubmitArgs, as_json: boo
         &args.model,
         bytes,
         args.idempotency_key.clone(),
+        None,
     )
     .await?;
     if args.no_wait {
@@ -231,24 +234,27 @@ pub async fn leaderboard(client: &mut Client, challenge: &str) -> Result<pb::Lea
         .into_inner())
 }
 
+/// A leaderboard as the JSON document `arena leaderboard --json` prints.
+pub fn leaderboard_json(board: &pb::LeaderboardResponse) -> Value {
+    let rows: Vec<Value> = board
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
+                "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
+                "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
+                "submission_id": r.submission_id,
+            })
+        })
+        .collect();
+    json!({ "challenge_id": board.challenge_id, "part": board.part, "rows": rows })
+}
+
 /// Prints a leaderboard as text or JSON.
 pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
     if as_json {
-        let rows: Vec<Value> = board
-            .rows
-            .iter()
-            .map(|r| {
-                json!({
-                    "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
-                    "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
-                    "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
-                    "submission_id": r.submission_id,
-                })
-            })
-            .collect();
-        print_json(
-            &json!({ "challenge_id": board.challenge_id, "part": board.part, "rows": rows }),
-        );
+        print_json(&leaderboard_json(board));
         return;
     }
     println!(

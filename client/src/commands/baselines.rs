@@ -1,0 +1,129 @@
+//! `arena baselines run`: the built-in baselines on the board of any challenge.
+//!
+//! An organizer's client does what a contestant's would: it fetches the public data, fits each
+//! baseline suited to the challenge on the training trials only, and submits the predictions
+//! through the normal `Submit` path, so baselines are scored, stored and audited exactly like
+//! contestants. The server files them under team `baseline-<name>`, marked as baselines.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use arena_challenge::baselines::Baseline;
+use arena_challenge::predictions::to_json;
+use arena_neuron::rng::derive_seed;
+use arena_proto::v1 as pb;
+use serde_json::json;
+
+use crate::commands::{fetch, submit};
+use crate::connect::Client;
+use crate::output::{print_json, status_name};
+
+/// Seconds to wait for each baseline's score.
+const SCORE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// What happened to one baseline.
+pub enum Outcome {
+    /// Submitted and scored.
+    Scored(Box<pb::Submission>),
+    /// Its fit refused the training data (e.g. a recording whose voltage a model cannot
+    /// describe); nothing was submitted. The message names the model and the problem.
+    NotFitted(String),
+}
+
+/// Fetches `challenge` into `work`, fits every suited baseline and submits it; returns each
+/// baseline with its outcome. A baseline whose fit fails is reported and skipped: the others
+/// still reach the board. Baseline `b` is seeded by `derive_seed(seed, b.name(), 0)`.
+///
+/// # Errors
+/// When fetching or submitting fails, or a submission is not scored.
+pub async fn run(
+    client: &mut Client,
+    challenge: &str,
+    seed: u64,
+    work: &Path,
+    mut progress: impl FnMut(Baseline, &Outcome),
+) -> Result<Vec<(Baseline, Outcome)>> {
+    fetch::fetch(client, challenge, work).await?;
+    let public = fetch::load(work)?;
+    let mut out = Vec::new();
+    for baseline in Baseline::suited(&public.manifest) {
+        let predictions = match baseline.predict(&public, derive_seed(seed, baseline.name(), 0)) {
+            Ok(p) => p,
+            Err(e) => {
+                let outcome = Outcome::NotFitted(e.to_string());
+                progress(baseline, &outcome);
+                out.push((baseline, outcome));
+                continue;
+            }
+        };
+        let sent = submit::send(
+            client,
+            challenge,
+            baseline.name(),
+            to_json(&predictions),
+            None,
+            Some(baseline.name()),
+        )
+        .await?;
+        let scored = submit::wait(client, &sent.submission_id, SCORE_TIMEOUT).await?;
+        if scored.status != pb::SubmissionStatus::Scored as i32 {
+            bail!(
+                "baseline {}: submission {} {}: {}",
+                baseline.name(),
+                scored.id,
+                status_name(scored.status),
+                scored.error
+            );
+        }
+        let outcome = Outcome::Scored(Box::new(scored));
+        progress(baseline, &outcome);
+        out.push((baseline, outcome));
+    }
+    Ok(out)
+}
+
+/// `arena baselines run CHALLENGE`.
+pub async fn run_command(
+    client: &mut Client,
+    challenge: &str,
+    seed: u64,
+    as_json: bool,
+) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let done = run(client, challenge, seed, work.path(), |b, o| {
+        if !as_json {
+            println!("{}", describe(b, o));
+        }
+    })
+    .await?;
+    if as_json {
+        let rows: Vec<_> = done
+            .iter()
+            .map(|(b, o)| {
+                let team = format!("baseline-{}", b.name());
+                match o {
+                    Outcome::Scored(s) => json!({"baseline": b.name(), "team": team,
+                        "submission_id": s.id, "status": status_name(s.status)}),
+                    Outcome::NotFitted(reason) => json!({"baseline": b.name(), "team": team,
+                        "submission_id": null, "status": "not_fitted", "reason": reason}),
+                }
+            })
+            .collect();
+        print_json(&json!({ "challenge_id": challenge, "baselines": rows }));
+    }
+    Ok(())
+}
+
+/// One line on what happened to a baseline.
+pub fn describe(b: Baseline, o: &Outcome) -> String {
+    match o {
+        Outcome::Scored(s) => format!(
+            "baseline-{}: submission {} scored — {}",
+            b.name(),
+            s.id,
+            b.description()
+        ),
+        Outcome::NotFitted(reason) => format!("baseline-{}: not submitted: {reason}", b.name()),
+    }
+}
