@@ -1270,3 +1270,62 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
         "{text}"
     );
 }
+
+/// The contestant's offline path with Python and numpy only (issue 5, "Data for contestants"):
+/// `arena fetch`, the example fitting script on the fetched files, `arena submit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_example_fits_a_fetched_challenge_and_is_scored() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-py").await;
+    let manifest = arena.path("demo.toml");
+    std::fs::write(&manifest, DEMO).unwrap();
+    arena
+        .json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        )
+        .await;
+    let id = "injected-current-demo";
+    fetched(&arena, &contestant, id).await;
+    let predictions = arena.path("predictions.json");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/python/fit_lif.py");
+    let out = tokio::process::Command::new("python3")
+        .args([
+            script,
+            arena.path("fetched").to_str().unwrap(),
+            "--out",
+            predictions.to_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "fit_lif.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                id,
+                "--predictions",
+                predictions.to_str().unwrap(),
+                "--model",
+                "lif-numpy",
+            ],
+        )
+        .await;
+    assert_eq!(v["status"], "scored", "{v}");
+    // A fitted LIF carries stimulus information: well above the null (0), below the ceiling (1);
+    // the Rust LIF baseline scores 0.5–0.7 on this challenge.
+    let primary = v["scores"]["primary"].as_f64().unwrap();
+    assert!((0.3..0.95).contains(&primary), "primary {primary}: {v}");
+}
