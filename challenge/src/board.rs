@@ -29,16 +29,21 @@ pub fn named(scores: &CoreScores) -> Vec<NamedMetric> {
     entries.sort_by_key(|(name, _)| *name != "primary");
     entries
         .into_iter()
-        .map(|(name, m): (&str, &Metric)| NamedMetric {
-            name: name.to_string(),
-            value: m.as_ref().ok().copied(),
-            note: m
-                .as_ref()
-                .err()
-                .map(|u| u.reason.clone())
-                .unwrap_or_default(),
-        })
+        .map(|(name, m)| named_metric(name, m))
         .collect()
+}
+
+/// One metric as a named value: the number, or `None` with the reason.
+pub fn named_metric(name: &str, m: &Metric) -> NamedMetric {
+    NamedMetric {
+        name: name.to_string(),
+        value: m.as_ref().ok().copied(),
+        note: m
+            .as_ref()
+            .err()
+            .map(|u| u.reason.clone())
+            .unwrap_or_default(),
+    }
 }
 
 /// The value of `name` in a list, if present and defined.

@@ -5,17 +5,23 @@
 //! Each test trial is scored on its own window [0, duration) against all of its hidden repeats, and
 //! the board score of each part (public, private) pools the additive statistics of its trials, so
 //! a long trial weighs more than a short one, as it should.
+//!
+//! Where test trials carry a [`Condition`] (the clustered-dendritic family), each part is also
+//! scored on its clustered trials and on its control trials separately: a point neuron that sums
+//! its inputs linearly can do well on the controls and still miss what clustering does, and one
+//! pooled number would hide that. See [`ConditionScores`].
 
 use arena_scoring::{
-    CoreScores, ScoringParams, SpikeTrain, TrialStats, Window, pooled_scores, trial_scores,
-    trial_stats,
+    CoreScores, Metric, ScoringParams, SpikeTrain, TrialStats, Undefined, Window, pooled_scores,
+    trial_scores, trial_stats,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::board::{NamedMetric, named, named_metric};
 use crate::npy;
 use crate::predictions::{self, Limits, PredictionError, Predictions, TrialShape};
-use crate::trial::Part;
+use crate::trial::{Condition, Part};
 
 /// A test trial with its hidden recorded (or simulated) responses.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +34,8 @@ pub struct HiddenTrial {
     pub duration_s: f64,
     /// The hidden repeats.
     pub recorded: Vec<SpikeTrain>,
+    /// The trial's condition in a paired design; `None` elsewhere.
+    pub condition: Option<Condition>,
 }
 
 /// Scores of one trial.
@@ -41,6 +49,25 @@ pub struct TrialEvaluation {
     pub scores: CoreScores,
 }
 
+/// Scores of one part split by condition (challenges whose test trials carry a [`Condition`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConditionScores {
+    /// Pooled over the clustered trials.
+    pub clustered: CoreScores,
+    /// Pooled over both controls (time-dispersed and space-scattered trials).
+    pub dispersed: CoreScores,
+    /// `primary_dispersed − primary_clustered`: how much worse the model does on clustered
+    /// input than on the same events without clustering (0 for a model that captures it).
+    #[serde(with = "arena_scoring::metric::number_or_null")]
+    pub clustering_gap: Metric,
+    /// The share of the recorded clustered-vs-control difference in firing rate that the
+    /// prediction reproduces, (ν̂_c − ν̂_d) / (ν_c − ν_d), rates pooled over trials and repeats
+    /// (ν recorded, ν̂ predicted; c clustered, d both controls). 1: the whole effect; 0: none;
+    /// undefined when the recorded rates do not differ.
+    #[serde(with = "arena_scoring::metric::number_or_null")]
+    pub effect_reproduced: Metric,
+}
+
 /// Everything one scoring of a submission produces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -48,8 +75,38 @@ pub struct Evaluation {
     pub public: CoreScores,
     /// Pooled over the private test trials.
     pub private: CoreScores,
+    /// The public part by condition, where trials carry one.
+    #[serde(default)]
+    pub public_conditions: Option<ConditionScores>,
+    /// The private part by condition, where trials carry one.
+    #[serde(default)]
+    pub private_conditions: Option<ConditionScores>,
     /// Per trial, in challenge order.
     pub trials: Vec<TrialEvaluation>,
+}
+
+impl Evaluation {
+    /// The named scores of a part as they are stored and shown: the core scores, then, where
+    /// trials carry conditions, `primary_clustered`, `primary_dispersed`, `clustering_gap` and
+    /// `clustering_effect_reproduced`.
+    pub fn named(&self, part: Part) -> Vec<NamedMetric> {
+        let (core, conditions) = match part {
+            Part::Public => (&self.public, &self.public_conditions),
+            Part::Private => (&self.private, &self.private_conditions),
+        };
+        let mut list = named(core);
+        if let Some(c) = conditions {
+            for (name, m) in [
+                ("primary_clustered", &c.clustered.primary),
+                ("primary_dispersed", &c.dispersed.primary),
+                ("clustering_gap", &c.clustering_gap),
+                ("clustering_effect_reproduced", &c.effect_reproduced),
+            ] {
+                list.push(named_metric(name, m));
+            }
+        }
+        list
+    }
 }
 
 /// Why stored hidden data could not be used.
@@ -101,7 +158,13 @@ impl HiddenTrial {
             part,
             duration_s,
             recorded,
+            condition: None,
         })
+    }
+
+    /// The same trial with its condition in a paired design.
+    pub fn with_condition(self, condition: Option<Condition>) -> HiddenTrial {
+        HiddenTrial { condition, ..self }
     }
 }
 
@@ -142,6 +205,7 @@ pub fn evaluate(
 ) -> Evaluation {
     let mut per_trial = Vec::with_capacity(trials.len());
     let mut stats_by_part: [Vec<TrialStats>; 2] = [Vec::new(), Vec::new()];
+    let mut conditions_by_part: [Vec<Option<Condition>>; 2] = [Vec::new(), Vec::new()];
     for trial in trials {
         let predicted = &predictions.trials[&trial.id];
         let window = Window::new(0.0, trial.duration_s).expect("stored durations are positive");
@@ -152,18 +216,214 @@ pub fn evaluate(
             scores: trial_scores(&stats),
         });
         stats_by_part[part_index(trial.part)].push(stats);
+        conditions_by_part[part_index(trial.part)].push(trial.condition);
     }
     let [public, private] = stats_by_part;
+    let [public_c, private_c] = conditions_by_part;
     Evaluation {
+        public_conditions: condition_scores(&public, &public_c),
+        private_conditions: condition_scores(&private, &private_c),
         public: pooled_scores(&public),
         private: pooled_scores(&private),
         trials: per_trial,
     }
 }
 
+/// A part's scores by condition, or `None` when none of its trials carries a condition.
+fn condition_scores(
+    stats: &[TrialStats],
+    conditions: &[Option<Condition>],
+) -> Option<ConditionScores> {
+    if conditions.iter().all(Option::is_none) {
+        return None;
+    }
+    let group = |control: bool| -> Vec<TrialStats> {
+        stats
+            .iter()
+            .zip(conditions)
+            .filter(|(_, c)| c.is_some_and(|c| c.is_control() == control))
+            .map(|(s, _)| s.clone())
+            .collect()
+    };
+    let (clustered, dispersed) = (group(false), group(true));
+    let (c, d) = (pooled_scores(&clustered), pooled_scores(&dispersed));
+    let clustering_gap = match (&d.primary, &c.primary) {
+        (Ok(d), Ok(c)) => Ok(d - c),
+        (Err(e), _) | (_, Err(e)) => Err(Undefined {
+            reason: format!("clustering gap undefined: {}", e.reason),
+        }),
+    };
+    let rate = |s: &[TrialStats], spikes: fn(&TrialStats) -> (usize, usize)| {
+        let (n, time) = s.iter().fold((0.0, 0.0), |(n, t), x| {
+            let (count, repeats) = spikes(x);
+            (n + count as f64, t + repeats as f64 * x.duration_s)
+        });
+        (time > 0.0).then(|| n / time)
+    };
+    let recorded = |x: &TrialStats| (x.recorded_spikes, x.n_recorded);
+    let predicted = |x: &TrialStats| (x.predicted_spikes, x.n_predicted);
+    let effect_reproduced = match (
+        rate(&clustered, recorded),
+        rate(&dispersed, recorded),
+        rate(&clustered, predicted),
+        rate(&dispersed, predicted),
+    ) {
+        (Some(rc), Some(rd), Some(pc), Some(pd)) if (rc - rd).abs() > 1e-12 => {
+            Ok((pc - pd) / (rc - rd))
+        }
+        (Some(_), Some(_), Some(_), Some(_)) => Err(Undefined {
+            reason:
+                "effect reproduced undefined: the recorded clustered and control rates are equal"
+                    .into(),
+        }),
+        _ => Err(Undefined {
+            reason: "effect reproduced undefined: the part lacks clustered or control trials"
+                .into(),
+        }),
+    };
+    Some(ConditionScores {
+        clustered: c,
+        dispersed: d,
+        clustering_gap,
+        effect_reproduced,
+    })
+}
+
 fn part_index(part: Part) -> usize {
     match part {
         Part::Public => 0,
         Part::Private => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn trial(id: &str, condition: Option<Condition>, spikes: &[f64]) -> HiddenTrial {
+        HiddenTrial {
+            id: id.into(),
+            part: Part::Public,
+            duration_s: 1.0,
+            recorded: (0..4)
+                .map(|k| {
+                    // Four repeats, each spike jittered by k × 0.5 ms (inside Δ = 4 ms).
+                    SpikeTrain::new(spikes.iter().map(|s| s + k as f64 * 5e-4).collect()).unwrap()
+                })
+                .collect(),
+            condition,
+        }
+    }
+
+    fn predict(by_trial: &[(&str, &[f64])]) -> Predictions {
+        Predictions {
+            trials: by_trial
+                .iter()
+                .map(|(id, s)| (id.to_string(), vec![SpikeTrain::new(s.to_vec()).unwrap()]))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    const FOUR: [f64; 4] = [0.1, 0.3, 0.5, 0.7];
+    const TWO: [f64; 2] = [0.2, 0.6];
+
+    fn paired() -> Vec<HiddenTrial> {
+        vec![
+            trial("c", Some(Condition::Clustered), &FOUR),
+            trial("t", Some(Condition::TimeDispersed), &TWO),
+            trial("s", Some(Condition::SpaceScattered), &TWO),
+        ]
+    }
+
+    #[test]
+    fn conditions_are_scored_apart_and_the_gap_is_their_difference() {
+        let trials = paired();
+        // Exact on the controls, nothing on the clustered trial.
+        let p = predict(&[("c", &[]), ("t", &TWO), ("s", &TWO)]);
+        let e = evaluate(&trials, &p, &ScoringParams::default());
+        let c = e.public_conditions.as_ref().unwrap();
+        // The clustered side pools trial c only, the dispersed side trials t and s: the same
+        // numbers as pooling those trials' statistics by hand.
+        let stats = |t: &HiddenTrial| {
+            trial_stats(
+                &t.recorded,
+                &p.trials[&t.id],
+                Window::new(0.0, 1.0).unwrap(),
+                &ScoringParams::default(),
+            )
+        };
+        assert_eq!(c.clustered, pooled_scores(&[stats(&trials[0])]));
+        assert_eq!(
+            c.dispersed,
+            pooled_scores(&[stats(&trials[1]), stats(&trials[2])])
+        );
+        let (pc, pd) = (
+            c.clustered.primary.clone().unwrap(),
+            c.dispersed.primary.clone().unwrap(),
+        );
+        assert!(pd > 0.5 && pc <= 0.0, "dispersed {pd}, clustered {pc}");
+        assert_eq!(c.clustering_gap, Ok(pd - pc));
+        // Recorded rates: clustered 4 Hz, controls 2 Hz; predicted 0 Hz and 2 Hz:
+        // (0 − 2) / (4 − 2) = −1.
+        assert_eq!(c.effect_reproduced, Ok(-1.0));
+        assert!(e.private_conditions.is_none(), "no private trials");
+    }
+
+    #[test]
+    fn the_effect_share_is_one_for_the_truth_and_zero_for_equal_rates() {
+        let trials = paired();
+        let truth = predict(&[("c", &FOUR), ("t", &TWO), ("s", &TWO)]);
+        let e = evaluate(&trials, &truth, &ScoringParams::default());
+        assert_eq!(e.public_conditions.unwrap().effect_reproduced, Ok(1.0));
+        let flat = predict(&[
+            ("c", &[0.1, 0.5, 0.9]),
+            ("t", &[0.1, 0.5, 0.9]),
+            ("s", &[0.1, 0.5, 0.9]),
+        ]);
+        let e = evaluate(&trials, &flat, &ScoringParams::default());
+        assert_eq!(e.public_conditions.unwrap().effect_reproduced, Ok(0.0));
+        // Equal recorded rates leave the share undefined, with the reason.
+        let same = vec![
+            trial("c", Some(Condition::Clustered), &TWO),
+            trial("t", Some(Condition::TimeDispersed), &TWO),
+        ];
+        let e = evaluate(
+            &same,
+            &predict(&[("c", &TWO), ("t", &TWO)]),
+            &ScoringParams::default(),
+        );
+        let err = e.public_conditions.unwrap().effect_reproduced.unwrap_err();
+        assert!(err.reason.contains("rates are equal"), "{}", err.reason);
+    }
+
+    #[test]
+    fn named_scores_carry_the_condition_keys_only_for_paired_designs() {
+        let keys = |e: &Evaluation| -> Vec<String> {
+            e.named(Part::Public).into_iter().map(|m| m.name).collect()
+        };
+        let paired = evaluate(
+            &paired(),
+            &predict(&[("c", &FOUR), ("t", &TWO), ("s", &TWO)]),
+            &ScoringParams::default(),
+        );
+        let k = keys(&paired);
+        assert_eq!(k[0], "primary");
+        assert_eq!(
+            &k[k.len() - 4..],
+            [
+                "primary_clustered",
+                "primary_dispersed",
+                "clustering_gap",
+                "clustering_effect_reproduced"
+            ]
+        );
+        let plain = evaluate(
+            &[trial("x", None, &TWO)],
+            &predict(&[("x", &TWO)]),
+            &ScoringParams::default(),
+        );
+        assert!(plain.public_conditions.is_none());
+        assert_eq!(keys(&plain).len(), 7);
     }
 }

@@ -24,7 +24,7 @@
 //!   listed as not fitted and not ranked.
 //!
 //! # Tolerances
-//! The primary is an estimate on a few short test trials (the demo: 4 trials × 5 s × 8 repeats),
+//! The primary is an estimate on a few short test trials (the demo: 4 trials × 5 s × 10 repeats),
 //! so a null model scores 0, and a perfect model 1, only in expectation. [`NULL_TOLERANCE`] and
 //! [`CEILING_TOLERANCE`] are three standard deviations of the spread measured over hidden seeds
 //! (see their docs): sampling-noise allowances, not slack for any particular entry. An entry that
@@ -48,20 +48,21 @@ use crate::trial::{Part, Split};
 /// Allowance above 0 for adversarial entries (primary units): three standard deviations of a
 /// null entry's primary.
 ///
-/// Measured on the demo dataset over 10 hidden seeds (21–30, each with its own entry seed;
-/// `cargo test -p arena-challenge --test gauntlet -- --ignored --nocapture`): 10-repeat Poisson
-/// trains at 2×, 3× and 4× the training rate, which straddle the best constant rate and so score
-/// 0 in expectation, give −0.005 ± 0.031, +0.002 ± 0.016 and −0.024 ± 0.017 (mean ± s.d.). The
-/// noisiest, 0.031, times 3 is 0.094, rounded up to 0.10. A smaller bound would fail an exact
-/// null about one run in twenty on 4 trials × 5 s; it cannot be tightened without more test data.
+/// Measured on the demo dataset (4 test trials × 5 s × 10 repeats) over 10 hidden seeds (21–30,
+/// each with its own entry seed; `cargo test -p arena-challenge --test gauntlet -- --ignored
+/// --nocapture`): 10-repeat Poisson trains at 2×, 3× and 4× the training rate, which straddle
+/// the best constant rate and so score 0 in expectation, give −0.002 ± 0.021, −0.009 ± 0.017 and
+/// −0.021 ± 0.008 (mean ± s.d.); the noisiest, 0.021, times 3 is 0.063. With 8 repeats per trial
+/// the same entries gave up to ± 0.031 (3 s.d. = 0.094), and the recorded DRN challenge has only
+/// 2 test trials, so the bound stays at 0.10; it cannot be tightened without more test data.
 pub const NULL_TOLERANCE: f64 = 0.10;
 
 /// Allowance above 1 for oracle entries (primary units): three standard deviations of the
 /// primary of a perfect stochastic model.
 ///
 /// Measured as for [`NULL_TOLERANCE`]: the reference baseline (the generating model with fresh
-/// noise, 8 repeats) scores +1.000 ± 0.006 (max +1.010); 3 × 0.0062 = 0.019, rounded to 0.02.
-pub const CEILING_TOLERANCE: f64 = 0.02;
+/// noise, 10 repeats) scores +0.998 ± 0.0097; 3 × 0.0097 = 0.029, rounded up to 0.03.
+pub const CEILING_TOLERANCE: f64 = 0.03;
 
 /// Time shift of the shifted-copy entry, seconds (10 ms, over twice Δ = 4 ms).
 pub const SHIFT_S: f64 = 0.010;
@@ -840,6 +841,7 @@ mod tests {
             part: Part::Private,
             duration_s: 1.0,
             recorded: vec![train(&[0.1]); 4],
+            condition: None,
         }];
         let outcome = score(&bytes, &hidden, &ScoringParams::default());
         assert_eq!(

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use arena_neuron::point::simulate_adex;
 use arena_neuron::rng::{derive_seed, rng_from_seed};
 use arena_neuron::stimulus::ou_current;
+use arena_scoring::coincidence::intrinsic_reliability;
+use arena_scoring::{SpikeTrain, Window};
 use rand::seq::SliceRandom;
 use thiserror::Error;
 
@@ -17,7 +19,7 @@ use crate::hash::{sha256_hex, trials_hash};
 use crate::manifest::{Cell, Manifest, Stimulus};
 use crate::npy;
 use crate::recorded;
-use crate::trial::{Part, Split, role};
+use crate::trial::{Condition, Part, Split, role};
 
 /// Who may read a generated file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +70,8 @@ pub struct GeneratedTrial {
     pub n_repeats: u32,
     /// Role → file name.
     pub files: BTreeMap<String, String>,
+    /// Test trials of a paired design: the trial's condition.
+    pub condition: Option<Condition>,
 }
 
 /// A challenge ready to store.
@@ -79,6 +83,12 @@ pub struct GeneratedChallenge {
     pub files: Vec<GeneratedFile>,
     /// [`trials_hash`] of `files`.
     pub trials_hash: String,
+    /// Intrinsic reliability R of the training responses: the mean over training trials of the
+    /// mean coincidence factor between pairs of repeats (Δ = `scoring.delta_ms`); `None` with
+    /// fewer than two repeats. Public, like the training responses.
+    pub train_reliability: Option<f64>,
+    /// The same over the hidden test responses, for the organizer.
+    pub test_reliability: Option<f64>,
 }
 
 /// Why generation failed.
@@ -129,6 +139,7 @@ pub fn generate(
 ) -> Result<GeneratedChallenge, GenerateError> {
     let mut trials = Vec::new();
     let mut files = Vec::new();
+    let mut reliability = [None, None];
     for split in [Split::Train, Split::Test] {
         let label = split.as_str();
         let (duration_s, repeats) = match split {
@@ -139,10 +150,13 @@ pub fn generate(
             Split::Train => Visibility::Public,
             Split::Test => Visibility::Hidden,
         };
-        for (i, (stimulus, responses)) in split_trials(manifest, split, hidden_seed, data)?
-            .into_iter()
-            .enumerate()
-        {
+        let made = split_trials(manifest, split, hidden_seed, data)?;
+        reliability[split as usize] = mean_reliability(
+            made.iter().map(|(_, r)| r.spikes_s.as_slice()),
+            duration_s,
+            manifest.scoring.delta_ms * 1e-3,
+        );
+        for (i, (stimulus, responses)) in made.into_iter().enumerate() {
             let id = format!("{label}-{i:02}");
             let Responses {
                 voltage_mv: voltages,
@@ -184,6 +198,7 @@ pub fn generate(
                 duration_s,
                 n_repeats: repeats,
                 files: roles,
+                condition: None,
             });
         }
     }
@@ -196,7 +211,30 @@ pub fn generate(
         trials,
         trials_hash: trials_hash(&listing),
         files,
+        train_reliability: reliability[Split::Train as usize],
+        test_reliability: reliability[Split::Test as usize],
     })
+}
+
+/// Mean over trials of the intrinsic reliability R of each trial's repeats (Kistler et al. 1997;
+/// INCF 2009 convention: mean Γ over pairs of recorded repeats), on `[0, duration_s)`; trials
+/// where R is undefined (fewer than two repeats, no spikes) are left out; `None` if all are.
+fn mean_reliability<'a>(
+    trials: impl Iterator<Item = &'a [Vec<f64>]>,
+    duration_s: f64,
+    delta_s: f64,
+) -> Option<f64> {
+    let window = Window::new(0.0, duration_s).ok()?;
+    let values: Vec<f64> = trials
+        .filter_map(|repeats| {
+            let trains: Vec<SpikeTrain> = repeats
+                .iter()
+                .map(|r| SpikeTrain::new(r.clone()).ok())
+                .collect::<Option<_>>()?;
+            intrinsic_reliability(&trains, window, delta_s).ok()
+        })
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// The stimuli and responses of one split's trials, in order.
@@ -424,6 +462,15 @@ mod tests {
             "generation must be reproducible"
         );
         assert_ne!(a.trials_hash, b.trials_hash);
+    }
+
+    #[test]
+    fn the_demo_neuron_is_reliable_but_not_deterministic() {
+        let g = generate(&demo(), 4, &DataFiles::new()).unwrap();
+        for r in [g.train_reliability, g.test_reliability] {
+            let r = r.unwrap();
+            assert!((0.6..0.95).contains(&r), "R = {r}");
+        }
     }
 
     #[test]

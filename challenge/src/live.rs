@@ -106,6 +106,7 @@ pub fn ground_truth(
             .into_iter()
             .map(|s| SpikeTrain::new(s).expect("simulated spike times are sorted and finite"))
             .collect(),
+        condition: None,
     })
 }
 

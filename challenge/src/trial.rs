@@ -60,6 +60,48 @@ impl Part {
     }
 }
 
+/// The condition of a test trial in a paired design (the clustered-dendritic family): the
+/// clustered trial and its two controls carry the same events per synapse class, so the model's
+/// score on each tells whether it captures what clustering itself does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Condition {
+    /// Synchronous volleys on k synapses within L µm of one branch.
+    Clustered,
+    /// Control: the same synapses, the cluster events moved out of their synchrony window.
+    TimeDispersed,
+    /// Control: the same synchronous volleys, delivered to synapses spread over the tree.
+    SpaceScattered,
+}
+
+impl Condition {
+    /// The three conditions, clustered first.
+    pub const ALL: [Condition; 3] = [
+        Condition::Clustered,
+        Condition::TimeDispersed,
+        Condition::SpaceScattered,
+    ];
+
+    /// The name used in manifests, files, the database and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Clustered => "clustered",
+            Condition::TimeDispersed => "time-dispersed",
+            Condition::SpaceScattered => "space-scattered",
+        }
+    }
+
+    /// Parses [`Condition::as_str`].
+    pub fn parse(s: &str) -> Option<Condition> {
+        Condition::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Both controls count as "dispersed" on the board.
+    pub fn is_control(self) -> bool {
+        self != Condition::Clustered
+    }
+}
+
 /// File roles inside a trial.
 pub mod role {
     /// Injected current, nA, 1-D float64, one sample per `dt_s`.

@@ -46,6 +46,12 @@ fn the_drn_recordings_become_one_training_and_two_test_trials() {
         .map(|k| test.iter().map(|t| t.recorded[k].len()).sum())
         .collect();
     assert_eq!(per_sweep, TEST_SPIKES);
+    // Intrinsic reliability of the test responses: PROVENANCE.md gives 0.761 over the whole 10 s
+    // sweeps (pyabf spikes, Δ = 4 ms); here it is the mean over the two 5 s halves. A single
+    // training repeat has none.
+    let r = g.test_reliability.unwrap();
+    assert!((r - 0.761).abs() < 0.03, "R = {r}");
+    assert_eq!(g.train_reliability, None);
     assert!(test.iter().all(|t| {
         t.recorded
             .iter()

@@ -23,6 +23,39 @@
 //! * Md* = 2·cross / (norm_D + norm_M).
 //!
 //! All three quantities are sums over time, hence additive over trials (see `primary`).
+//!
+//! # Which equation each function implements, and how it was checked
+//! The paper itself (Naud, Gerhard, Mensi & Gerstner 2011, Neural Computation 23(12),
+//! 3016–3069) could not be read in this environment: searches of the stored documentation,
+//! web pages and code found no copy of its text. What was checked, and against what:
+//!
+//! * [`md_star`] / [`PsthProducts::md_star`], Md* = 2⟨ν̂_D, ν̂_M⟩ / (‖ν̂_D‖²* + ‖ν̂_M‖²*):
+//!   the distance-based similarity Md of the paper's Eq. 2.27 with the unbiased norm estimator
+//!   of Eq. 3.6 (pairs i ≠ j) in place of the biased one of Eq. 3.4 (equation numbers as cited
+//!   by a third-party Python implementation, `SpikeTrains.Md` / `population_norm_squared`,
+//!   found in the code index without a repository name; not confirmed in the paper). Checked
+//!   numerically against the Gerstner lab's own code, the GIF fitting toolbox
+//!   (github.com/pozzorin/GIFFittingToolbox @ 5b2e17e7, `SpikeTrainComparator.computeMD`):
+//!   `tests/md_star_peer.rs` on `tests/fixtures/md_star_peer.json`
+//!   (`peer/make_md_star_fixture.py`). Cross product and recorded norm agree on all 9 cases
+//!   to 1e-9; Md* agrees wherever the definitions agree. Two conventions differ: the toolbox
+//!   bins at dt and uses an even-length box (lags [−kdt, (k−1)dt], one bin asymmetric), which
+//!   the fixture neutralises by its spike grid; and its model norm is the biased
+//!   ⟨ν̄_M, ν̄_M⟩ (each repeat's product with itself kept), where we (and the issue) use the
+//!   unbiased estimate for N_M ≥ 2. With one predicted repeat both are ⟨M, M⟩ and Md* agrees
+//!   end to end. The toolbox's recorded-repeat side is unbiased, exactly as here.
+//! * [`PsthProducts::cf2_star`], cross / √(norm_D · norm_M): the angle-based similarity Ma of
+//!   the same Eq. 2.27 (per the same third-party source) with unbiased norms, i.e. the cosine
+//!   of the angle between the two PSTHs. That the paper names this quantity CF2* is NOT
+//!   verified (the name comes from the project brief); no public implementation of it was
+//!   found. Its value is only checked by the hand-computed and proptest cases below.
+//! * [`PsthProducts::d_star_p`], (norm_D + norm_M − 2·cross) / norm_D = ‖ν̂_D − ν̂_M‖²* /
+//!   ‖ν̂_D‖²*: the unbiased squared PSTH distance relative to the recorded PSTH's squared norm.
+//!   NOT verified against the paper (its definition and name D*_P come from the project
+//!   brief) and no public implementation was found; only the tests below check it.
+//! * [`set_norm`] for recorded repeats, 1/(N(N−1)) Σ_{i≠j}⟨D_i, D_j⟩, is also the numerator
+//!   of the intrinsic reliability R of Eqs. 2.15/3.7 (per the same third-party source), and
+//!   equals the toolbox's unbiased ⟨data, data⟩ (checked by the fixture).
 
 use crate::metric::{Metric, Undefined, finite, undefined};
 use crate::train::{SpikeTrain, Window};
@@ -131,8 +164,9 @@ impl PsthProducts {
     /// CF2* = cross / √(norm_D · norm_M): the cosine of the angle between the two PSTHs with
     /// unbiased norms (insensitive to an overall rate scaling of the prediction).
     ///
-    /// NOTE: the name follows the project brief; the paper's own equation could not be
-    /// consulted in this environment, so this definition must be checked against it.
+    /// NOTE: the formula is the paper's angle-based Ma (Eq. 2.27 as cited by a third-party
+    /// implementation) with unbiased norms; the name CF2* follows the project brief and is not
+    /// verified against the paper (see the module docs).
     ///
     /// # Errors
     /// norm_D · norm_M ≤ 0.
@@ -148,7 +182,8 @@ impl PsthProducts {
     /// the PSTHs, relative to the recorded PSTH's squared norm (0 for a perfect prediction,
     /// 1 for an empty one).
     ///
-    /// NOTE: as for [`PsthProducts::cf2_star`], check against the paper before relying on it.
+    /// NOTE: definition and name follow the project brief; neither the paper nor a public
+    /// implementation could be consulted to verify them (see the module docs).
     ///
     /// # Errors
     /// norm_D ≤ 0.

@@ -1,7 +1,12 @@
-//! The repeat bootstrap's intervals have roughly their nominal coverage: across independent
-//! simulated experiments in which the prediction is a held-out set of repeats of the same
-//! neuron (true Md* = 1: identical PSTHs), the 95 % interval of Md* contains 1 in most of
-//! them, and the intervals are neither degenerate nor uselessly wide.
+//! Coverage of the repeat bootstrap's intervals of Md*, measured over simulated experiments
+//! (fixed stimulus, fresh recorded and predicted repeats in each experiment):
+//! * prediction = held-out repeats of the same neuron (true Md* = 1, identical PSTHs): the
+//!   95 % interval contains 1 in most experiments and is conservative (wider than the spread
+//!   of the estimate; see the `bootstrap` module docs for why), neither degenerate nor
+//!   uselessly wide;
+//! * an imperfect prediction (Md* ≈ 0.68): the interval's width matches the spread of the
+//!   estimate and it covers the mean estimate nearly as often as nominal (85 % in this
+//!   seeded run of 40 experiments; 90 % in 60 experiments, module docs of `bootstrap`).
 
 mod common;
 
@@ -9,9 +14,28 @@ use arena_scoring::bootstrap::{BootstrapParams, RepeatMatrices, bootstrap_over_r
 use arena_scoring::{ScoringParams, Window, trial_scores};
 use common::NoisyNeuron;
 
-#[test]
-fn md_star_interval_covers_the_truth_in_most_experiments() {
-    let t = 5.0;
+/// What `experiments` runs produced.
+struct Coverage {
+    /// Fraction of experiments whose interval contains `reference`.
+    covered: f64,
+    /// Mean interval width / (2 × 1.96 × s.d. of the estimates over experiments).
+    width_ratio: f64,
+    /// Mean interval width.
+    mean_width: f64,
+    /// Mean estimate over experiments.
+    mean: f64,
+}
+
+/// `count` experiments with 10 recorded repeats of a noisy neuron and 10 predicted repeats of
+/// the same neuron with `model_jitter_s` and `model_reliability`; coverage of `reference`, or
+/// of the mean estimate when `None`.
+fn experiments(
+    model_jitter_s: f64,
+    model_reliability: f64,
+    count: u64,
+    reference: Option<f64>,
+) -> Coverage {
+    let (t, n) = (5.0, 10);
     let w = Window::new(0.0, t).unwrap();
     let p = ScoringParams::default();
     let bp = BootstrapParams {
@@ -19,39 +43,77 @@ fn md_star_interval_covers_the_truth_in_most_experiments() {
         level: 0.95,
         seed: 11,
     };
-    let experiments = 40;
-    let mut covered = 0;
-    let mut widths = Vec::new();
-    let mut estimates = Vec::new();
-    for e in 0..experiments {
-        let neuron = NoisyNeuron::new(500 + e, t, 8.0);
-        let data = neuron.repeats(600 + e, 10);
-        let pred = neuron.repeats(700 + e, 10);
+    let neuron = NoisyNeuron::new(500, t, 8.0);
+    let mut model = neuron.clone();
+    model.jitter_s = model_jitter_s;
+    model.reliability = model_reliability;
+    let (mut intervals, mut estimates) = (Vec::new(), Vec::new());
+    for e in 0..count {
+        let data = neuron.repeats(600 + e, n);
+        let pred = model.repeats(700 + e, n);
         let mats = RepeatMatrices::new(&data, &pred, w, &p);
         let iv = bootstrap_over_repeats(std::slice::from_ref(&mats), &bp)
             .md_star
             .unwrap();
-        let all: Vec<usize> = (0..10).collect();
+        let all: Vec<usize> = (0..n).collect();
         estimates.push(trial_scores(&mats.stats(&all, &all)).md_star.unwrap());
-        if iv.low <= 1.0 && 1.0 <= iv.high {
-            covered += 1;
-        }
-        widths.push(iv.high - iv.low);
+        intervals.push(iv);
     }
-    let coverage = covered as f64 / experiments as f64;
-    let mean_width = widths.iter().sum::<f64>() / widths.len() as f64;
-    let mean = estimates.iter().sum::<f64>() / estimates.len() as f64;
-    let sd = (estimates.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
-        / (estimates.len() - 1) as f64)
-        .sqrt();
+    let k = count as f64;
+    let mean = estimates.iter().sum::<f64>() / k;
+    let sd = (estimates.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+    let target = reference.unwrap_or(mean);
+    let covered = intervals
+        .iter()
+        .filter(|iv| iv.low <= target && target <= iv.high)
+        .count() as f64
+        / k;
+    let mean_width = intervals.iter().map(|iv| iv.high - iv.low).sum::<f64>() / k;
+    let c = Coverage {
+        covered,
+        width_ratio: mean_width / (2.0 * 1.96 * sd),
+        mean_width,
+        mean,
+    };
     eprintln!(
-        "coverage {coverage:.2}, mean width {mean_width:.3}, spread of estimates: sd {sd:.3}"
+        "coverage {:.2}, mean width {:.3}, width / (2·1.96·sd) {:.2}, mean Md* {:.3}",
+        c.covered, c.mean_width, c.width_ratio, c.mean
     );
-    // Percentile intervals of a ratio with 10 + 10 repeats under-cover somewhat; 95 % nominal
-    // → at least 80 % observed (the binomial s.d. at 40 experiments is about 3.5 %).
-    assert!(coverage >= 0.8, "coverage {coverage}");
+    c
+}
+
+#[test]
+fn md_star_interval_covers_the_truth_at_the_ceiling() {
+    let c = experiments(0.0015, 0.75, 40, Some(1.0));
+    // 95 % nominal; conservative here, so at least 90 % observed.
+    assert!(c.covered >= 0.9, "coverage {}", c.covered);
     assert!(
-        mean_width > 0.01 && mean_width < 0.5,
-        "mean width {mean_width}"
+        c.mean_width > 0.01 && c.mean_width < 0.5,
+        "mean width {}",
+        c.mean_width
+    );
+    // Measured 1.6–2.1 (module docs of `bootstrap`): wider than the spread, not absurdly.
+    assert!(
+        c.width_ratio > 1.2 && c.width_ratio < 3.0,
+        "width ratio {}",
+        c.width_ratio
+    );
+}
+
+#[test]
+fn md_star_interval_is_about_nominal_for_an_imperfect_prediction() {
+    let c = experiments(0.005, 0.5, 40, None);
+    assert!(
+        c.mean < 0.8,
+        "the prediction should be imperfect: Md* {}",
+        c.mean
+    );
+    // 95 % nominal → at least 80 % observed (binomial s.d. at 40 experiments ≈ 3.5 %).
+    assert!(c.covered >= 0.8, "coverage {}", c.covered);
+    // Measured 1.0–1.2: the width matches the spread of the estimate.
+    assert!(
+        c.width_ratio > 0.7 && c.width_ratio < 1.5,
+        "width ratio {}",
+        c.width_ratio
     );
 }

@@ -8,7 +8,7 @@ use arena_challenge::baselines::{PublicChallenge, PublicTrial};
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::generate::Visibility;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::{Part, Split, role};
+use arena_challenge::trial::{Condition, Part, Split, role};
 
 use crate::store::{ChallengeRow, Store};
 
@@ -37,9 +37,16 @@ pub async fn hidden_trials(
             .await
             .map_err(db)?
             .ok_or_else(|| format!("hidden file {name} is missing"))?;
+        let condition = match t.condition.as_deref() {
+            None => None,
+            Some(c) => Some(
+                Condition::parse(c).ok_or_else(|| format!("stored condition {c:?} is unknown"))?,
+            ),
+        };
         hidden.push(
             HiddenTrial::from_npy(&t.trial_id, part, t.duration_s, &npy)
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| e.to_string())?
+                .with_condition(condition),
         );
     }
     Ok(hidden)

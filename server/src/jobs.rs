@@ -13,6 +13,7 @@ use arena_challenge::board::{named, value_of};
 use arena_challenge::evaluate::{Evaluation, score_file};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::Limits;
+use arena_challenge::trial::Part;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 
@@ -124,11 +125,11 @@ pub(crate) struct Record {
 impl Record {
     /// Serialises an evaluation and its parameters.
     pub fn new(evaluation: &Evaluation, params: &ScoringParams) -> Record {
-        let public = named(&evaluation.public);
+        let public = evaluation.named(Part::Public);
         Record {
             public_primary: value_of(&public, "primary"),
             public_json: serde_json::to_string(&public).expect("scores serialise"),
-            private_json: serde_json::to_string(&named(&evaluation.private))
+            private_json: serde_json::to_string(&evaluation.named(Part::Private))
                 .expect("scores serialise"),
             params_json: serde_json::json!({ "delta_s": params.delta_s }).to_string(),
             trials: evaluation

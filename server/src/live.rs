@@ -15,6 +15,7 @@ use arena_challenge::hash::sha256_hex;
 use arena_challenge::live::{self, Answers, LiveTrial, MAX_REPEATS};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
+use arena_challenge::trial::Part;
 use arena_proto::v1 as pb;
 use arena_scoring::{ScoringParams, Window, trial_scores, trial_stats};
 use rand::RngCore;
@@ -327,7 +328,7 @@ async fn stream_and_score(
         evaluation_id: id.to_string(),
         status: "scored".into(),
         reason: String::new(),
-        scores: convert::metrics(&named(&evaluation.public)),
+        scores: convert::metrics(&evaluation.named(Part::Public)),
         submission_id,
     })
 }

@@ -42,6 +42,9 @@ struct StoredSpec {
     description: String,
     license: String,
     citation: String,
+    /// Intrinsic reliability of the training responses (public).
+    #[serde(default)]
+    train_intrinsic_reliability: Option<f64>,
 }
 
 /// The service state.
@@ -368,6 +371,7 @@ impl Arena for ArenaService {
             description: manifest.description.clone(),
             license: manifest.license.clone(),
             citation: manifest.citation.clone(),
+            train_intrinsic_reliability: generated.train_reliability,
         })
         .map_err(internal)?;
         let now = clock::now();
@@ -399,6 +403,8 @@ impl Arena for ArenaService {
             dataset_hash: hash,
             n_train_trials: count(Split::Train),
             n_test_trials: count(Split::Test),
+            train_intrinsic_reliability: generated.train_reliability,
+            test_intrinsic_reliability: generated.test_reliability,
         }))
     }
 
@@ -454,6 +460,7 @@ impl Arena for ArenaService {
             files: files.clone(),
             daily_limit: c.daily_limit as u32,
             public_benchmark: c.public_benchmark,
+            train_intrinsic_reliability: stored.train_intrinsic_reliability,
         };
         let (tx, rx) = mpsc::channel(4);
         let store = self.store.clone();
@@ -805,6 +812,9 @@ impl Arena for ArenaService {
                 primary: board::value_of(&r.best.scores, "primary"),
                 md_star: board::value_of(&r.best.scores, "md_star"),
                 gamma_over_r: board::value_of(&r.best.scores, "gamma_over_r"),
+                primary_clustered: board::value_of(&r.best.scores, "primary_clustered"),
+                primary_dispersed: board::value_of(&r.best.scores, "primary_dispersed"),
+                clustering_gap: board::value_of(&r.best.scores, "clustering_gap"),
                 team: r.best.team,
                 model: r.best.model,
                 is_baseline: r.best.is_baseline,

@@ -84,6 +84,8 @@ pub struct TrialRow {
     pub n_repeats: i64,
     /// Role → public file name, JSON.
     pub files_json: String,
+    /// The condition of a test trial in a paired design, if any.
+    pub condition: Option<String>,
 }
 
 /// Name, hash and size of a stored file.
@@ -424,8 +426,8 @@ impl Store {
         for t in &c.generated.trials {
             let files_json = serde_json::to_string(&t.files).expect("a string map serialises");
             sqlx::query(
-                "INSERT INTO trials (challenge_id, trial_id, ordinal, split, part, duration_s, n_repeats, files_json)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO trials (challenge_id, trial_id, ordinal, split, part, duration_s, n_repeats, files_json, condition)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(c.id)
             .bind(&t.id)
@@ -435,6 +437,7 @@ impl Store {
             .bind(t.duration_s)
             .bind(t.n_repeats as i64)
             .bind(files_json)
+            .bind(t.condition.map(|c| c.as_str()))
             .execute(&mut *tx)
             .await?;
         }
@@ -469,7 +472,7 @@ impl Store {
     /// A challenge's trials in order.
     pub async fn trials(&self, challenge_id: &str) -> Result<Vec<TrialRow>, StoreError> {
         sqlx::query_as(
-            "SELECT trial_id, split, part, duration_s, n_repeats, files_json FROM trials
+            "SELECT trial_id, split, part, duration_s, n_repeats, files_json, condition FROM trials
              WHERE challenge_id = ? ORDER BY ordinal",
         )
         .bind(challenge_id)

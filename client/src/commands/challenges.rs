@@ -174,11 +174,19 @@ pub async fn create_command(
         print_json(&json!({
             "challenge_id": r.challenge_id, "dataset_hash": r.dataset_hash,
             "n_train_trials": r.n_train_trials, "n_test_trials": r.n_test_trials,
+            "train_intrinsic_reliability": r.train_intrinsic_reliability,
+            "test_intrinsic_reliability": r.test_intrinsic_reliability,
         }));
     } else {
+        let r_of = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
         println!(
-            "created challenge {} ({} training, {} test trials; dataset {})",
-            r.challenge_id, r.n_train_trials, r.n_test_trials, r.dataset_hash
+            "created challenge {} ({} training, {} test trials; dataset {}); intrinsic reliability R: training {}, test {}",
+            r.challenge_id,
+            r.n_train_trials,
+            r.n_test_trials,
+            r.dataset_hash,
+            r_of(r.train_intrinsic_reliability),
+            r_of(r.test_intrinsic_reliability)
         );
     }
     Ok(())

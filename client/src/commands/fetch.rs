@@ -40,6 +40,9 @@ pub struct ChallengeJson {
     pub daily_limit: u32,
     /// Test responses public elsewhere.
     pub public_benchmark: bool,
+    /// Intrinsic reliability R of the training responses (null with fewer than 2 repeats).
+    #[serde(default)]
+    pub train_intrinsic_reliability: Option<f64>,
     /// The manifest file.
     pub manifest: String,
     /// Every trial.
@@ -112,6 +115,7 @@ pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<C
         dataset_hash: spec.dataset_hash,
         daily_limit: spec.daily_limit,
         public_benchmark: spec.public_benchmark,
+        train_intrinsic_reliability: spec.train_intrinsic_reliability,
         manifest: "dataset.toml".into(),
         trials: spec
             .trials

@@ -244,7 +244,8 @@ pub fn leaderboard_json(board: &pb::LeaderboardResponse) -> Value {
                 "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
                 "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
                 "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
-                "submission_id": r.submission_id,
+                "submission_id": r.submission_id, "primary_clustered": r.primary_clustered,
+                "primary_dispersed": r.primary_dispersed, "clustering_gap": r.clustering_gap,
             })
         })
         .collect();
