@@ -10,6 +10,7 @@
 
 pub mod baselines;
 pub mod board;
+pub mod dendritic;
 pub mod evaluate;
 pub mod gauntlet;
 pub mod generate;
