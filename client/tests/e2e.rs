@@ -156,10 +156,15 @@ impl Arena {
 
     /// Creates a small challenge through the binary; returns its id.
     async fn challenge(&self, organizer: &str, daily_limit: i64) -> String {
+        self.create(organizer, &small_manifest(daily_limit)).await
+    }
+
+    /// Creates a challenge from a manifest text through the binary; returns its id.
+    async fn create(&self, organizer: &str, manifest_text: &str) -> String {
         let folder = self.path("dataset");
         std::fs::create_dir_all(&folder).unwrap();
         let manifest = folder.join("dataset.toml");
-        std::fs::write(&manifest, small_manifest(daily_limit)).unwrap();
+        std::fs::write(&manifest, manifest_text).unwrap();
         let v = self
             .json(
                 organizer,
@@ -1122,20 +1127,7 @@ async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
     let arena = Arena::start(2).await;
     let organizer = arena.token(Role::Organizer, "org").await;
     let contestant = arena.token(Role::Contestant, "team-b").await;
-    let manifest = arena.path("small.toml");
-    std::fs::write(&manifest, small_manifest(1)).unwrap();
-    arena
-        .json(
-            &organizer,
-            &[
-                "challenge",
-                "create",
-                "--manifest",
-                manifest.to_str().unwrap(),
-            ],
-        )
-        .await;
-    let id = "injected-current-demo";
+    let id = &arena.challenge(&organizer, 1).await;
     let ran = arena.json(&organizer, &["baselines", "run", id]).await;
     let teams: Vec<&str> = ran["baselines"]
         .as_array()
@@ -1209,22 +1201,7 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
     let auditor = arena.token(Role::Auditor, "aud").await;
     let contestant = arena.token(Role::Contestant, "team-g").await;
     // The full demo challenge: the gauntlet's tolerances are set for 4 test trials of 5 s.
-    let manifest = arena.path("demo.toml");
-    std::fs::write(&manifest, DEMO).unwrap();
-    let id = arena
-        .json(
-            &organizer,
-            &[
-                "challenge",
-                "create",
-                "--manifest",
-                manifest.to_str().unwrap(),
-            ],
-        )
-        .await["challenge_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = arena.create(&organizer, DEMO).await;
     let err = arena.fails(Some(&contestant), &["gauntlet", &id]).await;
     assert!(err.contains("PERMISSION_DENIED"), "{err}");
     let v = arena
@@ -1278,20 +1255,7 @@ async fn the_python_example_fits_a_fetched_challenge_and_is_scored() {
     let arena = Arena::start(1).await;
     let organizer = arena.token(Role::Organizer, "org").await;
     let contestant = arena.token(Role::Contestant, "team-py").await;
-    let manifest = arena.path("demo.toml");
-    std::fs::write(&manifest, DEMO).unwrap();
-    arena
-        .json(
-            &organizer,
-            &[
-                "challenge",
-                "create",
-                "--manifest",
-                manifest.to_str().unwrap(),
-            ],
-        )
-        .await;
-    let id = "injected-current-demo";
+    let id = &arena.create(&organizer, DEMO).await;
     fetched(&arena, &contestant, id).await;
     let predictions = arena.path("predictions.json");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/python/fit_lif.py");
