@@ -216,6 +216,11 @@ pub enum ChallengeCommand {
         #[arg(long = "hidden", value_name = "PATH")]
         hidden: Vec<PathBuf>,
     },
+    /// Close a challenge for good: no more submissions, the board shows the private part.
+    Close {
+        /// Challenge id.
+        challenge: String,
+    },
 }
 
 /// `arena dataset ...`.

@@ -1293,3 +1293,64 @@ async fn the_python_example_fits_a_fetched_challenge_and_is_scored() {
     let primary = v["scores"]["primary"].as_f64().unwrap();
     assert!((0.3..0.95).contains(&primary), "primary {primary}: {v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_challenge_stops_submissions_and_shows_the_private_board() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-c").await;
+    let id = &arena.challenge(&organizer, 5).await;
+    let spec = fetched(&arena, &contestant, id).await;
+    let predictions = arena.path("p.json");
+    write_predictions(&predictions, &spec, 8.0, 2);
+    let scored = arena
+        .json(
+            &contestant,
+            &["submit", id, "--predictions", predictions.to_str().unwrap()],
+        )
+        .await;
+    let board = arena.json(&contestant, &["leaderboard", id]).await;
+    assert_eq!(board["part"], "public");
+    let err = arena
+        .fails(Some(&contestant), &["challenge", "close", id])
+        .await;
+    assert!(err.contains("PERMISSION_DENIED"), "{err}");
+    let closed = arena.json(&organizer, &["challenge", "close", id]).await;
+    assert_eq!(closed["status"], "closed");
+    let list = arena.json(&contestant, &["challenges"]).await;
+    assert_eq!(list["challenges"][0]["status"], "closed");
+    // The board now ranks the private part, with the private score of the same submission.
+    let board = arena.json(&contestant, &["leaderboard", id]).await;
+    assert_eq!(board["part"], "private", "{board}");
+    assert_eq!(board["rows"][0]["submission_id"], scored["submission_id"]);
+    let shown = arena
+        .json(
+            &contestant,
+            &[
+                "submission",
+                "show",
+                scored["submission_id"].as_str().unwrap(),
+            ],
+        )
+        .await;
+    assert!(board["rows"][0]["primary"].is_f64(), "{board}");
+    assert_eq!(
+        board["rows"][0]["primary"], shown["private_scores"]["primary"],
+        "{shown}"
+    );
+    // No new submissions, and closing is final.
+    let err = arena
+        .fails(
+            Some(&contestant),
+            &["submit", id, "--predictions", predictions.to_str().unwrap()],
+        )
+        .await;
+    assert!(
+        err.contains("FAILED_PRECONDITION") && err.contains("closed"),
+        "{err}"
+    );
+    let err = arena
+        .fails(Some(&organizer), &["challenge", "close", id])
+        .await;
+    assert!(err.contains("already closed"), "{err}");
+}

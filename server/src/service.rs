@@ -624,6 +624,25 @@ impl Arena for ArenaService {
         Ok(Response::new(response))
     }
 
+    async fn close_challenge(
+        &self,
+        request: Request<pb::CloseChallengeRequest>,
+    ) -> Result<Response<pb::CloseChallengeResponse>, Status> {
+        let who = self.auth.require(&request, &[Role::Organizer]).await?;
+        let c = self.challenge(&request.get_ref().challenge_id).await?;
+        if !self.store.close_challenge(&c.id).await.map_err(internal)? {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is already closed",
+                c.id
+            )));
+        }
+        tracing::info!(challenge = %c.id, by = %who.name, "challenge closed");
+        Ok(Response::new(pb::CloseChallengeResponse {
+            challenge_id: c.id,
+            status: "closed".into(),
+        }))
+    }
+
     async fn gauntlet(
         &self,
         request: Request<pb::GauntletRequest>,

@@ -370,6 +370,16 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Closes an open challenge; `false` when it was not open (already closed or missing).
+    pub async fn close_challenge(&self, id: &str) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE challenges SET status = 'closed' WHERE id = ? AND status = 'open'")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Stores a challenge with its files and trials in one transaction.
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;

@@ -1,4 +1,4 @@
-//! `arena challenges` and `arena challenge create`.
+//! `arena challenges`, `arena challenge create` and `arena challenge close`.
 
 use std::path::{Path, PathBuf};
 
@@ -187,6 +187,26 @@ pub async fn create_command(
             r.dataset_hash,
             r_of(r.train_intrinsic_reliability),
             r_of(r.test_intrinsic_reliability)
+        );
+    }
+    Ok(())
+}
+
+/// `arena challenge close`.
+pub async fn close_command(client: &mut Client, challenge: &str, as_json: bool) -> Result<()> {
+    let r = client
+        .close_challenge(pb::CloseChallengeRequest {
+            challenge_id: challenge.to_string(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    if as_json {
+        print_json(&json!({ "challenge_id": r.challenge_id, "status": r.status }));
+    } else {
+        println!(
+            "challenge {} is {}: the leaderboard now ranks the private part",
+            r.challenge_id, r.status
         );
     }
     Ok(())

@@ -44,6 +44,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             )
             .await
         }
+        Command::Challenge {
+            command: ChallengeCommand::Close { challenge },
+        } => challenges::close_command(&mut client(&cli).await?, challenge, json).await,
         Command::Fetch { challenge, out } => {
             fetch::fetch_command(&mut client(&cli).await?, challenge, out, json).await
         }
