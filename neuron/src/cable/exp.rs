@@ -1,8 +1,9 @@
 //! A branch-free exponential accurate to about one unit in the last place, written so that
 //! the compiler can vectorise loops that call it.
 //!
-//! Why: rate functions and `cnexp` updates need 7 to 9 exponentials per Hodgkin–Huxley
-//! compartment per step, which dominates the run time. The platform `exp` is a call into libm
+//! Why: rate functions and `cnexp` updates need 5 exponentials per Hodgkin–Huxley
+//! compartment per step (hh.mod writes 9; see [`super::channels::hh_gates`]), 3 per `Ih` and
+//! 2 per `Im` compartment, which dominates the run time. The platform `exp` is a call into libm
 //! that cannot be vectorised; this one is inlined arithmetic. It is not a table or a
 //! low-order approximation: over the whole range used here its relative error stays below
 //! 4e-16 (tested against `f64::exp`), so results differ from NEURON's (which calls libm) only
@@ -11,7 +12,8 @@
 //! # Method
 //! Cody & Waite (1980) range reduction: x = n·ln2 + r with n = round(x/ln2) and
 //! |r| ≤ ln2/2, ln2 split into a 32-bit head and a tail so that n·ln2_hi is exact; e^r by its
-//! Taylor series to degree 13 (truncation error ≤ (ln2/2)^14/14! ≈ 4e-18); 2^n assembled in
+//! Taylor series to degree 13 (truncation error ≤ (ln2/2)^14/14! ≈ 4e-18), evaluated by
+//! Estrin's scheme (Knuth, TAOCP vol. 2, §4.6.4) for a short dependency chain; 2^n assembled in
 //! the exponent bits. n is rounded with the 1.5·2^52 "shifter", which needs no float-to-int
 //! conversion instruction. Inputs are clamped to [−708, 709], where e^x is a normal number.
 
@@ -30,20 +32,21 @@ pub fn exp(x: f64) -> f64 {
     let shifted = x * LOG2_E + SHIFTER;
     let n = shifted - SHIFTER;
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    // Taylor coefficients 1/k!, k = 13 down to 2, evaluated by Horner's rule.
-    let mut p = 1.0 / 6_227_020_800.0;
-    p = p * r + 1.0 / 479_001_600.0;
-    p = p * r + 1.0 / 39_916_800.0;
-    p = p * r + 1.0 / 3_628_800.0;
-    p = p * r + 1.0 / 362_880.0;
-    p = p * r + 1.0 / 40_320.0;
-    p = p * r + 1.0 / 5_040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    let er = 1.0 + (r + r * r * p);
+    // p(r) = Σ_{k=0}^{11} r^k/(k + 2)!, so that e^r = 1 + r + r²·p(r) (Taylor to degree 13),
+    // evaluated by Estrin's scheme: pairs c_k + c_{k+1}·r, combined with r², r⁴ and r⁸.
+    // Its dependency chain is 5 multiply–add levels deep instead of Horner's 12, so the
+    // several independent exponentials of one compartment overlap in the pipeline.
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let q0 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    let q1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    let q2 = 1.0 / 720.0 + r * (1.0 / 5_040.0);
+    let q3 = 1.0 / 40_320.0 + r * (1.0 / 362_880.0);
+    let q4 = 1.0 / 3_628_800.0 + r * (1.0 / 39_916_800.0);
+    let q5 = 1.0 / 479_001_600.0 + r * (1.0 / 6_227_020_800.0);
+    let p = (q0 + q1 * r2) + (q2 + q3 * r2) * r4 + (q4 + q5 * r2) * r8;
+    let er = 1.0 + (r + r2 * p);
     // n sits in the low bits of `shifted`; biased by 1023 and moved into the exponent field.
     let n_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
     let scale = f64::from_bits(n_bits.wrapping_add(1023) << 52);

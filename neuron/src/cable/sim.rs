@@ -563,8 +563,9 @@ impl Cell {
                 }
                 Some(ratio) => {
                     // NEURON's nrn_cur: di/dv by a forward difference of 0.001 mV. The block
-                    // at v + 0.001 reuses exp(−0.062·v) and both quotients share one division
-                    // (identical up to rounding). Gathered, so the loop vectorises.
+                    // at v + 0.001 reuses exp(−0.062·v), both quotients share one division
+                    // and /0.001 is ·1000 (identical up to rounding). Gathered, so the loop
+                    // vectorises.
                     gather(nodes, &st.v, &mut st.vbuf);
                     st.ibuf.clear();
                     st.ibuf.resize(nodes.len(), [0.0; L]);
@@ -585,7 +586,7 @@ impl Cell {
                         let c0 = g * (v - e) * u1 * r;
                         let c1 = g * (v + 0.001 - e) * u0 * r;
                         *i0 = c0;
-                        *di = (c1 - c0) / 0.001;
+                        *di = (c1 - c0) * 1000.0;
                     }
                     for ((&i, i0), di) in nodes.iter().zip(&st.ibuf).zip(&st.gbuf) {
                         for l in 0..L {
