@@ -15,6 +15,7 @@ fn section(name: &str, parent: Option<&str>, l: f64, diam: f64, nseg: usize) -> 
         parent_x: parent.map(|_| 1.0),
         length: l,
         diam,
+        pt3d: Vec::new(),
         nseg,
         ra: None,
         cm: None,

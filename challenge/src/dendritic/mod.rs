@@ -21,8 +21,11 @@
 //! 4. [`trials::PairedTrial::generate`]: the clustered trial and its two controls;
 //! 5. [`simulate::ReferenceCell::simulate_trial`]: K noisy repeats per condition;
 //! 6. [`effect::check_effect`]: paired statistics of clustered versus each control
-//!    ([`stats`] holds the tests).
+//!    ([`stats`] holds the tests);
+//! 7. [`baselines::fit_linear`], [`baselines::fit_two_layer`]: the linear-integration and
+//!    two-layer (per-branch NMDA-like sigmoid) baselines, fitted on the training trials.
 
+pub mod baselines;
 pub mod effect;
 pub mod placement;
 pub mod recipe;
@@ -32,6 +35,10 @@ pub mod stats;
 pub mod trials;
 
 pub use crate::trial::Condition;
+pub use baselines::{
+    DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial, fit_linear,
+    fit_two_layer,
+};
 pub use effect::{EffectOptions, EffectReport, TrialSpikes, check_effect};
 pub use placement::{Synapse, SynapseClass, SynapseTable};
 pub use recipe::DendriticRecipe;

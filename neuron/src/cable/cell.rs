@@ -76,6 +76,7 @@ impl Cell {
                 parent: s.parent.clone().map(|p| (p, s.parent_x.unwrap_or(1.0))),
                 length_um: s.length,
                 diam_um: s.diam,
+                pt3d: s.pt3d.clone(),
                 nseg: s.nseg,
                 ra_ohm_cm: s.ra.unwrap_or(spec.ra),
                 cm_uf_per_cm2: s.cm.unwrap_or(spec.cm),

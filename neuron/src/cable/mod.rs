@@ -18,6 +18,7 @@
 //! - [`spec`]: the serde description of a cell; [`cell`]: a cell compiled into flat arrays;
 //! - [`sim`]: the time loop, for one trial or several advanced together;
 //! - [`json`]: the input/output documents of `arena simulate`.
+//! - [`swc`]: SWC morphologies imported as NEURON's Import3d does, nseg by the d_lambda rule.
 //!
 //! # Examples
 //! Build a cell once, then run independent trials (here two, advanced together in one sweep
@@ -54,6 +55,7 @@ pub mod json;
 pub mod morphology;
 pub mod sim;
 pub mod spec;
+pub mod swc;
 pub mod synapse;
 
 pub use cell::Cell;

@@ -19,7 +19,7 @@
 //! multiplications along each branch, and interleaving independent branches lets the
 //! processor overlap them instead of waiting for each result in turn.
 
-use super::error::{CableError, positive, unit_interval};
+use super::error::{CableError, finite, positive, unit_interval};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
@@ -32,8 +32,11 @@ pub struct SectionGeometry {
     pub parent: Option<(String, f64)>,
     /// Length L in µm.
     pub length_um: f64,
-    /// Diameter in µm.
+    /// Diameter in µm (unused when `pt3d` holds points).
     pub diam_um: f64,
+    /// 3-D points `[x, y, z, diam]` in µm from the x = 0 end to the x = 1 end, or empty for a
+    /// cylinder; with points, areas and resistances come from [`segments_from_pt3d`].
+    pub pt3d: Vec<[f64; 4]>,
     /// Number of segments (≥ 1).
     pub nseg: usize,
     /// Axial resistivity Ra in Ω·cm.
@@ -95,6 +98,158 @@ fn cylinder_resistance_mohm(ra_ohm_cm: f64, len_um: f64, diam_um: f64) -> f64 {
     1e-2 * 4.0 * ra_ohm_cm * len_um / (PI * diam_um * diam_um)
 }
 
+/// Membrane area and the axial resistances of the two halves of one segment, as NEURON's
+/// `nrn_area_ri` (treeset.cpp) computes them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentGeometry {
+    /// Membrane area (lateral surface), µm².
+    pub area_um2: f64,
+    /// Axial resistance from the segment's proximal end to its centre, MΩ.
+    pub r_left_mohm: f64,
+    /// Axial resistance from the segment's centre to its distal end, MΩ.
+    pub r_right_mohm: f64,
+}
+
+/// The `nseg` equal segments of a cylinder: area π·diam·L/nseg, both halves 4·Ra·(L/2nseg)/(π·diam²).
+fn cylinder_segments(s: &SectionGeometry) -> Vec<SegmentGeometry> {
+    let seg_len = s.length_um / s.nseg as f64;
+    let half_r = cylinder_resistance_mohm(s.ra_ohm_cm, seg_len / 2.0, s.diam_um);
+    let seg = SegmentGeometry {
+        area_um2: PI * s.diam_um * seg_len,
+        r_left_mohm: half_r,
+        r_right_mohm: half_r,
+    };
+    vec![seg; s.nseg]
+}
+
+/// Arc length of each 3-D point from the first, µm, exactly as NEURON's `nrn_pt3dmodified`
+/// computes it: NEURON stores points in single precision (`struct Pt3d { float x, y, z, d; }`),
+/// so coordinate differences are taken in `f32`, and the distances summed in `f64`.
+pub fn pt3d_arc_lengths(points: &[[f64; 4]]) -> Vec<f64> {
+    let mut arc: Vec<f64> = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let a = match i.checked_sub(1) {
+            None => 0.0,
+            Some(k) => {
+                let q = &points[k];
+                let d = |c: usize| f64::from(p[c] as f32 - q[c] as f32);
+                arc[k] + (d(0) * d(0) + d(1) * d(1) + d(2) * d(2)).sqrt()
+            }
+        };
+        arc.push(a);
+    }
+    arc
+}
+
+/// Areas and half-segment resistances of a section described by 3-D points (at least two),
+/// cut into `nseg` equal lengths of arc: NEURON's `diam_from_list` (treeset.cpp), step for step.
+///
+/// The diameter is linear in arc length between points, so each piece of a half segment is a
+/// frustum of length δ and end diameters d₁, d₂ with lateral area (π/2)(d₁ + d₂)·√(δ² + ((d₂ −
+/// d₁)/2)²) and axial resistance 4·Ra·δ/(π·d₁·d₂) (the exact integral of 4·Ra/(π·d(s)²) ds).
+/// As in NEURON, a piece shorter than 1e-15 µm counts as 1e-15 µm, so a diameter step at a
+/// repeated point adds the annulus between the two diameters to the area; pieces are cut at
+/// the points and at the half-segment boundaries (diameters interpolated there), and points
+/// are rounded to single precision first, as NEURON stores them.
+pub fn segments_from_pt3d(
+    points: &[[f64; 4]],
+    nseg: usize,
+    ra_ohm_cm: f64,
+) -> Vec<SegmentGeometry> {
+    let arc = pt3d_arc_lengths(points);
+    let diam: Vec<f64> = points
+        .iter()
+        .map(|p| f64::from((p[3] as f32).abs()))
+        .collect();
+    let last = points.len() - 1;
+    let ds = arc[last] / nseg as f64;
+    // Integration state carried across half segments, as NEURON's static variables.
+    let (mut j, mut x1, mut y1) = (0, arc[0], diam[0]);
+    let mut out = Vec::with_capacity(nseg);
+    for inode in 0..nseg {
+        let mut si = inode as f64 * ds;
+        let mut area = 0.0;
+        let mut half_r = [0.0; 2];
+        for r_half in &mut half_r {
+            // Sum of δ/(d₁·d₂) over the pieces of this half segment.
+            let mut ri = 0.0;
+            let sip = si + ds / 2.0;
+            loop {
+                let jp = j + 1;
+                let (xj, xjp) = (arc[j], arc[jp]);
+                let (x2, y2, jnext) = if xjp > sip || jp == last {
+                    let frac = if (xjp - xj).abs() < 1e-10 {
+                        1.0
+                    } else {
+                        (sip - xj) / (xjp - xj)
+                    };
+                    (sip, (1.0 - frac) * diam[j] + frac * diam[jp], j)
+                } else {
+                    (xjp, diam[jp], jp)
+                };
+                let delta = (x2 - x1).max(1e-15);
+                let mut g = y2 * y1 / delta;
+                if g == 0.0 {
+                    g = 1e-15;
+                }
+                ri += 1.0 / g;
+                let taper = 0.5 * (y2 - y1);
+                area += (y2 + y1) * (delta * delta + taper * taper).sqrt();
+                x1 = x2;
+                y1 = y2;
+                if j == jnext {
+                    break;
+                }
+                j = jnext;
+            }
+            // 4·Ra/π · Σ δ/(d₁d₂): Ω·cm/µm = 1e-2 MΩ, hence the factor 4·0.01.
+            *r_half = ri * ra_ohm_cm / PI * (4.0 * 0.01);
+            si = sip;
+        }
+        out.push(SegmentGeometry {
+            area_um2: area * 0.5 * PI,
+            r_left_mohm: half_r[0],
+            r_right_mohm: half_r[1],
+        });
+    }
+    out
+}
+
+/// Checks the 3-D points of a section: none or at least two, finite, diameters > 0, and `L`
+/// equal to their arc length (within 1e-9 relative).
+fn check_pt3d(s: &SectionGeometry) -> Result<(), CableError> {
+    if s.pt3d.is_empty() {
+        return Ok(());
+    }
+    let field = |what: String| format!("sections[{}].pt3d{what}", s.name);
+    if s.pt3d.len() < 2 {
+        return Err(CableError::Invalid {
+            field: field(String::new()),
+            problem: "needs at least two 3-D points (or none, for a cylinder)".into(),
+        });
+    }
+    for (i, p) in s.pt3d.iter().enumerate() {
+        for (c, v) in p.iter().enumerate() {
+            if c < 3 {
+                finite(|| field(format!("[{i}][{c}]")), *v)?;
+            } else {
+                positive(|| field(format!("[{i}].diam")), *v)?;
+            }
+        }
+    }
+    let arc = pt3d_arc_lengths(&s.pt3d)[s.pt3d.len() - 1];
+    if (s.length_um - arc).abs() > 1e-9 * arc {
+        return Err(CableError::Invalid {
+            field: format!("sections[{}].L", s.name),
+            problem: format!(
+                "{} µm differs from the arc length of its 3-D points, {arc} µm",
+                s.length_um
+            ),
+        });
+    }
+    Ok(())
+}
+
 impl Morphology {
     /// Discretises the sections; errors name the section and field at fault.
     pub fn new(sections: &[SectionGeometry]) -> Result<Self, CableError> {
@@ -121,6 +276,7 @@ impl Morphology {
             if let Some((_, x)) = &s.parent {
                 unit_interval(f("parent_x"), *x)?;
             }
+            check_pt3d(s)?;
         }
         let roots: Vec<usize> = (0..sections.len())
             .filter(|&i| sections[i].parent.is_none())
@@ -179,20 +335,26 @@ impl Morphology {
                 Some((p, x)) => m.sections[m.by_name[p.as_str()]].node_at(*x),
             };
             let sec_index = m.sections.len();
-            let seg_len = s.length_um / s.nseg as f64;
-            let half_r = cylinder_resistance_mohm(s.ra_ohm_cm, seg_len / 2.0, s.diam_um);
-            let seg_area = PI * s.diam_um * seg_len;
+            let segments = if s.pt3d.is_empty() {
+                cylinder_segments(s)
+            } else {
+                segments_from_pt3d(&s.pt3d, s.nseg, s.ra_ohm_cm)
+            };
             let first_centre = m.parent.len();
-            for j in 0..s.nseg {
+            for (j, seg) in segments.iter().enumerate() {
                 let (parent, r) = if j == 0 {
-                    (start_node, half_r)
+                    (start_node, seg.r_left_mohm)
                 } else {
-                    (first_centre + j - 1, half_r + half_r)
+                    (
+                        first_centre + j - 1,
+                        segments[j - 1].r_right_mohm + seg.r_left_mohm,
+                    )
                 };
-                m.push_node(parent, 1.0 / r, seg_area, s.cm_uf_per_cm2, sec_index);
+                m.push_node(parent, 1.0 / r, seg.area_um2, s.cm_uf_per_cm2, sec_index);
             }
             let end_node = m.parent.len();
-            m.push_node(end_node - 1, 1.0 / half_r, 0.0, 0.0, sec_index);
+            let last_r = segments[s.nseg - 1].r_right_mohm;
+            m.push_node(end_node - 1, 1.0 / last_r, 0.0, 0.0, sec_index);
             if s.parent.is_none() {
                 m.section_of_node[0] = sec_index;
             }
@@ -291,6 +453,7 @@ mod tests {
             parent: parent.map(|(p, x)| (p.into(), x)),
             length_um: l,
             diam_um: d,
+            pt3d: Vec::new(),
             nseg,
             ra_ohm_cm: 100.0,
             cm_uf_per_cm2: 1.0,

@@ -63,6 +63,13 @@ pub struct SectionSpec {
     pub length: f64,
     /// Diameter, µm.
     pub diam: f64,
+    /// 3-D points `[x, y, z, diam]` in µm (NEURON's `pt3dadd`), from the 0 end to the 1 end;
+    /// empty (the default) for a cylinder of length `L` and diameter `diam`. With points the
+    /// geometry is NEURON's: segment areas and axial resistances are integrated over the
+    /// frusta between the points ([`super::morphology::segments_from_pt3d`]), `L` must equal
+    /// the points' arc length and `diam` is informational (e.g. their mean diameter).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pt3d: Vec<[f64; 4]>,
     /// Number of segments (default 1).
     #[serde(default = "default_nseg")]
     pub nseg: usize,
