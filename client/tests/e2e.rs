@@ -1162,29 +1162,26 @@ async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
     // other; only the null is clearly last.
     assert_eq!(rows[5]["team"], "baseline-poisson", "{board}");
     // Only organizers submit as a baseline, and only a known one.
-    let mut grpc = arena.grpc(Some(&contestant)).await;
-    let status = grpc
-        .submit(pb::SubmitRequest {
-            challenge_id: id.into(),
-            model_name: "x".into(),
-            predictions_json: b"{}".to_vec(),
-            baseline: "lif".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let as_baseline = |token: String, baseline: &'static str| {
+        let arena = &arena;
+        async move {
+            arena
+                .grpc(Some(&token))
+                .await
+                .submit(pb::SubmitRequest {
+                    challenge_id: id.to_string(),
+                    model_name: "x".into(),
+                    predictions_json: b"{}".to_vec(),
+                    baseline: baseline.into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err()
+        }
+    };
+    let status = as_baseline(contestant.clone(), "lif").await;
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
-    let mut grpc = arena.grpc(Some(&organizer)).await;
-    let status = grpc
-        .submit(pb::SubmitRequest {
-            challenge_id: id.into(),
-            model_name: "x".into(),
-            predictions_json: b"{}".to_vec(),
-            baseline: "oracle".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let status = as_baseline(organizer.clone(), "oracle").await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(
         status
