@@ -12,10 +12,14 @@ use arena_neuron::point::{
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
 
+use crate::dendritic::{
+    DendriticCell, DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial,
+    EventTable, ReferenceCell, Response, Sampling, SynapseTable, fit_linear, fit_two_layer,
+};
 use crate::generate::respond;
-use crate::manifest::Manifest;
+use crate::manifest::{Cell, Kind, Manifest, Simulated, Stimulus};
 use crate::npy;
-use crate::trial::{Split, role};
+use crate::trial::{Condition, Split, role};
 
 /// A trial as fetched by a contestant.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,8 +30,13 @@ pub struct PublicTrial {
     pub split: Split,
     /// Duration, seconds.
     pub duration_s: f64,
-    /// Injected current, nA, one sample per `dt_s`.
+    /// The condition of a paired design (dendritic challenges).
+    pub condition: Option<Condition>,
+    /// Injected current, nA, one sample per `dt_s` (empty for a dendritic trial).
     pub stimulus_na: Vec<f64>,
+    /// Synaptic events of a dendritic trial: rows `[synapse id, time ms]` ([`role::EVENTS`];
+    /// empty for an injected-current trial).
+    pub events: Vec<[f64; 2]>,
     /// Training only: voltage per repeat, mV.
     pub voltage_mv: Vec<Vec<f64>>,
     /// Training only: spike times per repeat, seconds.
@@ -45,9 +54,22 @@ pub enum PublicDataError {
         /// File name.
         name: String,
     },
-    /// The trial has no stimulus.
-    #[error("trial {0} has no stimulus file")]
+    /// The trial has neither a stimulus nor an events file.
+    #[error("trial {0} has no input file (role \"stimulus\" or \"events\")")]
     NoStimulus(String),
+    /// The dendritic cell could not be built from the public files.
+    #[error("{0}")]
+    Cell(String),
+    /// The events file is not an `n × 2` array.
+    #[error(
+        "trial {trial}: events must be an n × 2 array (synapse id, time ms), got shape {shape:?}"
+    )]
+    EventsShape {
+        /// Trial id.
+        trial: String,
+        /// The shape found.
+        shape: Vec<usize>,
+    },
     /// A file is not a readable `.npy`.
     #[error("trial {trial}: {name}: {source}")]
     Npy {
@@ -70,6 +92,7 @@ impl PublicTrial {
         id: &str,
         split: Split,
         duration_s: f64,
+        condition: Option<Condition>,
         files: &BTreeMap<String, String>,
         mut read: impl FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<PublicTrial, PublicDataError> {
@@ -89,8 +112,23 @@ impl PublicTrial {
                     source,
                 })
         };
-        let stimulus =
-            decode(role::STIMULUS)?.ok_or_else(|| PublicDataError::NoStimulus(id.to_string()))?;
+        let stimulus = decode(role::STIMULUS)?;
+        let events = decode(role::EVENTS)?;
+        if stimulus.is_none() && events.is_none() {
+            return Err(PublicDataError::NoStimulus(id.to_string()));
+        }
+        let events = match events {
+            None => Vec::new(),
+            Some(a) if a.shape.len() == 2 && a.shape[1] == 2 => {
+                a.data.chunks_exact(2).map(|r| [r[0], r[1]]).collect()
+            }
+            Some(a) => {
+                return Err(PublicDataError::EventsShape {
+                    trial: id.to_string(),
+                    shape: a.shape,
+                });
+            }
+        };
         let rows = |a: Option<npy::Array>, drop_nan: bool| -> Vec<Vec<f64>> {
             a.map(|a| {
                 a.rows()
@@ -109,7 +147,9 @@ impl PublicTrial {
             id: id.to_string(),
             split,
             duration_s,
-            stimulus_na: stimulus.data,
+            condition,
+            stimulus_na: stimulus.map(|a| a.data).unwrap_or_default(),
+            events,
             voltage_mv: rows(decode(role::VOLTAGE)?, false),
             spikes_s: rows(decode(role::SPIKES)?, true),
         })
@@ -125,6 +165,62 @@ pub struct PublicChallenge {
     pub manifest: Manifest,
     /// Every trial.
     pub trials: Vec<PublicTrial>,
+    /// Dendritic challenges: the cell and synapse table built from the public files
+    /// ([`DendriticCell::of_manifest`]).
+    pub cell: Option<DendriticCell>,
+}
+
+/// A trial as the challenge lists it (`challenge.json`, the store): where its public files are.
+#[derive(Clone, Copy, Debug)]
+pub struct TrialListing<'a> {
+    /// Trial id.
+    pub id: &'a str,
+    /// Training or test.
+    pub split: Split,
+    /// Seconds.
+    pub duration_s: f64,
+    /// The condition of a paired design.
+    pub condition: Option<Condition>,
+    /// Role → file name.
+    pub files: &'a BTreeMap<String, String>,
+}
+
+impl PublicChallenge {
+    /// Decodes a challenge from its public files, read through `read` (by file name): the
+    /// trials and, for a dendritic challenge, the cell and synapse table. The client reads a
+    /// fetched folder, the server its store, the tests the generator's output: one decoder
+    /// for all three.
+    ///
+    /// # Errors
+    /// [`PublicDataError`] naming the trial or file at fault.
+    pub fn from_files<'a>(
+        manifest: Manifest,
+        dt_s: f64,
+        trials: impl IntoIterator<Item = TrialListing<'a>>,
+        mut read: impl FnMut(&str) -> Option<Vec<u8>>,
+    ) -> Result<PublicChallenge, PublicDataError> {
+        let cell = DendriticCell::of_manifest(&manifest, &mut read)
+            .map_err(|e| PublicDataError::Cell(e.to_string()))?;
+        let trials = trials
+            .into_iter()
+            .map(|t| {
+                PublicTrial::from_files(
+                    t.id,
+                    t.split,
+                    t.duration_s,
+                    t.condition,
+                    t.files,
+                    &mut read,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(PublicChallenge {
+            dt_s,
+            manifest,
+            trials,
+            cell,
+        })
+    }
 }
 
 /// The built-in models.
@@ -141,6 +237,13 @@ pub enum Baseline {
     Mat,
     /// Leaky integrate-and-fire fitted to the training data (deterministic: one repeat).
     Lif,
+    /// Dendritic input: a point neuron that sums every synaptic input at the soma through
+    /// PSP kernels with fitted distance-dependent weights, the linear-integration assumption
+    /// ([`fit_linear`]; escape noise: several repeats).
+    Linear,
+    /// Dendritic input: the same with a static NMDA-like sigmoid per branch, a two-layer model
+    /// (Poirazi, Brannon & Mel 2003; [`fit_two_layer`]; escape noise: several repeats).
+    TwoLayer,
     /// Homogeneous Poisson at the training data's mean rate: the null model (no stimulus information).
     Poisson,
     /// The manifest's own generating model run with fresh noise seeds: the simulated ceiling.
@@ -148,7 +251,7 @@ pub enum Baseline {
 }
 
 /// A baseline fitted to a challenge's training data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Fitted {
     /// GIF parameters from [`fit_gif`].
     Gif(Box<GifParams>),
@@ -165,6 +268,31 @@ pub enum Fitted {
     },
     /// The generating model of the manifest.
     Reference(Box<Manifest>),
+    /// A dendritic baseline ([`fit_linear`], [`fit_two_layer`]) with the synapse table it reads
+    /// events against.
+    Dendritic {
+        /// The board name of the baseline.
+        model: &'static str,
+        /// The fitted model.
+        fitted: Box<DendriticModel>,
+        /// The challenge's synapse table.
+        table: Box<SynapseTable>,
+    },
+    /// The generating cable model of a dendritic challenge, run with fresh noise seeds.
+    CableReference(Box<CableReference>),
+}
+
+/// The reference cell of a dendritic challenge, ready to simulate trials.
+#[derive(Clone, Debug)]
+pub struct CableReference {
+    /// The compiled cell with its synapses located.
+    pub cell: ReferenceCell,
+    /// The synapse table.
+    pub table: SynapseTable,
+    /// Time step, voltage sampling and spike threshold of the manifest.
+    pub sampling: Sampling,
+    /// Repeats per trial (the manifest's `test.repeats`).
+    pub repeats: usize,
 }
 
 impl Fitted {
@@ -175,6 +303,66 @@ impl Fitted {
             Fitted::Gif(_) => GIF_REPEATS,
             Fitted::Poisson { .. } => POISSON_REPEATS,
             Fitted::Reference(m) => m.test.repeats as usize,
+            Fitted::Dendritic { .. } => DENDRITIC_REPEATS,
+            Fitted::CableReference(r) => r.repeats,
+        }
+    }
+
+    /// Predicted spike trains (seconds) for one public trial, whatever drives it: the
+    /// injected current ([`Fitted::predict_trial`]) or the synaptic events.
+    ///
+    /// # Errors
+    /// [`BaselineError`] if the model does not apply to the trial or refuses its input.
+    pub fn predict(
+        &self,
+        trial: &PublicTrial,
+        dt_s: f64,
+        seed: u64,
+    ) -> Result<Vec<Vec<f64>>, BaselineError> {
+        let events = |table: &SynapseTable, model: &'static str| {
+            EventTable::from_rows(table.synapses.len(), &trial.events).map_err(|e| {
+                BaselineError::Fit {
+                    model,
+                    problem: format!("trial {}: {e}", trial.id),
+                }
+            })
+        };
+        match self {
+            Fitted::Dendritic {
+                model,
+                fitted,
+                table,
+            } => fitted
+                .predict(
+                    table,
+                    &events(table, model)?,
+                    trial.duration_s,
+                    dt_s,
+                    DENDRITIC_REPEATS,
+                    seed,
+                )
+                .map_err(|e| BaselineError::Fit {
+                    model,
+                    problem: e.to_string(),
+                }),
+            Fitted::CableReference(r) => Ok(r
+                .cell
+                .simulate_events(
+                    &r.table,
+                    &events(&r.table, "reference")?,
+                    trial.duration_s * 1e3,
+                    seed,
+                    r.repeats,
+                    &r.sampling,
+                )
+                .map_err(|e| BaselineError::Fit {
+                    model: "reference",
+                    problem: e.to_string(),
+                })?
+                .into_iter()
+                .map(|r| r.spike_times_s)
+                .collect()),
+            _ => self.predict_trial(&trial.stimulus_na, trial.duration_s, dt_s, seed),
         }
     }
 
@@ -228,6 +416,14 @@ impl Fitted {
                     })?
                     .spikes_s)
             }
+            Fitted::Dendritic { model, .. } => Err(BaselineError::NotApplicable {
+                model,
+                reason: "it is driven by synaptic events, not by an injected current",
+            }),
+            Fitted::CableReference(_) => Err(BaselineError::NotApplicable {
+                model: "reference",
+                reason: "it is driven by synaptic events, not by an injected current",
+            }),
         }
     }
 }
@@ -237,6 +433,9 @@ const POISSON_REPEATS: usize = 10;
 
 /// Repeats of the GIF model (its escape noise makes each repeat differ).
 const GIF_REPEATS: usize = 10;
+
+/// Repeats of the dendritic baselines (escape noise, as GIF).
+const DENDRITIC_REPEATS: usize = 10;
 
 /// Predicted repeats per test trial (spike times in seconds).
 pub type PredictedTrials = BTreeMap<String, Vec<Vec<f64>>>;
@@ -267,12 +466,14 @@ pub enum BaselineError {
 
 impl Baseline {
     /// Every baseline, in board order of expected quality (best first).
-    pub const ALL: [Baseline; 6] = [
+    pub const ALL: [Baseline; 8] = [
         Baseline::Reference,
         Baseline::Gif,
         Baseline::Adex,
         Baseline::Mat,
         Baseline::Lif,
+        Baseline::TwoLayer,
+        Baseline::Linear,
         Baseline::Poisson,
     ];
 
@@ -283,6 +484,8 @@ impl Baseline {
             Baseline::Adex => "adex",
             Baseline::Mat => "mat",
             Baseline::Lif => "lif",
+            Baseline::Linear => "linear",
+            Baseline::TwoLayer => "two-layer",
             Baseline::Poisson => "poisson",
             Baseline::Reference => "reference",
         }
@@ -303,6 +506,12 @@ impl Baseline {
             Baseline::Lif => {
                 "leaky integrate-and-fire fitted to the training data (regression on dV/dt)"
             }
+            Baseline::Linear => {
+                "dendritic input summed linearly at the soma with fitted distance-dependent weights"
+            }
+            Baseline::TwoLayer => {
+                "dendritic input through a fitted NMDA-like sigmoid per branch (two-layer model, Poirazi et al. 2003)"
+            }
             Baseline::Poisson => {
                 "homogeneous Poisson at the training mean rate (null: no stimulus information)"
             }
@@ -317,6 +526,16 @@ impl Baseline {
     /// # Errors
     /// [`BaselineError`] if there is no training data or the fit fails.
     pub fn fit(self, challenge: &PublicChallenge) -> Result<Fitted, BaselineError> {
+        let kind = challenge.manifest.kind;
+        if !self.applies_to(kind) {
+            return Err(BaselineError::NotApplicable {
+                model: self.name(),
+                reason: match kind {
+                    Kind::InjectedCurrent => "it models synaptic input on dendrites",
+                    Kind::DendriticInput => "it models a neuron driven by an injected current",
+                },
+            });
+        }
         let train: Vec<&PublicTrial> = challenge
             .trials
             .iter()
@@ -325,7 +544,30 @@ impl Baseline {
         if train.is_empty() {
             return Err(BaselineError::NoTrainingData);
         }
-        // The point models are fitted on the first repeat of every training trial, laid end to end.
+        match self {
+            Baseline::Poisson => {
+                let spikes: usize = train
+                    .iter()
+                    .flat_map(|t| t.spikes_s.iter().map(Vec::len))
+                    .sum();
+                let time: f64 = train
+                    .iter()
+                    .map(|t| t.duration_s * t.spikes_s.len() as f64)
+                    .sum();
+                Ok(Fitted::Poisson {
+                    rate_hz: spikes as f64 / time,
+                })
+            }
+            Baseline::Reference => reference(challenge),
+            Baseline::Linear | Baseline::TwoLayer => self.fit_dendritic(challenge, &train),
+            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
+                self.fit_point(challenge.dt_s, &train)
+            }
+        }
+    }
+
+    /// The point models, fitted on the first repeat of every training trial laid end to end.
+    fn fit_point(self, dt_s: f64, train: &[&PublicTrial]) -> Result<Fitted, BaselineError> {
         let current: Vec<f64> = train
             .iter()
             .flat_map(|t| t.stimulus_na.iter().copied())
@@ -336,11 +578,11 @@ impl Baseline {
             .collect();
         let mut offset = 0.0;
         let mut spikes = Vec::new();
-        for t in &train {
+        for t in train {
             spikes.extend(t.spikes_s[0].iter().map(|s| s + offset));
             offset += t.duration_s;
         }
-        let (c, v, s, dt) = (&current[..], &voltage[..], &spikes[..], challenge.dt_s);
+        let (c, v, s, dt) = (&current[..], &voltage[..], &spikes[..], dt_s);
         let fail = |e: FitError| BaselineError::Fit {
             model: self.name(),
             problem: e.to_string(),
@@ -350,29 +592,68 @@ impl Baseline {
             Baseline::Adex => Fitted::Adex(fit_adex(c, v, s, dt).map_err(fail)?),
             Baseline::Mat => Fitted::Mat(fit_mat(c, v, s, dt).map_err(fail)?),
             Baseline::Lif => Fitted::Lif(fit_lif(c, v, s, dt).map_err(fail)?),
-            Baseline::Poisson => {
-                let spikes: usize = train
-                    .iter()
-                    .flat_map(|t| t.spikes_s.iter().map(Vec::len))
-                    .sum();
-                let time: f64 = train
-                    .iter()
-                    .map(|t| t.duration_s * t.spikes_s.len() as f64)
-                    .sum();
-                Fitted::Poisson {
-                    rate_hz: spikes as f64 / time,
-                }
-            }
-            Baseline::Reference => {
-                if challenge.manifest.simulated().is_none() {
-                    return Err(BaselineError::NotApplicable {
-                        model: "reference",
-                        reason: "the challenge is recorded, so there is no generating model",
-                    });
-                }
-                Fitted::Reference(Box::new(challenge.manifest.clone()))
-            }
+            _ => unreachable!("fit_point is called for the point models only"),
         })
+    }
+
+    /// The dendritic baselines, fitted on every repeat of every training trial (all three
+    /// conditions, so the clustered ones teach what clusters do).
+    fn fit_dendritic(
+        self,
+        challenge: &PublicChallenge,
+        train: &[&PublicTrial],
+    ) -> Result<Fitted, BaselineError> {
+        let (cell, recipe) = dendritic_parts(challenge, self.name())?;
+        let fail = |e: DendriticFitError| BaselineError::Fit {
+            model: self.name(),
+            problem: e.to_string(),
+        };
+        let trials =
+            train
+                .iter()
+                .map(|t| {
+                    let events = EventTable::from_rows(cell.table.synapses.len(), &t.events)
+                        .map_err(|e| BaselineError::Fit {
+                            model: self.name(),
+                            problem: format!("trial {}: {e}", t.id),
+                        })?;
+                    let responses: Vec<Response> = t
+                        .voltage_mv
+                        .iter()
+                        .zip(&t.spikes_s)
+                        .map(|(v, s)| Response {
+                            spike_times_s: s.clone(),
+                            soma_v_mv: v.clone(),
+                            sample_dt_s: challenge.dt_s,
+                        })
+                        .collect();
+                    DendriticTrainingTrial::from_responses(events, &responses, t.duration_s)
+                        .map_err(fail)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+        let options = DendriticFitOptions::default();
+        let receptors = &recipe.receptors;
+        let fitted = match self {
+            Baseline::Linear => fit_linear(&cell.table, receptors, &trials, &options),
+            _ => fit_two_layer(&cell.table, receptors, &trials, &options),
+        }
+        .map_err(fail)?;
+        Ok(Fitted::Dendritic {
+            model: self.name(),
+            fitted: Box::new(fitted),
+            table: Box::new(cell.table.clone()),
+        })
+    }
+
+    /// Whether the baseline models challenges of `kind`.
+    pub fn applies_to(self, kind: Kind) -> bool {
+        match self {
+            Baseline::Reference | Baseline::Poisson => true,
+            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
+                kind == Kind::InjectedCurrent
+            }
+            Baseline::Linear | Baseline::TwoLayer => kind == Kind::DendriticInput,
+        }
     }
 
     /// Fits on the training data and predicts every test trial. `seed` drives the stochastic
@@ -391,12 +672,7 @@ impl Baseline {
             .iter()
             .filter(|t| t.split == Split::Test)
             .map(|t| {
-                let repeats = fitted.predict_trial(
-                    &t.stimulus_na,
-                    t.duration_s,
-                    challenge.dt_s,
-                    derive_seed(seed, &t.id, 0),
-                )?;
+                let repeats = fitted.predict(t, challenge.dt_s, derive_seed(seed, &t.id, 0))?;
                 Ok((t.id.clone(), repeats))
             })
             .collect()
@@ -408,7 +684,12 @@ impl Baseline {
     pub fn tier(self) -> u8 {
         match self {
             Baseline::Reference => 0,
-            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => 1,
+            Baseline::Gif
+            | Baseline::Adex
+            | Baseline::Mat
+            | Baseline::Lif
+            | Baseline::Linear
+            | Baseline::TwoLayer => 1,
             Baseline::Poisson => 2,
         }
     }
@@ -418,6 +699,7 @@ impl Baseline {
     pub fn suited(manifest: &Manifest) -> Vec<Baseline> {
         Baseline::ALL
             .into_iter()
+            .filter(|b| b.applies_to(manifest.kind))
             .filter(|b| *b != Baseline::Reference || manifest.simulated().is_some())
             .collect()
     }
@@ -425,5 +707,57 @@ impl Baseline {
     /// Looks a baseline up by [`Baseline::name`].
     pub fn from_name(name: &str) -> Option<Baseline> {
         Baseline::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// The cell and recipe of a dendritic challenge.
+fn dendritic_parts<'a>(
+    challenge: &'a PublicChallenge,
+    model: &'static str,
+) -> Result<(&'a DendriticCell, &'a crate::dendritic::DendriticRecipe), BaselineError> {
+    match (&challenge.cell, challenge.manifest.simulated()) {
+        (
+            Some(cell),
+            Some(Simulated {
+                stimulus: Stimulus::DendriticClusters(recipe),
+                ..
+            }),
+        ) => Ok((cell, recipe)),
+        _ => Err(BaselineError::NotApplicable {
+            model,
+            reason: "the challenge's cell and synapse table were not loaded",
+        }),
+    }
+}
+
+/// The generating model: the manifest's point neuron, or the cable cell of a dendritic
+/// challenge.
+fn reference(challenge: &PublicChallenge) -> Result<Fitted, BaselineError> {
+    let manifest = &challenge.manifest;
+    match manifest.simulated() {
+        None => Err(BaselineError::NotApplicable {
+            model: "reference",
+            reason: "the challenge is recorded, so there is no generating model",
+        }),
+        Some(Simulated {
+            cell: Cell::CableSwc(cable),
+            ..
+        }) => {
+            let (cell, recipe) = dendritic_parts(challenge, "reference")?;
+            Ok(Fitted::CableReference(Box::new(CableReference {
+                cell: cell.reference(recipe).map_err(|e| BaselineError::Fit {
+                    model: "reference",
+                    problem: e.to_string(),
+                })?,
+                table: cell.table.clone(),
+                sampling: Sampling {
+                    dt_ms: cable.dt_ms,
+                    sample_dt_ms: manifest.sampling.dt_s * 1e3,
+                    threshold_mv: cable.spike_threshold_mv,
+                },
+                repeats: manifest.test.repeats as usize,
+            })))
+        }
+        Some(_) => Ok(Fitted::Reference(Box::new(manifest.clone()))),
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Gaming resistance is claimed in the design brief ("Scoring", issue 3); this module makes it a
 //! measurement that anyone can rerun on any challenge. Every entry is written as predictions-file
-//! JSON **bytes**, checked by [`predictions::parse`] and scored by [`evaluate`] exactly as an
+//! JSON **bytes**, checked by [`predictions::parse`] and scored by [`evaluate`](crate::evaluate::evaluate) exactly as an
 //! upload is, so the gauntlet tests what contestants meet, not a shortcut around it. All hidden
 //! trials are pooled as one part: the question is whether the primary score can be gamed, not
 //! which board an entry would land on.
@@ -40,7 +40,9 @@ use arena_neuron::rng::derive_seed;
 use arena_scoring::{Metric, ScoringParams, SpikeTrain};
 use thiserror::Error;
 
-use crate::baselines::{Baseline, BaselineError, Fitted, PredictedTrials, PublicChallenge};
+use crate::baselines::{
+    Baseline, BaselineError, Fitted, PredictedTrials, PublicChallenge, PublicTrial,
+};
 use crate::evaluate::{HiddenTrial, score_file};
 use crate::predictions::{self, Limits};
 use crate::trial::{Part, Split};
@@ -191,7 +193,8 @@ pub enum GauntletError {
 struct Trial<'a> {
     id: &'a str,
     duration_s: f64,
-    stimulus_na: &'a [f64],
+    /// The public test trial (its input: current or synaptic events).
+    public: &'a PublicTrial,
     recorded: &'a [SpikeTrain],
 }
 
@@ -225,12 +228,7 @@ impl Context<'_> {
         self.trials
             .iter()
             .map(|t| {
-                let repeats = model.predict_trial(
-                    t.stimulus_na,
-                    t.duration_s,
-                    self.dt_s,
-                    derive_seed(seed, t.id, 0),
-                )?;
+                let repeats = model.predict(t.public, self.dt_s, derive_seed(seed, t.id, 0))?;
                 Ok((t.id.to_string(), repeats))
             })
             .collect()
@@ -284,7 +282,7 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
             Ok(Trial {
                 id: &h.id,
                 duration_s: h.duration_s,
-                stimulus_na: &stimulus.stimulus_na,
+                public: stimulus,
                 recorded: &h.recorded,
             })
         })
@@ -376,7 +374,7 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
 
 /// One submission on the server's path: `bytes` (a predictions file) checked by
 /// [`predictions::parse`] against the hidden trials' ids and durations, then scored by
-/// [`evaluate`] with every hidden trial pooled as one part.
+/// [`evaluate`](crate::evaluate::evaluate) with every hidden trial pooled as one part.
 pub fn score(bytes: &[u8], hidden: &[HiddenTrial], params: &ScoringParams) -> Outcome {
     let pooled: Vec<HiddenTrial> = hidden
         .iter()
@@ -473,7 +471,7 @@ fn adversarial(
         ),
         Class::Adversarial,
         &ctx.per_trial(0, |_, t, _| {
-            let peaks = stimulus_peaks(t.stimulus_na, ctx.dt_s, PEAK_HALF_WINDOW_S);
+            let peaks = stimulus_peaks(&t.public.stimulus_na, ctx.dt_s, PEAK_HALF_WINDOW_S);
             let burst = peaks
                 .iter()
                 .flat_map(|&p| (0..n).map(move |k| p + k as f64 * spacing));

@@ -15,8 +15,9 @@ use arena_scoring::{SpikeTrain, Window};
 use rand::seq::SliceRandom;
 use thiserror::Error;
 
+use crate::dendritic::{self, DendriticError, EffectReport};
 use crate::hash::{sha256_hex, trials_hash};
-use crate::manifest::{Cell, Manifest, Stimulus};
+use crate::manifest::{Cell, Manifest, Simulated, Stimulus};
 use crate::npy;
 use crate::recorded;
 use crate::trial::{Condition, Part, Split, role};
@@ -89,6 +90,9 @@ pub struct GeneratedChallenge {
     pub train_reliability: Option<f64>,
     /// The same over the hidden test responses, for the organizer.
     pub test_reliability: Option<f64>,
+    /// Dendritic-input challenges: clustered versus each control over the test trials, as
+    /// [`crate::dendritic::check_effect`] found it (for the organizer).
+    pub effect: Option<EffectReport>,
 }
 
 /// Why generation failed.
@@ -114,6 +118,10 @@ pub enum GenerateError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The dendritic family refused the cell, the recipe, or the data (clusters that make no
+    /// difference included).
+    #[error(transparent)]
+    Dendritic(#[from] DendriticError),
 }
 
 /// Data files by the name the manifest gives them (`files` and `hidden_files`): their bytes.
@@ -121,13 +129,15 @@ pub type DataFiles = BTreeMap<String, Vec<u8>>;
 
 /// Generates every trial and file of a challenge.
 ///
-/// Simulated challenges: training stimulus `i` uses `derive_seed(train.seed, "train-stimulus", i)`
-/// and its repeat `k` uses `derive_seed(derive_seed(train.seed, "train-response", i), "repeat", k)`;
-/// test trials the same with the hidden seed and `test-` labels; `data` is not read. Recorded
+/// Simulated injected-current challenges: training stimulus `i` uses
+/// `derive_seed(train.seed, "train-stimulus", i)` and its repeat `k` uses
+/// `derive_seed(derive_seed(train.seed, "train-response", i), "repeat", k)`; test trials the same
+/// with the hidden seed and `test-` labels; `data` is not read. Dendritic-input challenges: see
+/// [`dendritic::dataset::generate`] (their cell files come from `data`). Recorded
 /// challenges: trials are cut from the `[recording]` files found in `data` ([`recorded::cut`]),
 /// whose SHA-256 must match the manifest's where it gives one. Either way the public part is the
-/// first [`Manifest::n_public_test_trials`] test trials after a shuffle seeded by
-/// `derive_seed(hidden_seed, "split", 0)`.
+/// first [`Manifest::n_public_test_trials`] test trials (paired trials, for the dendritic
+/// family) after a shuffle seeded by `derive_seed(hidden_seed, "split", 0)`.
 ///
 /// # Errors
 /// [`GenerateError`] when the neuron crate refuses the recipe or the parameters, or a recording
@@ -137,18 +147,20 @@ pub fn generate(
     hidden_seed: u64,
     data: &DataFiles,
 ) -> Result<GeneratedChallenge, GenerateError> {
-    let mut trials = Vec::new();
-    let mut files = Vec::new();
+    if let Some(Simulated {
+        cell: Cell::CableSwc(cable),
+        stimulus: Stimulus::DendriticClusters(recipe),
+    }) = manifest.simulated()
+    {
+        return dendritic::dataset::generate(manifest, cable, recipe, hidden_seed, data);
+    }
+    let mut assembly = Assembly::default();
     let mut reliability = [None, None];
     for split in [Split::Train, Split::Test] {
         let label = split.as_str();
         let (duration_s, repeats) = match split {
             Split::Train => (manifest.train.duration_s, manifest.train.repeats),
             Split::Test => (manifest.test.duration_s, manifest.test.repeats),
-        };
-        let hidden = match split {
-            Split::Train => Visibility::Public,
-            Split::Test => Visibility::Hidden,
         };
         let made = split_trials(manifest, split, hidden_seed, data)?;
         reliability[split as usize] = mean_reliability(
@@ -157,69 +169,166 @@ pub fn generate(
             manifest.scoring.delta_ms * 1e-3,
         );
         for (i, (stimulus, responses)) in made.into_iter().enumerate() {
-            let id = format!("{label}-{i:02}");
-            let Responses {
-                voltage_mv: voltages,
-                spikes_s: spikes,
-            } = responses;
-            let n_samples = stimulus.len();
-            let flat: Vec<f64> = voltages.into_iter().flatten().collect();
-            let made = [
-                (
-                    role::STIMULUS,
-                    Visibility::Public,
-                    npy::encode(npy::Dtype::F64, &[n_samples], &stimulus),
-                ),
-                (
-                    role::VOLTAGE,
-                    hidden,
-                    npy::encode(npy::Dtype::F32, &[repeats as usize, n_samples], &flat),
-                ),
-                (role::SPIKES, hidden, npy::encode_ragged(&spikes)),
-            ];
-            let mut roles = BTreeMap::new();
-            for (role, visibility, bytes) in made {
-                let name = format!("{id}_{role}.npy");
-                if visibility == Visibility::Public {
-                    roles.insert(role.to_string(), name.clone());
-                }
-                files.push(GeneratedFile {
-                    sha256: sha256_hex(&bytes),
-                    name,
-                    visibility,
-                    bytes,
-                });
-            }
-            trials.push(GeneratedTrial {
-                ordinal: trials.len() as u32,
-                id,
-                split,
-                part: None,
-                duration_s,
-                n_repeats: repeats,
-                files: roles,
-                condition: None,
-            });
+            let input = npy::encode(npy::Dtype::F64, &[stimulus.len()], &stimulus);
+            assembly.add_trial(
+                TrialPlan {
+                    id: format!("{label}-{i:02}"),
+                    split,
+                    duration_s,
+                    repeats,
+                    condition: None,
+                    group: i,
+                },
+                (role::STIMULUS, input),
+                responses,
+                stimulus.len(),
+            );
         }
     }
-    assign_parts(&mut trials, manifest.n_public_test_trials(), hidden_seed);
-    let listing: Vec<(String, String)> = files
-        .iter()
-        .map(|f| (f.name.clone(), f.sha256.clone()))
-        .collect();
-    Ok(GeneratedChallenge {
-        trials,
-        trials_hash: trials_hash(&listing),
-        files,
-        train_reliability: reliability[Split::Train as usize],
-        test_reliability: reliability[Split::Test as usize],
-    })
+    Ok(assembly.finish(
+        manifest.n_public_test_trials(),
+        hidden_seed,
+        reliability,
+        None,
+    ))
+}
+
+/// What a trial is, before its files are made.
+pub(crate) struct TrialPlan {
+    /// Trial id.
+    pub id: String,
+    /// Training or test.
+    pub split: Split,
+    /// Seconds.
+    pub duration_s: f64,
+    /// Repeats of the response.
+    pub repeats: u32,
+    /// The condition of a paired design.
+    pub condition: Option<Condition>,
+    /// Test trials of one group (the conditions of one paired trial) go to the same part.
+    pub group: usize,
+}
+
+/// Trials and files as they are made; [`Assembly::finish`] draws the public part and hashes.
+#[derive(Default)]
+pub(crate) struct Assembly {
+    trials: Vec<GeneratedTrial>,
+    files: Vec<GeneratedFile>,
+    groups: Vec<usize>,
+}
+
+impl Assembly {
+    /// Adds a challenge-level file.
+    pub(crate) fn add_file(&mut self, name: String, visibility: Visibility, bytes: Vec<u8>) {
+        self.files.push(GeneratedFile {
+            sha256: sha256_hex(&bytes),
+            name,
+            visibility,
+            bytes,
+        });
+    }
+
+    /// Adds a trial with its files `<id>_<role>.npy`: the public input (role and `.npy`
+    /// bytes) and the responses (`samples` voltage samples per repeat), public for training
+    /// trials and hidden for test trials.
+    pub(crate) fn add_trial(
+        &mut self,
+        plan: TrialPlan,
+        input: (&str, Vec<u8>),
+        responses: Responses,
+        samples: usize,
+    ) {
+        let responses_visibility = match plan.split {
+            Split::Train => Visibility::Public,
+            Split::Test => Visibility::Hidden,
+        };
+        let flat: Vec<f64> = responses
+            .voltage_mv
+            .into_iter()
+            .flat_map(|v| v.into_iter().take(samples))
+            .collect();
+        let made = [
+            (input.0, Visibility::Public, input.1),
+            (
+                role::VOLTAGE,
+                responses_visibility,
+                npy::encode(npy::Dtype::F32, &[plan.repeats as usize, samples], &flat),
+            ),
+            (
+                role::SPIKES,
+                responses_visibility,
+                npy::encode_ragged(&responses.spikes_s),
+            ),
+        ];
+        let mut roles = BTreeMap::new();
+        for (role, visibility, bytes) in made {
+            let name = format!("{}_{role}.npy", plan.id);
+            if visibility == Visibility::Public {
+                roles.insert(role.to_string(), name.clone());
+            }
+            self.add_file(name, visibility, bytes);
+        }
+        self.groups.push(plan.group);
+        self.trials.push(GeneratedTrial {
+            ordinal: self.trials.len() as u32,
+            id: plan.id,
+            split: plan.split,
+            part: None,
+            duration_s: plan.duration_s,
+            n_repeats: plan.repeats,
+            files: roles,
+            condition: plan.condition,
+        });
+    }
+
+    /// The challenge: the first `n_public_groups` test groups after a shuffle seeded by
+    /// `derive_seed(hidden_seed, "split", 0)` form the public part, the others the private one.
+    pub(crate) fn finish(
+        mut self,
+        n_public_groups: usize,
+        hidden_seed: u64,
+        reliability: [Option<f64>; 2],
+        effect: Option<EffectReport>,
+    ) -> GeneratedChallenge {
+        let mut test_groups: Vec<usize> = self
+            .trials
+            .iter()
+            .zip(&self.groups)
+            .filter(|(t, _)| t.split == Split::Test)
+            .map(|(_, &g)| g)
+            .collect();
+        test_groups.dedup();
+        test_groups.shuffle(&mut rng_from_seed(derive_seed(hidden_seed, "split", 0)));
+        let public = &test_groups[..n_public_groups.min(test_groups.len())];
+        for (t, g) in self.trials.iter_mut().zip(&self.groups) {
+            if t.split == Split::Test {
+                t.part = Some(if public.contains(g) {
+                    Part::Public
+                } else {
+                    Part::Private
+                });
+            }
+        }
+        let listing: Vec<(String, String)> = self
+            .files
+            .iter()
+            .map(|f| (f.name.clone(), f.sha256.clone()))
+            .collect();
+        GeneratedChallenge {
+            trials: self.trials,
+            trials_hash: trials_hash(&listing),
+            files: self.files,
+            train_reliability: reliability[Split::Train as usize],
+            test_reliability: reliability[Split::Test as usize],
+            effect,
+        }
+    }
 }
 
 /// Mean over trials of the intrinsic reliability R of each trial's repeats (Kistler et al. 1997;
 /// INCF 2009 convention: mean Γ over pairs of recorded repeats), on `[0, duration_s)`; trials
 /// where R is undefined (fewer than two repeats, no spikes) are left out; `None` if all are.
-fn mean_reliability<'a>(
+pub(crate) fn mean_reliability<'a>(
     trials: impl Iterator<Item = &'a [Vec<f64>]>,
     duration_s: f64,
     delta_s: f64,
@@ -320,7 +429,11 @@ pub fn stimulus(
     let sim = manifest
         .simulated()
         .ok_or(GenerateError::NotSimulated("draw stimuli"))?;
-    let Stimulus::OuCurrent(recipe) = sim.stimulus;
+    let Stimulus::OuCurrent(recipe) = sim.stimulus else {
+        return Err(GenerateError::Stimulus(
+            "a dendritic challenge's input is synaptic events, not a current".into(),
+        ));
+    };
     ou_current(recipe, duration_s, manifest.sampling.dt_s, seed)
         .map_err(|e| GenerateError::Stimulus(e.to_string()))
 }
@@ -345,7 +458,11 @@ pub fn respond(
     let sim = manifest
         .simulated()
         .ok_or(GenerateError::NotSimulated("simulate responses"))?;
-    let Cell::Adex(params) = sim.cell;
+    let Cell::Adex(params) = sim.cell else {
+        return Err(GenerateError::Cell(
+            "a dendritic challenge's cell is driven by synaptic events, not a current".into(),
+        ));
+    };
     let mut out = Responses::default();
     for k in 0..repeats {
         let r = simulate_adex(
@@ -359,23 +476,6 @@ pub fn respond(
         out.spikes_s.push(r.spikes_s);
     }
     Ok(out)
-}
-
-fn assign_parts(trials: &mut [GeneratedTrial], n_public: usize, hidden_seed: u64) {
-    let mut test: Vec<usize> = trials
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.split == Split::Test)
-        .map(|(i, _)| i)
-        .collect();
-    test.shuffle(&mut rng_from_seed(derive_seed(hidden_seed, "split", 0)));
-    for (rank, &i) in test.iter().enumerate() {
-        trials[i].part = Some(if rank < n_public {
-            Part::Public
-        } else {
-            Part::Private
-        });
-    }
 }
 
 #[cfg(test)]

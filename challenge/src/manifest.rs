@@ -8,6 +8,8 @@
 
 use arena_neuron::point::AdExParams;
 use arena_neuron::stimulus::OuCurrentRecipe;
+
+use crate::dendritic::DendriticRecipe;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -70,6 +72,9 @@ pub struct Manifest {
     /// Live evaluation settings.
     #[serde(default)]
     pub live: LiveSection,
+    /// Dendritic-input challenges: how the generator checks that clusters matter.
+    #[serde(default)]
+    pub effect: Option<EffectSection>,
 }
 
 /// Challenge families.
@@ -78,6 +83,9 @@ pub struct Manifest {
 pub enum Kind {
     /// Current injected into the soma (INCF style).
     InjectedCurrent,
+    /// Synaptic input on the dendrites of a multi-compartment cell, clustered trials paired
+    /// with two controls.
+    DendriticInput,
 }
 
 impl Kind {
@@ -85,6 +93,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::InjectedCurrent => "injected-current",
+            Kind::DendriticInput => "dendritic-input",
         }
     }
 }
@@ -124,6 +133,62 @@ pub enum Cell {
     /// Adaptive exponential integrate-and-fire with intrinsic current noise
     /// (Brette & Gerstner 2005); parameters as [`AdExParams`].
     Adex(AdExParams),
+    /// A multi-compartment cell from an SWC morphology, simulated with the reference cable
+    /// simulator (`arena_neuron::cable`).
+    CableSwc(CableSwc),
+}
+
+/// `[cell]` with `model = "cable-swc"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CableSwc {
+    /// The morphology, an entry of `files` (SWC; NEURON's Import3d conventions).
+    pub swc: String,
+    /// The biophysics, an entry of `files` (JSON, [`crate::dendritic::Biophysics`]).
+    pub biophysics: String,
+    /// Seed of the synapse placement (public: the synapse table is given to contestants).
+    pub synapse_seed: u64,
+    /// Integration step, ms (NEURON's default 0.025); `sampling.dt_s` must be a whole
+    /// multiple of it.
+    #[serde(default = "default_cable_dt_ms")]
+    pub dt_ms: f64,
+    /// Spikes are upward crossings of this somatic potential, mV.
+    #[serde(default)]
+    pub spike_threshold_mv: f64,
+}
+
+fn default_cable_dt_ms() -> f64 {
+    0.025
+}
+
+/// `[effect]`: the check that a dendritic dataset's clusters matter
+/// ([`crate::dendritic::check_effect`] over the test trials).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectSection {
+    /// Significance level of each of the two paired tests (clustered vs each control).
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Length of the paired units the spike counts are compared over, seconds.
+    #[serde(default = "default_segment_s")]
+    pub segment_s: f64,
+}
+
+fn default_alpha() -> f64 {
+    0.05
+}
+
+fn default_segment_s() -> f64 {
+    0.5
+}
+
+impl Default for EffectSection {
+    fn default() -> Self {
+        EffectSection {
+            alpha: default_alpha(),
+            segment_s: default_segment_s(),
+        }
+    }
 }
 
 /// `[stimulus]`: the injected current, chosen by `kind`.
@@ -132,6 +197,8 @@ pub enum Cell {
 pub enum Stimulus {
     /// Ornstein–Uhlenbeck current whose mean and standard deviation change by segment.
     OuCurrent(OuCurrentRecipe),
+    /// Background and clustered synaptic events on the dendrites.
+    DendriticClusters(Box<DendriticRecipe>),
 }
 
 /// `[recording]`: how a recorded challenge's trials are read from its ABF2 files.
@@ -391,12 +458,16 @@ impl Manifest {
 
     fn check_simulated(&self) -> Result<(), ManifestError> {
         let required = "is required when source = \"simulated\"";
-        let Some(Stimulus::OuCurrent(recipe)) = &self.stimulus else {
-            return Err(invalid("stimulus", required));
+        let (Some(cell), Some(stimulus)) = (&self.cell, &self.stimulus) else {
+            return Err(invalid(
+                if self.stimulus.is_none() {
+                    "stimulus"
+                } else {
+                    "cell"
+                },
+                required,
+            ));
         };
-        if self.cell.is_none() {
-            return Err(invalid("cell", required));
-        }
         if self.train.seed.is_none() {
             return Err(invalid("train.seed", required));
         }
@@ -409,6 +480,78 @@ impl Manifest {
                 "is only for source = \"recorded\" (simulated hidden responses come from the hidden seed)",
             ));
         }
+        match (self.kind, cell, stimulus) {
+            (Kind::InjectedCurrent, Cell::Adex(_), Stimulus::OuCurrent(recipe)) => {
+                if self.effect.is_some() {
+                    return Err(invalid("effect", "is only for kind = \"dendritic-input\""));
+                }
+                Self::check_ou_recipe(recipe)
+            }
+            (Kind::DendriticInput, Cell::CableSwc(cable), Stimulus::DendriticClusters(recipe)) => {
+                self.check_dendritic(cable, recipe)
+            }
+            (Kind::InjectedCurrent, _, _) => Err(invalid(
+                "kind",
+                "\"injected-current\" takes [cell] model = \"adex\" and [stimulus] kind = \"ou-current\"",
+            )),
+            (Kind::DendriticInput, _, _) => Err(invalid(
+                "kind",
+                "\"dendritic-input\" takes [cell] model = \"cable-swc\" and [stimulus] kind = \"dendritic-clusters\"",
+            )),
+        }
+    }
+
+    fn check_dendritic(
+        &self,
+        cable: &CableSwc,
+        recipe: &DendriticRecipe,
+    ) -> Result<(), ManifestError> {
+        for (key, file) in [
+            ("cell.swc", &cable.swc),
+            ("cell.biophysics", &cable.biophysics),
+        ] {
+            if !self.files.contains(file) {
+                return Err(invalid(
+                    key,
+                    format!("{file:?} must be an entry of `files`"),
+                ));
+            }
+        }
+        positive("cell.dt_ms", cable.dt_ms)?;
+        if !cable.spike_threshold_mv.is_finite() {
+            return Err(invalid("cell.spike_threshold_mv", "must be finite"));
+        }
+        let ratio = self.sampling.dt_s * 1e3 / cable.dt_ms;
+        if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
+            return Err(invalid(
+                "sampling.dt_s",
+                format!(
+                    "must be a whole multiple of cell.dt_ms = {} ms for a dendritic challenge",
+                    cable.dt_ms
+                ),
+            ));
+        }
+        recipe
+            .validate()
+            .map_err(|e| invalid("stimulus", e.to_string()))?;
+        let effect = self.effect.clone().unwrap_or_default();
+        if !(effect.alpha > 0.0 && effect.alpha < 1.0) {
+            return Err(invalid("effect.alpha", "must lie in (0, 1)"));
+        }
+        positive("effect.segment_s", effect.segment_s)?;
+        if effect.segment_s > self.test.duration_s {
+            return Err(invalid(
+                "effect.segment_s",
+                format!(
+                    "is longer than a test trial ({} s): no unit to compare",
+                    self.test.duration_s
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_ou_recipe(recipe: &OuCurrentRecipe) -> Result<(), ManifestError> {
         positive("stimulus.tau_s", recipe.tau_s)?;
         if recipe.segments.is_empty() {
             return Err(invalid(
@@ -439,6 +582,15 @@ impl Manifest {
         }
         if self.stimulus.is_some() {
             return Err(invalid("stimulus", only_simulated));
+        }
+        if self.kind != Kind::InjectedCurrent {
+            return Err(invalid(
+                "kind",
+                "recorded challenges are \"injected-current\" (no recorded dendritic dataset is supported)",
+            ));
+        }
+        if self.effect.is_some() {
+            return Err(invalid("effect", "is only for kind = \"dendritic-input\""));
         }
         if self.train.seed.is_some() {
             return Err(invalid("train.seed", only_simulated));
@@ -611,6 +763,55 @@ mod tests {
         let text = DEMO.replace("kind = \"injected-current\"", "kind = \"voltage-clamp\"");
         let err = Manifest::parse(&text).unwrap_err().to_string();
         assert!(err.contains("voltage-clamp"), "{err}");
+    }
+
+    const DENDRITIC: &str = include_str!("../../datasets/dendritic-clustered-demo/dataset.toml");
+
+    #[test]
+    fn the_dendritic_demo_manifest_parses() {
+        let m = Manifest::parse(DENDRITIC).unwrap();
+        assert_eq!(m.kind, Kind::DendriticInput);
+        let Some(Simulated {
+            cell: Cell::CableSwc(cable),
+            stimulus: Stimulus::DendriticClusters(recipe),
+        }) = m.simulated()
+        else {
+            panic!("a cable cell and a dendritic recipe");
+        };
+        assert_eq!(cable.swc, "cell.swc");
+        assert_eq!(recipe.clusters.max_distance_um, Some(150.0));
+        assert!(m.effect.is_some());
+    }
+
+    #[test]
+    fn dendritic_keys_are_checked() {
+        let cases = [
+            // A dendritic kind with the point neuron's stimulus.
+            (
+                "kind = \"dendritic-input\"",
+                "kind = \"injected-current\"",
+                "kind",
+            ),
+            ("files = [\"cell.swc\", ", "files = [", "cell.swc"),
+            ("dt_ms = 0.025", "dt_ms = 0.03", "sampling.dt_s"),
+            ("alpha = 0.05", "alpha = 1.5", "effect.alpha"),
+            ("span_um = 30.0", "span_um = -1.0", "stimulus"),
+        ];
+        for (from, to, key) in cases {
+            assert!(DENDRITIC.contains(from), "fixture lacks {from}");
+            let err = Manifest::parse(&DENDRITIC.replacen(from, to, 1)).unwrap_err();
+            assert!(
+                matches!(&err, ManifestError::Invalid { key: k, .. } if *k == key),
+                "{to}: {err}"
+            );
+        }
+        // The effect check belongs to the dendritic family only.
+        let text = DEMO.replace("[rules]", "[effect]\nalpha = 0.05\n\n[rules]");
+        let err = Manifest::parse(&text).unwrap_err();
+        assert!(
+            matches!(&err, ManifestError::Invalid { key: "effect", .. }),
+            "{err}"
+        );
     }
 
     #[test]

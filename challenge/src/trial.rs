@@ -110,4 +110,7 @@ pub mod role {
     pub const VOLTAGE: &str = "voltage";
     /// Spike times, s from trial start, 2-D float64 (repeats × max spikes), NaN-padded.
     pub const SPIKES: &str = "spikes";
+    /// Synaptic events of a dendritic trial, 2-D float64 (events × 2): synapse id (a row of
+    /// `synapses.json`), time in ms from trial start; ordered by time.
+    pub const EVENTS: &str = "events";
 }

@@ -1,22 +1,32 @@
 """Speed of NEURON (fastest configuration), Arbor and the Spike Arena cable simulator on the
 same cells, in the same run, single thread: wall seconds per simulated second.
 
-Run by hand, never in CI (needs the virtualenv below and a release build):
+Results of the last run and how to reproduce them: neuron/peer/BENCH.md.
+
+Run by hand, never in CI (needs the virtualenv below; builds the Rust side in release mode):
 
     python3 -m venv /work/venv-neuron
     /work/venv-neuron/bin/pip install neuron==9.0.2 arbor==0.12.2 cmake numpy
     python3 neuron/peer/make_bench_cells.py      # writes neuron/peer/bench_cells/*.json
-    /work/venv-neuron/bin/python neuron/peer/bench_peers.py [--rust-cmd CMD]
+    CARGO_TARGET_DIR=/work/target-speed /work/venv-neuron/bin/python neuron/peer/bench_peers.py
+
+For each cell the three simulators run back to back (so that they share the machine's load of
+the moment): ours through `--rust-cmd` (default: the `cable_peers` bench target,
+neuron/benches/cable_peers.rs, which prints `CELL name single X batch4 Y threads Z spikes N
+mean_v V`), then NEURON, then Arbor. Printed per cell: wall s per simulated s of each, the
+somatic spike count and the mean somatic voltage (sampled every 0.1 ms; from one extra,
+untimed run for NEURON and Arbor) — equal counts and means to ~0.01 mV show that every
+simulator did the same work — and the ratios NEURON/ours and Arbor/ours, single trial and per
+trial for our batched (4 lanes in one sweep of the tree) and multi-threaded runs.
 
 NEURON: `cache_efficient(1)`, synapses of one receptor on one segment merged into one point
 process, HH rate tables on (`usetable_hh = 1`), integration by `ParallelContext.psolve` (no
 interpreter work per step). Arbor: one thread (`arbor.context(threads=1)`), one CV per NEURON
 segment, the NMDAMg, Ih and Im mechanisms of neuron/peer/mod/ compiled with
 `arbor-build-catalogue` after a mechanical translation to Arbor's NMODL dialect
-(`arbor_dialect`). Each number is the best of `--repeats` runs (the machine is shared, so the
-minimum is the least disturbed run). The Rust numbers come from `--rust-cmd`, a command that
-prints one line `NAME: ... best wall X s/s ...` per cell (default: the criterion bench's
-results in target/criterion, which `cargo bench -p arena-neuron --bench cable` writes).
+(`arbor_dialect`); the spike detector feeds a zero-weight connection, without which Arbor 0.12
+records no spikes at all. Each number is the best of `--repeats` runs (the machine is shared,
+so the minimum is the least disturbed run).
 """
 
 import argparse
@@ -32,6 +42,8 @@ import nrn_from_json as nj
 
 CELLS = ["hh58_current", "hh58_syn780", "big959_syn2000"]
 BENCH_DIR = os.path.join(nj.HERE, "bench_cells")
+SAMPLE_MS = 0.1  # interval of the voltage samples behind the mean somatic voltage
+RUST_CMD = "cargo bench -q -p arena-neuron --bench cable_peers"
 
 
 def load(name):
@@ -40,6 +52,7 @@ def load(name):
 
 
 def neuron_fastest(doc, repeats):
+    """(best wall s per simulated s, spike count, mean somatic v in mV) of NEURON-fastest."""
     from neuron import h
 
     c = nj.NeuronCell(doc, merge=True)
@@ -48,22 +61,29 @@ def neuron_fastest(doc, repeats):
     h.dt = doc["numerics"]["dt_ms"]
     pc = h.ParallelContext()
     pc.set_maxstep(10)
+    t_stop = doc["numerics"]["t_stop_ms"]
     best, n_spikes = float("inf"), None
-    for _ in range(repeats):
+    # The last run records the somatic voltage every 0.1 ms (untimed) for the mean.
+    for r in range(repeats + 1):
         spikes = h.Vector()
         nc = h.NetCon(c.soma(0.5)._ref_v, None, sec=c.soma)
         nc.threshold = 0
         nc.record(spikes)
+        vrec = h.Vector()
+        if r == repeats:
+            vrec.record(c.soma(0.5)._ref_v, SAMPLE_MS)
         h.finitialize(c.v_init)
         for con, times in c.events:
             for t in times:
                 con.event(t)
         t0 = time.perf_counter()
-        pc.psolve(doc["numerics"]["t_stop_ms"])
-        best = min(best, time.perf_counter() - t0)
+        pc.psolve(t_stop)
+        if r < repeats:
+            best = min(best, time.perf_counter() - t0)
         n_spikes = len(spikes)
+    mean_v = float(sum(vrec) / len(vrec))
     del c
-    return best / (doc["numerics"]["t_stop_ms"] / 1000.0), n_spikes
+    return best / (t_stop / 1000.0), n_spikes, mean_v
 
 
 def arbor_dialect(text):
@@ -93,6 +113,15 @@ def arbor_catalogue(build_dir):
     subprocess.run(["arbor-build-catalogue", "arena", "mod"], cwd=build_dir, env=env,
                    check=True, stdout=subprocess.DEVNULL)
     return so
+
+
+def arbor_soma_locset(doc):
+    """The Arbor locset of soma(0.5) (the spike detector's and the probe's location)."""
+    secs = doc["cell"]["sections"]
+    nseg = secs[0].get("nseg", 1)
+    k = min(int(0.5 * nseg), nseg - 1)
+    assert secs[0]["name"] == "soma" and secs[0]["parent"] is None
+    return "(on-components %g (segment %d))" % (0.5 * nseg - k, k)
 
 
 def arbor_cell(doc):
@@ -136,6 +165,10 @@ def arbor_cell(doc):
         return "(on-components %g (segment %d))" % (x * n - k, first_seg[section] + k)
 
     decor.place(locset("soma", 0.5), A.threshold_detector(0 * U.mV), "det")
+    # Arbor 0.12 records spikes only when the network has at least one connection: without
+    # one, a cell that fires reports none. The detector therefore feeds a zero-weight
+    # connection into this otherwise unused synapse (see `arbor_run`).
+    decor.place(locset("soma", 0.5), A.synapse("expsyn"), "spike_sink")
     gens = []
     stim = doc["stimulus"]
     if stim["kind"] == "somatic_current":
@@ -162,15 +195,18 @@ def arbor_cell(doc):
 
 
 def arbor_run(doc, catalogue, repeats):
+    """(best wall s per simulated s, spike count, mean somatic v in mV) of Arbor, one thread."""
     import arbor as A
     U = A.units
 
     cell, gens = arbor_cell(doc)
     c = doc["cell"]
+    t_stop = doc["numerics"]["t_stop_ms"]
 
     class Recipe(A.recipe):
-        def __init__(self):
+        def __init__(self, probe):
             A.recipe.__init__(self)
+            self.probe = probe
             self.props = A.neuron_cable_properties()
             self.props.catalogue.extend(A.load_catalogue(catalogue), "")
             self.props.set_property(Vm=c.get("v_init", -65) * U.mV,
@@ -190,66 +226,84 @@ def arbor_run(doc, catalogue, repeats):
         def event_generators(self, gid):
             return gens
 
+        def connections_on(self, gid):
+            # Zero weight and a delay past the end: no effect on the run, but spikes are
+            # recorded (see `arbor_cell`).
+            return [A.connection((0, "det"), "spike_sink", 0.0, (t_stop + 1.0) * U.ms)]
+
+        def probes(self, gid):
+            soma = arbor_soma_locset(doc)
+            return [A.cable_probe_membrane_voltage(soma, "Vs")] if self.probe else []
+
         def global_properties(self, kind):
             return self.props
 
     best, n_spikes = float("inf"), None
     ctx = A.context(threads=1)
     for _ in range(repeats):
-        sim = A.simulation(Recipe(), ctx)
+        sim = A.simulation(Recipe(False), ctx)
         sim.record(A.spike_recording.all)
         t0 = time.perf_counter()
-        sim.run(doc["numerics"]["t_stop_ms"] * U.ms, doc["numerics"]["dt_ms"] * U.ms)
+        sim.run(t_stop * U.ms, doc["numerics"]["dt_ms"] * U.ms)
         best = min(best, time.perf_counter() - t0)
         n_spikes = len(sim.spikes())
-    return best / (doc["numerics"]["t_stop_ms"] / 1000.0), n_spikes
+    # One more run (untimed) sampling the somatic voltage every 0.1 ms for the mean.
+    sim = A.simulation(Recipe(True), ctx)
+    handle = sim.sample((0, "Vs"), A.regular_schedule(SAMPLE_MS * U.ms))
+    sim.run(t_stop * U.ms, doc["numerics"]["dt_ms"] * U.ms)
+    v = sim.samples(handle)[0][0][:, 1]
+    return best / (t_stop / 1000.0), n_spikes, float(v.mean())
 
 
-def rust_from_criterion(target_dir):
-    """Best per-iteration time (s) of each `single`, `batch4`, `threads2x4` group."""
-    out = {}
-    base = os.path.join(target_dir, "criterion", "cable")
-    for group in ("single", "batch4", "threads2x4"):
-        for name in CELLS:
-            path = os.path.join(base, "%s_%s" % (group, name), "new", "sample.json")
-            if os.path.exists(path):
-                s = json.load(open(path))
-                out[(group, name)] = min(t / n for t, n in zip(s["times"], s["iters"])) * 1e-9
-    return out
+def rust_run(cmd):
+    """Runs the Rust bench (`cable_peers`) and parses its `CELL ...` lines into
+    {cell: {"single": s/s, "batch4": s/s per trial, "threads": s/s per trial, "spikes": n,
+    "mean_v": mV}}."""
+    out = subprocess.run(cmd, shell=True, check=True, stdout=subprocess.PIPE, text=True).stdout
+    result = {}
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == "CELL":
+            result[f[1]] = {k: float(v) for k, v in zip(f[2::2], f[3::2])}
+    return result
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--build-dir", default=os.path.join(tempfile.gettempdir(), "spike-arena-peers"))
-    ap.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR", "target"))
+    ap.add_argument("--rust-cmd", default=RUST_CMD)
     ap.add_argument("--skip-arbor", action="store_true")
     args = ap.parse_args()
     nj.compile_mechanisms(os.path.join(args.build_dir, "nrn"))
     cat = None if args.skip_arbor else arbor_catalogue(os.path.join(args.build_dir, "arbor"))
-    rust = rust_from_criterion(args.target_dir)
-    sim_s = {name: load(name)["numerics"]["t_stop_ms"] / 1000.0 for name in CELLS}
-    rust = {k: t / sim_s[k[1]] for k, t in rust.items()}
-    print("wall s per simulated s, single thread (best of %d)" % args.repeats)
+    with open("/proc/loadavg") as f:
+        print("load average before:", f.read().split()[:3])
+    print("wall s per simulated s, single thread unless stated, best of %d; spikes = somatic "
+          "spike count, <v> = mean somatic voltage (mV)" % args.repeats)
     for name in CELLS:
         doc = load(name)
-        nrn, nrn_spikes = neuron_fastest(doc, args.repeats)
-        line = "%-16s NEURON-fastest %.4f (%s spikes)" % (name, nrn, nrn_spikes)
+        # The three simulators run back to back on each cell, so that they see the same load.
+        ours = rust_run("%s -- --repeats=%d %s" % (args.rust_cmd, args.repeats, name))[name]
+        nrn, nrn_spikes, nrn_v = neuron_fastest(doc, args.repeats)
+        print("%s  (%g ms simulated)" % (name, doc["numerics"]["t_stop_ms"]))
+        print("  NEURON-fastest %.4f  spikes %d  <v> %.3f" % (nrn, nrn_spikes, nrn_v))
         if cat:
-            arb, arb_spikes = arbor_run(doc, cat, args.repeats)
-            line += "  Arbor %.4f (%s spikes)" % (arb, arb_spikes)
-        ours = rust.get(("single", name))
-        if ours:
-            line += "  ours %.4f  NEURON/ours %.2f" % (ours, nrn / ours)
-            if cat:
-                line += "  Arbor/ours %.2f" % (arb / ours)
-            b4 = rust.get(("batch4", name))
-            if b4:
-                line += "  ours batch4 %.4f/trial" % (b4 / 4)
-            t8 = rust.get(("threads2x4", name))
-            if t8:
-                line += "  ours 2 threads x batch4 %.4f/trial" % (t8 / 8)
+            arb, arb_spikes, arb_v = arbor_run(doc, cat, args.repeats)
+            print("  Arbor          %.4f  spikes %d  <v> %.3f" % (arb, arb_spikes, arb_v))
+        print("  ours           %.4f  spikes %d  <v> %.3f" % (ours["single"], ours["spikes"],
+                                                            ours["mean_v"]))
+        ratios = "  NEURON/ours %.2f" % (nrn / ours["single"])
+        if cat:
+            ratios += "  Arbor/ours %.2f" % (arb / ours["single"])
+        print(ratios)
+        line = "  ours, per trial: batch of 4 lanes %.4f, %d threads x batch of 4 %.4f" % (
+            ours["batch4"], os.cpu_count(), ours["threads"])
+        if cat:
+            line += "  (Arbor/ours %.2f and %.2f)" % (arb / ours["batch4"], arb / ours["threads"])
         print(line, flush=True)
+    with open("/proc/loadavg") as f:
+        print("load average after:", f.read().split()[:3])
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 The three kinds of cell of issue 4, simulated for 1 s (the large one 250 ms) at dt = 0.025 ms:
 - hh58_current: 58 compartments, all with hh, somatic OU current;
 - hh58_syn780: the same cell with 780 synapse objects (260 AMPA+NMDA sites, 260 GABA_A);
+  it fires about 33 spikes/s;
 - big959_syn2000: 959 compartments, HH soma and axon, weakly active apical tree (low-density
-  hh, Ih, Im), passive basal tree, 2000 synapse objects (800 AMPA+NMDA sites, 400 GABA_A).
+  hh, Ih, Im), passive basal tree, 2000 synapse objects (800 AMPA+NMDA sites, 400 GABA_A);
+  it fires about 16 spikes/s.
 Read by the criterion bench (neuron/benches/cable.rs) and by bench_peers.py.
 
     python3 neuron/peer/make_bench_cells.py
@@ -28,6 +30,11 @@ HH = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003, "el": -54.3}}
 WEAK = {"hh": {"gnabar": 0.012, "gkbar": 0.0036, "gl": 3e-5, "el": -65},
         "Ih": {"gbar": 2e-5, "ehcn": -45}, "Im": {"gbar": 1e-4}}
 PAS = {"pas": {"g": 5e-5, "e": -65}}
+# Excitatory weights (µS, AMPA and NMDA each), strong enough that the synaptically driven cells
+# fire (tens of spikes per second): a cell that never fires would let a benchmark peer that drops
+# events go unnoticed (bench_peers.py compares the spike counts).
+W_EXC_HH58 = 0.0006  # about 33 spikes/s
+W_EXC_BIG959 = 0.0008  # about 16 spikes/s
 
 
 def sec(name, parent, x, length, diam, nseg, mech):
@@ -72,7 +79,7 @@ def poisson(rng, rate_hz, t_stop=T_STOP):
         out.append(round(t, 3))
 
 
-def synapses(c, n_exc, n_inh, seed, rate_exc=5.0, rate_inh=5.0, t_stop=T_STOP):
+def synapses(c, n_exc, n_inh, seed, w_exc, rate_exc=5.0, rate_inh=5.0, t_stop=T_STOP):
     rng = random.Random(seed)
     dends = [s for s in c["sections"] if s["name"] not in ("axon",)]
     weights = [s["L"] for s in dends]
@@ -82,7 +89,7 @@ def synapses(c, n_exc, n_inh, seed, rate_exc=5.0, rate_inh=5.0, t_stop=T_STOP):
         x = round(rng.uniform(0.01, 0.99), 4)
         if i < n_exc:
             out.append({"id": i, "type": "AMPA+NMDA", "section": s["name"], "x": x,
-                        "weight_ampa": 0.0003, "weight_nmda": 0.0003,
+                        "weight_ampa": w_exc, "weight_nmda": w_exc,
                         "times": poisson(rng, rate_exc, t_stop)})
         else:
             out.append({"id": i, "type": "GABA_A", "section": s["name"], "x": x,
@@ -110,9 +117,10 @@ def main():
                                       "location": {"section": "soma", "x": 0.5},
                                       "step_ms": 0.5, "amp_nA": ou_current(1, 0.5, 0.6, 0.3)}},
         "hh58_syn780": {"cell": hh58(), "numerics": numerics,
-                        "stimulus": synapses(hh58(), 260, 260, 2)},
+                        "stimulus": synapses(hh58(), 260, 260, 2, W_EXC_HH58)},
         "big959_syn2000": {"cell": big959(), "numerics": {"dt_ms": DT, "t_stop_ms": T_STOP_BIG},
-                           "stimulus": synapses(big959(), 800, 400, 3, 3.0, 5.0, T_STOP_BIG)},
+                           "stimulus": synapses(big959(), 800, 400, 3, W_EXC_BIG959, 3.0, 5.0,
+                                                     T_STOP_BIG)},
     }
     for name, doc in docs.items():
         n = sum(s["nseg"] for s in doc["cell"]["sections"])

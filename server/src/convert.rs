@@ -1,6 +1,7 @@
 //! The one boundary between domain values and wire messages on the server side.
 
 use arena_challenge::board::NamedMetric;
+use arena_challenge::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::trial::Split;
 use arena_proto::v1 as pb;
 use tonic::Status;
@@ -46,4 +47,24 @@ pub fn stored_metrics(json: &str) -> Result<Vec<NamedMetric>, Status> {
 pub fn internal(message: impl std::fmt::Display) -> Status {
     tracing::error!("{message}");
     Status::internal(message.to_string())
+}
+
+/// The generator's clustering check, for the organizer.
+pub fn clustering_effect(r: &EffectReport) -> pb::ClusteringEffect {
+    let control = |c: &ControlEffect| pb::ControlComparison {
+        spikes: c.spikes as u64,
+        rate_hz: c.rate_hz,
+        mean_count_difference: c.mean_count_difference,
+        wilcoxon_p: c.wilcoxon.p_value,
+        sign_test_p: c.sign_test_p,
+        gamma_vs_clustered: c.gamma_vs_clustered,
+    };
+    pb::ClusteringEffect {
+        alpha: r.alpha,
+        units: r.units as u32,
+        clustered_spikes: r.clustered_spikes as u64,
+        clustered_rate_hz: r.clustered_rate_hz,
+        time_dispersed: Some(control(&r.time_dispersed)),
+        space_scattered: Some(control(&r.space_scattered)),
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use arena_challenge::baselines::{PublicChallenge, PublicTrial};
+use arena_challenge::baselines::{PublicChallenge, TrialListing};
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::generate::Visibility;
 use arena_challenge::manifest::Manifest;
@@ -37,12 +37,7 @@ pub async fn hidden_trials(
             .await
             .map_err(db)?
             .ok_or_else(|| format!("hidden file {name} is missing"))?;
-        let condition = match t.condition.as_deref() {
-            None => None,
-            Some(c) => Some(
-                Condition::parse(c).ok_or_else(|| format!("stored condition {c:?} is unknown"))?,
-            ),
-        };
+        let condition = condition(t.condition.as_deref())?;
         hidden.push(
             HiddenTrial::from_npy(&t.trial_id, part, t.duration_s, &npy)
                 .map_err(|e| e.to_string())?
@@ -71,21 +66,34 @@ pub async fn public_challenge(
             .map_err(db)?;
         bytes.insert(f.name, data.ok_or("a public file vanished")?);
     }
-    let mut trials = Vec::new();
-    for t in store.trials(&challenge.id).await.map_err(db)? {
+    let rows = store.trials(&challenge.id).await.map_err(db)?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for t in &rows {
         let split = Split::parse(&t.split).ok_or_else(|| format!("stored split {:?}", t.split))?;
         let files: BTreeMap<String, String> =
             serde_json::from_str(&t.files_json).map_err(|e| e.to_string())?;
-        trials.push(
-            PublicTrial::from_files(&t.trial_id, split, t.duration_s, &files, |name| {
-                bytes.remove(name)
-            })
-            .map_err(|e| e.to_string())?,
-        );
+        listed.push((t, split, condition(t.condition.as_deref())?, files));
     }
-    Ok(PublicChallenge {
-        dt_s,
+    PublicChallenge::from_files(
         manifest,
-        trials,
-    })
+        dt_s,
+        listed
+            .iter()
+            .map(|(t, split, condition, files)| TrialListing {
+                id: &t.trial_id,
+                split: *split,
+                duration_s: t.duration_s,
+                condition: *condition,
+                files,
+            }),
+        |name| bytes.get(name).cloned(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// A stored condition, parsed.
+fn condition(stored: Option<&str>) -> Result<Option<Condition>, String> {
+    stored
+        .map(|c| Condition::parse(c).ok_or_else(|| format!("stored condition {c:?} is unknown")))
+        .transpose()
 }

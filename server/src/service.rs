@@ -10,7 +10,7 @@ use arena_challenge::board::{self, Entry};
 use arena_challenge::gauntlet;
 use arena_challenge::generate::{DataFiles, Visibility, generate};
 use arena_challenge::hash::{dataset_hash, sha256_hex};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::manifest::{Kind, Manifest};
 use arena_challenge::predictions::{self, PredictionError, TrialShape};
 use arena_challenge::trial::Split;
 use arena_proto::v1 as pb;
@@ -405,6 +405,7 @@ impl Arena for ArenaService {
             n_test_trials: count(Split::Test),
             train_intrinsic_reliability: generated.train_reliability,
             test_intrinsic_reliability: generated.test_reliability,
+            clustering_effect: generated.effect.as_ref().map(convert::clustering_effect),
         }))
     }
 
@@ -427,6 +428,7 @@ impl Arena for ArenaService {
                 duration_s: t.duration_s,
                 files: serde_json::from_str(&t.files_json).map_err(internal)?,
                 n_repeats: t.n_repeats as u32,
+                condition: t.condition.unwrap_or_default(),
             });
         }
         let manifest_bytes = c.manifest_toml.clone().into_bytes();
@@ -748,6 +750,13 @@ impl Arena for ArenaService {
                 "challenge {:?} is recorded: live evaluation needs fresh stimuli and a generating \
                  model to answer them, so it is offered on simulated challenges only",
                 challenge.id
+            )));
+        }
+        if manifest.kind != Kind::InjectedCurrent {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is {}: live evaluation streams an injected current, so it is                  offered on injected-current challenges only; submit predictions for the                  fetched event tables instead",
+                challenge.id,
+                manifest.kind.as_str()
             )));
         }
         let (day_start, next_day) = clock::day_bounds(chrono::Utc::now());

@@ -26,6 +26,8 @@
 //!    two-layer (per-branch NMDA-like sigmoid) baselines, fitted on the training trials.
 
 pub mod baselines;
+pub mod cell;
+pub mod dataset;
 pub mod effect;
 pub mod placement;
 pub mod recipe;
@@ -39,6 +41,7 @@ pub use baselines::{
     DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial, fit_linear,
     fit_two_layer,
 };
+pub use cell::{Biophysics, DendriticCell};
 pub use effect::{EffectOptions, EffectReport, TrialSpikes, check_effect};
 pub use placement::{Synapse, SynapseClass, SynapseTable};
 pub use recipe::DendriticRecipe;

@@ -148,6 +148,12 @@ pub struct Clusters {
     pub rate_hz: f64,
     /// Regions whose branches may carry a cluster (and the scattered control's sites).
     pub regions: Vec<Region>,
+    /// Cluster sites lie at most this path distance from soma(0.5), µm (default: anywhere).
+    /// Thin distal branches filter a local NMDA spike so strongly that it hardly reaches the
+    /// soma; proximal thin branches are where NMDA spikes drive firing (Major, Larkum &
+    /// Schiller 2013, Annu Rev Neurosci 36:1).
+    #[serde(default)]
+    pub max_distance_um: Option<f64>,
     /// In the space-scattered control each cluster site is replaced by a site on another branch
     /// at a path distance from the soma within this tolerance of its own, µm, so that the
     /// control differs in spatial clustering only, not in electrotonic distance.
@@ -290,6 +296,9 @@ impl DendriticRecipe {
         check("clusters.span_um", Positive, c.span_um)?;
         check("clusters.window_ms", Positive, c.window_ms)?;
         check("clusters.rate_hz", NonNegative, c.rate_hz)?;
+        if let Some(d) = c.max_distance_um {
+            check("clusters.max_distance_um", Positive, d)?;
+        }
         check(
             "clusters.scatter_distance_tolerance_um",
             Positive,

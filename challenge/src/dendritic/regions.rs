@@ -23,7 +23,7 @@
 use super::DendriticError;
 use arena_neuron::cable::CellSpec;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// A child continues the apical trunk if its subtree length is at least this multiple of the
 /// next largest child's (a side branch carrying half the length of the continuation or more
@@ -162,7 +162,7 @@ struct Topology {
 
 impl Topology {
     fn new(spec: &CellSpec) -> Result<Self, DendriticError> {
-        let index: HashMap<&str, usize> = spec
+        let index: BTreeMap<&str, usize> = spec
             .sections
             .iter()
             .enumerate()

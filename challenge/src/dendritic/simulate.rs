@@ -144,8 +144,56 @@ impl ReferenceCell {
         repeats: usize,
         sampling: &Sampling,
     ) -> Result<[Vec<Response>; 3], DendriticError> {
+        let runs: Vec<(&EventTable, u64)> = Condition::ALL
+            .iter()
+            .flat_map(|&c| {
+                (0..repeats).map(move |i| {
+                    (
+                        trial.events(c),
+                        derive_seed(trial_seed, "intrinsic-noise", i as u64),
+                    )
+                })
+            })
+            .collect();
+        let mut responses = self
+            .run(table, &runs, trial.duration_ms, sampling)?
+            .into_iter();
+        Ok(std::array::from_fn(|_| {
+            responses.by_ref().take(repeats).collect()
+        }))
+    }
+
+    /// Simulates `repeats` repeats of one event table of `duration_ms`, repeat i with the
+    /// intrinsic noise of `derive_seed(seed, "intrinsic-noise", i)`: the reference baseline's
+    /// prediction of a single trial, with seeds of its own.
+    ///
+    /// # Errors
+    /// As [`ReferenceCell::simulate_trial`].
+    pub fn simulate_events(
+        &self,
+        table: &SynapseTable,
+        events: &EventTable,
+        duration_ms: f64,
+        seed: u64,
+        repeats: usize,
+        sampling: &Sampling,
+    ) -> Result<Vec<Response>, DendriticError> {
+        let runs: Vec<(&EventTable, u64)> = (0..repeats)
+            .map(|i| (events, derive_seed(seed, "intrinsic-noise", i as u64)))
+            .collect();
+        self.run(table, &runs, duration_ms, sampling)
+    }
+
+    /// Simulates each (events, noise seed) for `duration_ms`, in order, spread over the cores.
+    fn run(
+        &self,
+        table: &SynapseTable,
+        runs: &[(&EventTable, u64)],
+        duration_ms: f64,
+        sampling: &Sampling,
+    ) -> Result<Vec<Response>, DendriticError> {
         let ratio = sampling.sample_dt_ms / sampling.dt_ms;
-        if !(sampling.dt_ms > 0.0 && ratio >= 1.0 && (ratio - ratio.round()).abs() < 1e-9) {
+        if !(sampling.dt_ms > 0.0 && ratio >= 1.0 - 1e-9 && (ratio - ratio.round()).abs() < 1e-9) {
             return Err(DendriticError::InvalidKey {
                 key: "sampling.sample_dt_ms".into(),
                 value: sampling.sample_dt_ms.to_string(),
@@ -157,27 +205,22 @@ impl ReferenceCell {
         }
         let numerics = Numerics {
             dt_ms: sampling.dt_ms,
-            t_stop_ms: trial.duration_ms,
+            t_stop_ms: duration_ms,
             threshold_mv: sampling.threshold_mv,
             record_every: ratio.round() as usize,
         };
-        let drives: Vec<Drive> = Condition::ALL
+        let drives: Vec<Drive> = runs
             .iter()
-            .flat_map(|&c| {
-                (0..repeats).map(move |i| (c, derive_seed(trial_seed, "intrinsic-noise", i as u64)))
-            })
-            .map(|(c, seed)| self.drive(table, trial.events(c), seed))
+            .map(|&(events, seed)| self.drive(table, events, seed))
             .collect();
-        let traces = run_parallel(&self.cell, &drives, &numerics)?;
-        let mut out: [Vec<Response>; 3] = Default::default();
-        for (k, trace) in traces.into_iter().enumerate() {
-            out[k / repeats.max(1)].push(Response {
+        Ok(run_parallel(&self.cell, &drives, &numerics)?
+            .into_iter()
+            .map(|trace| Response {
                 spike_times_s: trace.spike_times_ms.iter().map(|t| t * 1e-3).collect(),
                 soma_v_mv: trace.soma_v_mv,
                 sample_dt_s: trace.sample_dt_ms * 1e-3,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 }
 

@@ -51,6 +51,48 @@ impl EventTable {
         out
     }
 
+    /// The events as rows `[synapse id, time ms]`, ordered by time then id: the layout of a
+    /// trial's `events.npy` (an `n × 2` float64 array a numpy user reads directly).
+    pub fn to_rows(&self) -> Vec<[f64; 2]> {
+        let mut rows: Vec<[f64; 2]> = self
+            .times_ms
+            .iter()
+            .enumerate()
+            .flat_map(|(id, times)| times.iter().map(move |&t| [id as f64, t]))
+            .collect();
+        rows.sort_by(|a, b| a[1].total_cmp(&b[1]).then(a[0].total_cmp(&b[0])));
+        rows
+    }
+
+    /// The table of `n_synapses` sites from [`EventTable::to_rows`]' layout.
+    ///
+    /// # Errors
+    /// [`DendriticError::InvalidKey`] naming the row whose id is not a site of the table or
+    /// whose time is not finite.
+    pub fn from_rows(n_synapses: usize, rows: &[[f64; 2]]) -> Result<Self, DendriticError> {
+        let mut table = EventTable {
+            times_ms: vec![Vec::new(); n_synapses],
+        };
+        for (i, &[id, t]) in rows.iter().enumerate() {
+            let bad = |problem: String| DendriticError::InvalidKey {
+                key: format!("events[{i}]"),
+                value: format!("[{id}, {t}]"),
+                problem,
+            };
+            if !(id >= 0.0 && id.fract() == 0.0 && (id as usize) < n_synapses) {
+                return Err(bad(format!(
+                    "the synapse id must be a whole number below {n_synapses}"
+                )));
+            }
+            if !t.is_finite() {
+                return Err(bad("the time must be finite".into()));
+            }
+            table.push(id as usize, t);
+        }
+        table.sort();
+        Ok(table)
+    }
+
     fn push(&mut self, id: usize, t: f64) {
         self.times_ms[id].push(t);
     }
@@ -242,10 +284,15 @@ fn volleys(
     let k = c.synapses_per_cluster;
     let window = c.window_ms;
     let eligible_region = |b: usize| c.regions.contains(&geometry.sections[b].region);
-    // Excitatory sites per eligible branch, by position along the branch.
+    let max_distance_um = c.max_distance_um.unwrap_or(f64::INFINITY);
+    // Excitatory sites per eligible branch, by position along the branch; a stretch beyond
+    // `max_distance_um` holds no site, so it is redrawn.
     let mut by_branch: BTreeMap<usize, Vec<(f64, usize)>> = BTreeMap::new();
     for s in &table.synapses {
-        if s.class() == SynapseClass::Excitatory && eligible_region(s.branch) {
+        if s.class() == SynapseClass::Excitatory
+            && eligible_region(s.branch)
+            && s.distance_um <= max_distance_um
+        {
             by_branch
                 .entry(s.branch)
                 .or_default()
@@ -329,7 +376,14 @@ fn volleys(
             .collect();
     }
     let mut rng = rng_from_seed(derive_seed(seed, "space-scatter", 0));
-    let candidates: Vec<usize> = by_branch.values().flatten().map(|&(_, id)| id).collect();
+    // Every excitatory site of the eligible regions, `max_distance_um` or not: the distance
+    // tolerance alone keeps the scattered sites comparable.
+    let candidates: Vec<usize> = table
+        .synapses
+        .iter()
+        .filter(|s| s.class() == SynapseClass::Excitatory && eligible_region(s.branch))
+        .map(|s| s.id)
+        .collect();
     for v in &mut out {
         let mut used = vec![v.branch];
         for &site in &v.synapses {

@@ -4,7 +4,7 @@
 // Each test binary that includes this module uses a subset of it.
 #![allow(dead_code)]
 
-use arena_challenge::baselines::{PublicChallenge, PublicTrial};
+use arena_challenge::baselines::{PublicChallenge, TrialListing};
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::generate::{GeneratedChallenge, Visibility};
 use arena_challenge::manifest::Manifest;
@@ -16,24 +16,24 @@ pub const DEMO: &str = include_str!("../../../datasets/injected-current-demo/dat
 /// What a contestant fetches, decoded from the generated public files only (by the same
 /// [`PublicTrial::from_files`] the client and server use).
 pub fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
-    let trials = g
-        .trials
-        .iter()
-        .map(|t| {
-            PublicTrial::from_files(&t.id, t.split, t.duration_s, &t.files, |name| {
-                g.files
-                    .iter()
-                    .find(|f| f.name == name && f.visibility == Visibility::Public)
-                    .map(|f| f.bytes.clone())
-            })
-            .unwrap()
-        })
-        .collect();
-    PublicChallenge {
-        dt_s: manifest.sampling.dt_s,
-        manifest: manifest.clone(),
-        trials,
-    }
+    PublicChallenge::from_files(
+        manifest.clone(),
+        manifest.sampling.dt_s,
+        g.trials.iter().map(|t| TrialListing {
+            id: &t.id,
+            split: t.split,
+            duration_s: t.duration_s,
+            condition: t.condition,
+            files: &t.files,
+        }),
+        |name| {
+            g.files
+                .iter()
+                .find(|f| f.name == name && f.visibility == Visibility::Public)
+                .map(|f| f.bytes.clone())
+        },
+    )
+    .unwrap()
 }
 
 /// The hidden test trials as the server scores them.
@@ -45,7 +45,9 @@ pub fn hidden(g: &GeneratedChallenge) -> Vec<HiddenTrial> {
             let name = format!("{}_spikes.npy", t.id);
             let f = g.files.iter().find(|f| f.name == name).unwrap();
             assert_eq!(f.visibility, Visibility::Hidden);
-            HiddenTrial::from_npy(&t.id, t.part.unwrap(), t.duration_s, &f.bytes).unwrap()
+            HiddenTrial::from_npy(&t.id, t.part.unwrap(), t.duration_s, &f.bytes)
+                .unwrap()
+                .with_condition(t.condition)
         })
         .collect()
 }

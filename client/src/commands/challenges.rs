@@ -176,6 +176,7 @@ pub async fn create_command(
             "n_train_trials": r.n_train_trials, "n_test_trials": r.n_test_trials,
             "train_intrinsic_reliability": r.train_intrinsic_reliability,
             "test_intrinsic_reliability": r.test_intrinsic_reliability,
+            "clustering_effect": r.clustering_effect.as_ref().map(effect_json),
         }));
     } else {
         let r_of = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
@@ -188,8 +189,51 @@ pub async fn create_command(
             r_of(r.train_intrinsic_reliability),
             r_of(r.test_intrinsic_reliability)
         );
+        if let Some(e) = &r.clustering_effect {
+            println!("{}", describe_effect(e));
+        }
     }
     Ok(())
+}
+
+/// One line on the generator's clustering check (`arena challenge create`, `arena demo`).
+pub fn describe_effect(e: &pb::ClusteringEffect) -> String {
+    let control = |name: &str, c: &Option<pb::ControlComparison>| match c {
+        Some(c) => format!(
+            "{name} {} ({:.2} Hz, Wilcoxon p = {:.1e}, sign test p = {:.1e})",
+            c.spikes, c.rate_hz, c.wilcoxon_p, c.sign_test_p
+        ),
+        None => format!("{name} -"),
+    };
+    format!(
+        "clustering effect over {} paired units: clustered {} spikes ({:.2} Hz) vs {}, {}; both significant at α = {}",
+        e.units,
+        e.clustered_spikes,
+        e.clustered_rate_hz,
+        control("time-dispersed", &e.time_dispersed),
+        control("space-scattered", &e.space_scattered),
+        e.alpha
+    )
+}
+
+/// The clustering check as JSON (`arena challenge create --json`).
+fn effect_json(e: &pb::ClusteringEffect) -> serde_json::Value {
+    let control = |c: &Option<pb::ControlComparison>| {
+        c.as_ref().map(|c| {
+            json!({
+                "spikes": c.spikes, "rate_hz": c.rate_hz,
+                "mean_count_difference": c.mean_count_difference,
+                "wilcoxon_p": c.wilcoxon_p, "sign_test_p": c.sign_test_p,
+                "gamma_vs_clustered": c.gamma_vs_clustered,
+            })
+        })
+    };
+    json!({
+        "alpha": e.alpha, "units": e.units,
+        "clustered_spikes": e.clustered_spikes, "clustered_rate_hz": e.clustered_rate_hz,
+        "time_dispersed": control(&e.time_dispersed),
+        "space_scattered": control(&e.space_scattered),
+    })
 }
 
 /// `arena challenge close`.

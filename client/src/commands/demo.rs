@@ -28,7 +28,8 @@ struct DemoChallenge {
     hidden: Vec<PathBuf>,
 }
 
-/// The demo challenges in `datasets`: the simulated demo and the recorded DRN benchmark.
+/// The demo challenges in `datasets`: the simulated injected-current demo, the recorded DRN
+/// benchmark and the clustered-dendritic demo.
 fn bundled(datasets: &Path) -> Result<Vec<DemoChallenge>> {
     let list = vec![
         DemoChallenge {
@@ -38,6 +39,10 @@ fn bundled(datasets: &Path) -> Result<Vec<DemoChallenge>> {
         DemoChallenge {
             manifest: datasets.join("drn-frozen-noise/dataset.toml"),
             hidden: vec![datasets.join("drn-frozen-noise/DRN156_5HT/DRN156_5ht_test.abf")],
+        },
+        DemoChallenge {
+            manifest: datasets.join("dendritic-clustered-demo/dataset.toml"),
+            hidden: vec![],
         },
     ];
     for c in &list {
@@ -90,6 +95,9 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
                 "created challenge {id} (dataset {})",
                 created.dataset_hash
             ));
+            if let Some(e) = &created.clustering_effect {
+                say(format!("  {}", challenges::describe_effect(e)));
+            }
             let fetched = work.path().join(format!("challenge-{i}"));
             baselines::run(&mut org, &id, args.seed, &fetched, |b, o| {
                 say(format!("  {}", baselines::describe(b, o)));

@@ -6,10 +6,10 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use arena_challenge::baselines::{PublicChallenge, PublicTrial};
+use arena_challenge::baselines::{PublicChallenge, TrialListing};
 use arena_challenge::hash::sha256_hex;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::Split;
+use arena_challenge::trial::{Condition, Split};
 use arena_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -62,6 +62,9 @@ pub struct TrialJson {
     pub n_repeats: u32,
     /// Role → file name in the folder.
     pub files: BTreeMap<String, String>,
+    /// Paired designs: `clustered`, `time-dispersed` or `space-scattered`; null otherwise.
+    #[serde(default)]
+    pub condition: Option<String>,
 }
 
 /// Downloads a challenge into `out`, checking every file's SHA-256.
@@ -131,6 +134,7 @@ pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<C
                 duration_s: t.duration_s,
                 n_repeats: t.n_repeats,
                 files: t.files.into_iter().collect(),
+                condition: (!t.condition.is_empty()).then_some(t.condition),
             })
             .collect(),
     };
@@ -170,21 +174,29 @@ pub fn load(dir: &Path) -> Result<PublicChallenge> {
             .with_context(|| format!("no challenge.json in {}", dir.display()))?,
     )?;
     let manifest = Manifest::parse(&fs::read_to_string(dir.join(&doc.manifest))?)?;
-    let mut trials = Vec::new();
-    for t in doc.trials {
+    let mut listed = Vec::with_capacity(doc.trials.len());
+    for t in &doc.trials {
         let split = Split::parse(&t.split)
             .with_context(|| format!("trial {}: split {:?}", t.id, t.split))?;
-        trials.push(PublicTrial::from_files(
-            &t.id,
+        let condition = t
+            .condition
+            .as_deref()
+            .map(|c| {
+                Condition::parse(c).with_context(|| format!("trial {}: condition {c:?}", t.id))
+            })
+            .transpose()?;
+        listed.push(TrialListing {
+            id: &t.id,
             split,
-            t.duration_s,
-            &t.files,
-            |name| fs::read(dir.join(name)).ok(),
-        )?);
+            duration_s: t.duration_s,
+            condition,
+            files: &t.files,
+        });
     }
-    Ok(PublicChallenge {
-        dt_s: doc.dt_s,
+    Ok(PublicChallenge::from_files(
         manifest,
-        trials,
-    })
+        doc.dt_s,
+        listed,
+        |name| fs::read(dir.join(name)).ok(),
+    )?)
 }

@@ -17,10 +17,10 @@
 
 use std::collections::VecDeque;
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::escape::{escape_rate_hz, escape_spike};
 use super::integrate::{Dynamics, ResetRule, integrate};
 use super::{ModelError, PointResponse, check_input, param};
 use crate::rng::rng_from_seed;
@@ -203,9 +203,8 @@ impl Dynamics for GifDynamics<'_> {
     fn spike_time(&mut self, i: usize, v: f64, _: f64, from_s: f64, free_s: f64) -> Option<f64> {
         match &mut self.source {
             SpikeSource::Escape(rng) => {
-                let rate_hz = LAMBDA0_HZ * ((v - self.v_t_mv) / self.p.delta_v_mv).exp();
-                let probability = -(-rate_hz * free_s).exp_m1();
-                (rng.random::<f64>() < probability).then_some(from_s + 0.5 * free_s)
+                let rate_hz = escape_rate_hz(v, self.v_t_mv, self.p.delta_v_mv);
+                escape_spike(rng, rate_hz, from_s, free_s)
             }
             SpikeSource::Imposed { steps, times_s } => {
                 // Skip imposed spikes that fell into a clamped step (never with data whose

@@ -14,13 +14,14 @@
 //!    −λ_n Δt_n otherwise — the exact Bernoulli likelihood of the simulator, concave in β
 //!    (complementary log-log link); Pozzorini et al. use its Poisson approximation
 //!    log(λ_n Δt_n), which differs by O(λΔt). Maximised by Newton's method with a
-//!    backtracking line search. Then ΔV = 1/β_V, V_T* = −β₀/β_V (λ₀ = 1 Hz), γ_k = −β_k/β_V.
+//!    backtracking line search ([`super::escape`], shared with the dendritic baselines). Then ΔV = 1/β_V, V_T* = −β₀/β_V (λ₀ = 1 Hz), γ_k = −β_k/β_V.
 //!
 //! V_reset and t_ref are read off the spikes as for the LIF.
 
 use super::FitError;
+use super::escape::{EscapeObservations, fit_escape_rate, free_steps};
 use super::gif::{GifParams, KernelBins, SpikeSource, run_gif};
-use super::linalg::{LeastSquares, solve_spd};
+use super::linalg::LeastSquares;
 use super::training::{Exclusion, Recovery, TrainingData};
 
 /// Bin edges of η and γ, ms: log-spaced rectangular bins up to 640 ms as in Pozzorini et al.
@@ -49,11 +50,6 @@ const GIF_EXCLUSION: Exclusion = Exclusion {
     before_spike_s: 3e-3,
     after_refractory_s: 0.0,
 };
-
-/// Newton's method stops when the log-likelihood improves by less than this, nats.
-const NEWTON_TOLERANCE: f64 = 1e-9;
-/// At most this many Newton steps.
-const NEWTON_MAX_STEPS: usize = 100;
 
 /// Fits a GIF neuron to training data: a current (nA), the recorded voltage at the same samples
 /// (mV) and the recorded spike times (s), with sampling step `dt_s` (s). The kernels use
@@ -153,7 +149,7 @@ pub fn fit_gif(
         why: "the fitted subthreshold model cannot be simulated",
     })?;
     let observations = escape_observations(&data, &imposed.voltage_mv, &counts, k, t_ref_s);
-    let beta = maximise_likelihood(&observations, 2 + k, spikes_s.len())?;
+    let beta = fit_escape_rate(&observations, "GIF threshold likelihood")?;
     if beta[1] <= 0.0 {
         return Err(FitError::Unphysical {
             field: "delta_v_mv",
@@ -167,128 +163,25 @@ pub fn fit_gif(
     Ok(params)
 }
 
-/// One free step of the escape process: regressors [1, V, X₁ … X_K], exposure Δt (s) and
-/// whether it holds a recorded spike.
-struct Observation {
-    x: Vec<f64>,
-    exposure_s: f64,
-    spike: bool,
-}
-
-/// The free steps of the recorded spike train, with the imposed-spike model voltage.
+/// The escape-rate observations of the imposed-spike model: regressors [1, V, X₁ … X_K] on
+/// every free step of the recorded spike train.
 fn escape_observations(
     data: &TrainingData<'_>,
     v_model: &[f64],
     counts: &[f64],
     k: usize,
     t_ref_s: f64,
-) -> Vec<Observation> {
-    let dt_s = data.dt_s;
-    let mut observations = Vec::with_capacity(v_model.len());
-    let mut next_spike = 0;
-    let mut refractory_until_s = f64::NEG_INFINITY;
-    for (n, &v) in v_model.iter().enumerate() {
-        let (t_start, t_end) = (n as f64 * dt_s, (n + 1) as f64 * dt_s);
-        let spike = data.spike_steps.get(next_spike) == Some(&n);
-        let free_from = t_start.max(refractory_until_s);
-        if t_end > free_from {
-            let mut x = Vec::with_capacity(2 + k);
-            x.extend([1.0, v]);
-            x.extend_from_slice(&counts[n * k..(n + 1) * k]);
-            observations.push(Observation {
-                x,
-                exposure_s: t_end - free_from,
-                spike,
-            });
-        }
-        if spike {
-            refractory_until_s = data.spikes_s[next_spike] + t_ref_s;
-            next_spike += 1;
-        }
+) -> EscapeObservations {
+    let mut observations = EscapeObservations::new(2 + k);
+    let mut x = vec![0.0; 2 + k];
+    x[0] = 1.0;
+    for step in free_steps(data.spikes_s, v_model.len(), data.dt_s, t_ref_s) {
+        let n = step.step;
+        x[1] = v_model[n];
+        x[2..].copy_from_slice(&counts[n * k..(n + 1) * k]);
+        observations.push(&x, step.exposure_s, step.spike);
     }
     observations
-}
-
-/// log L(β) = Σ_spike log(1 − e^{−z}) − Σ_other z with z = Δt·exp(βᵀx); −∞ if it overflows.
-fn log_likelihood(observations: &[Observation], beta: &[f64]) -> f64 {
-    let mut total = 0.0;
-    for o in observations {
-        let u: f64 = o.x.iter().zip(beta).map(|(x, b)| x * b).sum();
-        let z = o.exposure_s * u.exp();
-        if !z.is_finite() {
-            return f64::NEG_INFINITY;
-        }
-        total += if o.spike { (-(-z).exp_m1()).ln() } else { -z };
-    }
-    total
-}
-
-/// Newton's method with backtracking on the concave log-likelihood, started from the
-/// constant-rate solution (β₀ = ln(spikes / exposure), other coefficients 0).
-fn maximise_likelihood(
-    observations: &[Observation],
-    p: usize,
-    n_spikes: usize,
-) -> Result<Vec<f64>, FitError> {
-    const STAGE: &str = "GIF threshold likelihood";
-    let exposure: f64 = observations.iter().map(|o| o.exposure_s).sum();
-    let mut beta = vec![0.0; p];
-    beta[0] = (n_spikes as f64 / exposure).ln();
-    let mut current = log_likelihood(observations, &beta);
-    for _ in 0..NEWTON_MAX_STEPS {
-        // Gradient g and negated Hessian h of log L. For a spike step, with z = Δt·e^u:
-        // d/du log(1 − e^{−z}) = z/(e^z − 1), d²/du² = z((e^z − 1) − z e^z)/(e^z − 1)²;
-        // for a silent step, d/du (−z) = −z = d²/du².
-        let mut g = vec![0.0; p];
-        let mut h = vec![0.0; p * p];
-        for o in observations {
-            let u: f64 = o.x.iter().zip(&beta).map(|(x, b)| x * b).sum();
-            let z = o.exposure_s * u.exp();
-            let (d1, d2) = if o.spike && z < 1e-8 {
-                // Series in z avoids 0/0: z/(e^z − 1) ≈ 1 − z/2, second derivative ≈ −z/2.
-                (1.0 - 0.5 * z, -0.5 * z)
-            } else if o.spike {
-                let em1 = z.exp_m1();
-                (z / em1, z * (em1 - z * (em1 + 1.0)) / (em1 * em1))
-            } else {
-                (-z, -z)
-            };
-            for r in 0..p {
-                g[r] += d1 * o.x[r];
-                for c in r..p {
-                    h[r * p + c] -= d2 * o.x[r] * o.x[c];
-                }
-            }
-        }
-        for r in 0..p {
-            for c in 0..r {
-                h[r * p + c] = h[c * p + r];
-            }
-        }
-        let step = solve_spd(&h, &g, p).ok_or(FitError::Singular { stage: STAGE })?;
-        let mut scale = 1.0;
-        let (next_beta, next) = loop {
-            let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-            let value = log_likelihood(observations, &trial);
-            if value >= current {
-                break (trial, value);
-            }
-            scale *= 0.5;
-            if scale < 1e-10 {
-                return Ok(beta); // no ascent direction left: at the optimum to rounding
-            }
-        };
-        let gain = next - current;
-        beta = next_beta;
-        current = next;
-        if gain < NEWTON_TOLERANCE {
-            return Ok(beta);
-        }
-    }
-    Err(FitError::NotConverged {
-        stage: STAGE,
-        steps: NEWTON_MAX_STEPS,
-    })
 }
 
 #[cfg(test)]
@@ -309,22 +202,5 @@ mod tests {
         );
         assert_eq!(kernel_edges_for(1000.0), [0.0, 640.0]);
         assert!(KernelBins::new(&kernel_edges_for(1000.0)).is_ok());
-    }
-
-    /// Constant-rate case: one regressor (the intercept), n silent steps and s spike steps of
-    /// exposure Δt. The Bernoulli MLE solves s·z/(e^z − 1) = (n)·z, i.e. e^z − 1 = s/n, so
-    /// λ = ln(1 + s/n)/Δt. With s = 10, n = 990, Δt = 1 ms: λ = ln(1.010101)/0.001 = 10.0503 Hz.
-    #[test]
-    fn constant_rate_likelihood_by_hand() {
-        let obs: Vec<Observation> = (0..1000)
-            .map(|i| Observation {
-                x: vec![1.0],
-                exposure_s: 1e-3,
-                spike: i % 100 == 0,
-            })
-            .collect();
-        let beta = maximise_likelihood(&obs, 1, 10).unwrap();
-        let expected = (1.0f64 + 10.0 / 990.0).ln() / 1e-3;
-        assert!((beta[0].exp() - expected).abs() < 1e-6, "{}", beta[0].exp());
     }
 }

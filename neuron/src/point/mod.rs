@@ -18,17 +18,22 @@
 //! regression-based fits invert, so a model fitted to its own simulated response recovers its
 //! parameters without discretisation bias. (MAT never resets V and has its own short loop.)
 //!
+//! The fits share their numerics with each other and with the dendritic baselines of
+//! `arena-challenge`: least squares and Cholesky solves in [`linalg`], the escape-rate
+//! likelihood and its free steps in [`escape`].
+//!
 //! Units: time in the public API in seconds (dt, spike times), internally in ms inside the
 //! membrane equation (pF·mV/ms = pA, nS·mV = pA); currents in nA at the API, pA inside; voltage
 //! in mV.
 
 pub mod adex;
 pub mod adex_fit;
+pub mod escape;
 pub mod gif;
 pub mod gif_fit;
 mod integrate;
 pub mod lif;
-mod linalg;
+pub mod linalg;
 pub mod mat;
 pub mod mat_fit;
 mod optimize;

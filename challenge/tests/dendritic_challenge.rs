@@ -1,0 +1,197 @@
+//! The clustered-dendritic demo challenge built from its manifest, as the server builds it and
+//! as a contestant fetches it (no server): paired trials in both splits, one part per pair, the
+//! public files a numpy user needs, the clustering check, and the dendritic baselines fitted on
+//! the public data and scored by condition.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use arena_challenge::baselines::Baseline;
+use arena_challenge::dendritic::EventTable;
+use arena_challenge::evaluate::score_file;
+use arena_challenge::generate::{
+    DataFiles, GenerateError, GeneratedChallenge, Visibility, generate,
+};
+use arena_challenge::manifest::{Manifest, Stimulus};
+use arena_challenge::npy;
+use arena_challenge::predictions::{Limits, to_json};
+use arena_challenge::trial::{Condition, Part, Split};
+use arena_scoring::ScoringParams;
+use common::{hidden, public_view};
+
+const DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../datasets/dendritic-clustered-demo"
+);
+
+fn demo() -> (Manifest, DataFiles) {
+    let manifest =
+        Manifest::parse(&std::fs::read_to_string(format!("{DIR}/dataset.toml")).unwrap()).unwrap();
+    let data = manifest
+        .files
+        .iter()
+        .map(|f| (f.clone(), std::fs::read(format!("{DIR}/{f}")).unwrap()))
+        .collect();
+    (manifest, data)
+}
+
+fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a arena_challenge::generate::GeneratedFile {
+    g.files.iter().find(|f| f.name == name).unwrap()
+}
+
+#[test]
+fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition() {
+    let (manifest, data) = demo();
+    let g = generate(&manifest, 42, &data).unwrap();
+
+    // Three conditions per paired trial, in both splits; a pair shares its part.
+    let pairs = |split: Split| {
+        let mut by_pair: BTreeMap<String, Vec<(Condition, Option<Part>)>> = BTreeMap::new();
+        for t in g.trials.iter().filter(|t| t.split == split) {
+            // Ids are `<split>-<pair>-<condition>`.
+            let pair: Vec<&str> = t.id.splitn(3, '-').take(2).collect();
+            by_pair
+                .entry(pair.join("-"))
+                .or_default()
+                .push((t.condition.unwrap(), t.part));
+        }
+        by_pair
+    };
+    for (split, n) in [
+        (Split::Train, manifest.train.trials),
+        (Split::Test, manifest.test.trials),
+    ] {
+        let by_pair = pairs(split);
+        assert_eq!(by_pair.len(), n as usize, "{by_pair:?}");
+        for (pair, members) in &by_pair {
+            let conditions: Vec<Condition> = members.iter().map(|m| m.0).collect();
+            assert_eq!(conditions, Condition::ALL.to_vec(), "{pair}");
+            assert!(members.iter().all(|m| m.1 == members[0].1), "{pair}");
+        }
+    }
+    let public_pairs = pairs(Split::Test)
+        .values()
+        .filter(|m| m[0].1 == Some(Part::Public))
+        .count();
+    assert_eq!(public_pairs, manifest.n_public_test_trials());
+
+    // Public: the cell files, the synapse table, every event table and the training responses.
+    for name in ["cell.swc", "cell_biophysics.json", "synapses.json"] {
+        assert_eq!(file(&g, name).visibility, Visibility::Public, "{name}");
+    }
+    let table: serde_json::Value =
+        serde_json::from_slice(&file(&g, "synapses.json").bytes).unwrap();
+    let rows = table["synapses"].as_array().unwrap();
+    assert!(rows.len() > 1000, "{} sites", rows.len());
+    for key in [
+        "id",
+        "type",
+        "section",
+        "x",
+        "distance_um",
+        "position_um",
+        "branch",
+        "region",
+    ] {
+        assert!(
+            rows[0].get(key).is_some(),
+            "synapse rows lack {key}: {}",
+            rows[0]
+        );
+    }
+    assert!(table["receptors"]["nmda"]["mg_mm"].is_number());
+    let n_sites = rows.len();
+    for t in &g.trials {
+        let roles: Vec<&str> = t.files.keys().map(String::as_str).collect();
+        match t.split {
+            Split::Train => assert_eq!(roles, ["events", "spikes", "voltage"], "{}", t.id),
+            Split::Test => assert_eq!(roles, ["events"], "{}", t.id),
+        }
+        let events = npy::decode(&file(&g, &t.files["events"]).bytes).unwrap();
+        assert_eq!(events.shape[1], 2);
+        let rows: Vec<[f64; 2]> = events.data.chunks(2).map(|r| [r[0], r[1]]).collect();
+        assert!(
+            rows.windows(2).all(|w| w[0][1] <= w[1][1]),
+            "events are time-ordered"
+        );
+        EventTable::from_rows(n_sites, &rows).unwrap();
+    }
+    // The test responses stay hidden.
+    for t in g.trials.iter().filter(|t| t.split == Split::Test) {
+        for role in ["spikes", "voltage"] {
+            let f = file(&g, &format!("{}_{role}.npy", t.id));
+            assert_eq!(f.visibility, Visibility::Hidden);
+        }
+    }
+
+    // The clustering check passed, and says so.
+    let effect = g.effect.as_ref().unwrap();
+    eprintln!("clustering effect: {effect:#?}");
+    for c in [&effect.time_dispersed, &effect.space_scattered] {
+        assert!(c.wilcoxon.p_value < effect.alpha, "{effect:?}");
+        assert!(effect.clustered_spikes > c.spikes, "{effect:?}");
+    }
+
+    // Baselines fitted on the public data only, scored by condition.
+    let public = public_view(&manifest, &g);
+    let hidden = hidden(&g);
+    assert_eq!(
+        Baseline::suited(&manifest),
+        [
+            Baseline::Reference,
+            Baseline::TwoLayer,
+            Baseline::Linear,
+            Baseline::Poisson
+        ]
+    );
+    let params = ScoringParams { delta_s: 0.004 };
+    let mut primary = BTreeMap::new();
+    for b in Baseline::suited(&manifest) {
+        let predicted = b.predict(&public, 7).unwrap();
+        let spikes: usize = predicted.values().flatten().map(Vec::len).sum();
+        let repeats: usize = predicted.values().map(Vec::len).sum();
+        eprintln!(
+            "{}: {spikes} spikes over {repeats} predicted repeats",
+            b.name()
+        );
+        let e = score_file(&to_json(&predicted), &hidden, &params, &Limits::default()).unwrap();
+        let conditions = e.public_conditions.clone().unwrap();
+        let gap = conditions.clustering_gap.clone();
+        assert!(gap.is_ok(), "{}: {gap:?}", b.name());
+        let both = |m: &arena_scoring::Metric| m.clone().unwrap();
+        primary.insert(
+            b.name(),
+            (both(&e.public.primary), both(&e.private.primary)),
+        );
+    }
+    eprintln!("primary (public, private): {primary:?}");
+    // The generating model beats the null on both parts.
+    assert!(
+        primary["reference"].0 > primary["poisson"].0 + 0.2,
+        "{primary:?}"
+    );
+    assert!(
+        primary["reference"].1 > primary["poisson"].1 + 0.2,
+        "{primary:?}"
+    );
+}
+
+#[test]
+fn a_dataset_whose_clusters_make_no_difference_is_refused() {
+    let (mut manifest, data) = demo();
+    // No volleys at all: the three conditions carry identical events and share their noise, so
+    // no paired unit can differ.
+    let Some(Stimulus::DendriticClusters(recipe)) = &mut manifest.stimulus else {
+        panic!("the demo is a dendritic manifest");
+    };
+    recipe.clusters.rate_hz = 0.0;
+    manifest.train.duration_s = 0.5;
+    manifest.train.trials = 1;
+    manifest.test.duration_s = 1.0;
+    manifest.test.trials = 1;
+    let err = generate(&manifest, 1, &data).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, GenerateError::Dendritic(_)), "{message}");
+    assert!(message.contains("clusters make no difference"), "{message}");
+}
