@@ -113,12 +113,16 @@ pub fn generate(
             for ((c, condition), runs) in Condition::ALL.into_iter().enumerate().zip(responses) {
                 let rows = trial.events(condition).to_rows();
                 let events = npy::encode(npy::Dtype::F64, &[rows.len(), 2], rows.as_flattened());
+                let (voltage_mv, spikes_s): (Vec<_>, Vec<_>) = runs
+                    .into_iter()
+                    .map(|r| (r.soma_v_mv, r.spike_times_s))
+                    .unzip();
+                by_condition[c] = spikes_s.clone();
+                spikes_by_trial.push(spikes_s.clone());
                 let responses = Responses {
-                    voltage_mv: runs.iter().map(|r| r.soma_v_mv.clone()).collect(),
-                    spikes_s: runs.into_iter().map(|r| r.spike_times_s).collect(),
+                    voltage_mv,
+                    spikes_s,
                 };
-                by_condition[c] = responses.spikes_s.clone();
-                spikes_by_trial.push(responses.spikes_s.clone());
                 assembly.add_trial(
                     TrialPlan {
                         id: format!("{label}-{p:02}-{}", condition.as_str()),
