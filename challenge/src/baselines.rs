@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use arena_neuron::point::{
-    AdExParams, FitError, GifParams, LifParams, MatParams, ModelError, PointResponse, fit_adex,
-    fit_gif, fit_lif, fit_mat, poisson_train, simulate_adex, simulate_gif, simulate_lif,
-    simulate_mat,
+    AdExParams, AecError, AecEstimate, ElectrodeKernel, FitError, GifParams, LifParams, MatParams,
+    ModelError, PointResponse, compensate, fit_adex, fit_gif, fit_lif, fit_mat, poisson_train,
+    simulate_adex, simulate_gif, simulate_lif, simulate_mat,
 };
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
@@ -19,6 +19,7 @@ use crate::dendritic::{
 use crate::generate::respond;
 use crate::manifest::{Cell, Kind, Manifest, Simulated, Stimulus};
 use crate::npy;
+use crate::recorded::AecRecording;
 use crate::trial::{Condition, Split, role};
 
 /// A trial as fetched by a contestant.
@@ -54,6 +55,9 @@ pub enum PublicDataError {
         /// File name.
         name: String,
     },
+    /// The electrode-calibration recording the manifest announces could not be read.
+    #[error("AEC recording: {0}")]
+    Aec(String),
     /// The trial has neither a stimulus nor an events file.
     #[error("trial {0} has no input file (role \"stimulus\" or \"events\")")]
     NoStimulus(String),
@@ -168,6 +172,9 @@ pub struct PublicChallenge {
     /// Dendritic challenges: the cell and synapse table built from the public files
     /// ([`DendriticCell::of_manifest`]).
     pub cell: Option<DendriticCell>,
+    /// Recorded challenges with `[recording.aec]`: the electrode-calibration recording
+    /// ([`AecRecording::from_files`]).
+    pub aec: Option<AecRecording>,
 }
 
 /// A trial as the challenge lists it (`challenge.json`, the store): where its public files are.
@@ -201,6 +208,10 @@ impl PublicChallenge {
     ) -> Result<PublicChallenge, PublicDataError> {
         let cell = DendriticCell::of_manifest(&manifest, &mut read)
             .map_err(|e| PublicDataError::Cell(e.to_string()))?;
+        let aec = match manifest.recording.as_ref().and_then(|r| r.aec.as_ref()) {
+            Some(_) => Some(AecRecording::from_files(&mut read).map_err(PublicDataError::Aec)?),
+            None => None,
+        };
         let trials = trials
             .into_iter()
             .map(|t| {
@@ -219,7 +230,20 @@ impl PublicChallenge {
             manifest,
             trials,
             cell,
+            aec,
         })
+    }
+
+    /// The electrode kernel estimated from the challenge's AEC recording
+    /// ([`AecRecording::estimate`]), or `None` when it has none.
+    ///
+    /// # Errors
+    /// [`AecError`] when the recording does not give a kernel.
+    pub fn electrode(&self) -> Result<Option<AecEstimate>, AecError> {
+        self.aec
+            .as_ref()
+            .map(|aec| aec.estimate(self.dt_s))
+            .transpose()
     }
 }
 
@@ -561,21 +585,47 @@ impl Baseline {
             Baseline::Reference => reference(challenge),
             Baseline::Linear | Baseline::TwoLayer => self.fit_dendritic(challenge, &train),
             Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
-                self.fit_point(challenge.dt_s, &train)
+                let electrode = challenge.electrode().map_err(|e| BaselineError::Fit {
+                    model: self.name(),
+                    problem: format!("active electrode compensation: {e}"),
+                })?;
+                self.fit_point(
+                    challenge.dt_s,
+                    &train,
+                    electrode.as_ref().map(|e| &e.electrode),
+                )
             }
         }
     }
 
-    /// The point models, fitted on the first repeat of every training trial laid end to end.
-    fn fit_point(self, dt_s: f64, train: &[&PublicTrial]) -> Result<Fitted, BaselineError> {
+    /// The point models, fitted on the first repeat of every training trial laid end to end;
+    /// with an electrode kernel, on the voltage of each trial compensated by it
+    /// ([`compensate`], before the trials are joined, so no trial's current leaks into the
+    /// next). Spike times are as recorded either way.
+    fn fit_point(
+        self,
+        dt_s: f64,
+        train: &[&PublicTrial],
+        electrode: Option<&ElectrodeKernel>,
+    ) -> Result<Fitted, BaselineError> {
         let current: Vec<f64> = train
             .iter()
             .flat_map(|t| t.stimulus_na.iter().copied())
             .collect();
-        let voltage: Vec<f64> = train
-            .iter()
-            .flat_map(|t| t.voltage_mv[0].iter().copied())
-            .collect();
+        let mut voltage: Vec<f64> = Vec::with_capacity(current.len());
+        for t in train {
+            match electrode {
+                Some(kernel) => voltage.extend(
+                    compensate(&t.voltage_mv[0], &t.stimulus_na, kernel).map_err(|e| {
+                        BaselineError::Fit {
+                            model: self.name(),
+                            problem: format!("trial {}: active electrode compensation: {e}", t.id),
+                        }
+                    })?,
+                ),
+                None => voltage.extend_from_slice(&t.voltage_mv[0]),
+            }
+        }
         let mut offset = 0.0;
         let mut spikes = Vec::new();
         for t in train {

@@ -120,6 +120,14 @@ pub enum HiddenDataError {
         /// The decoding error.
         source: npy::NpyError,
     },
+    /// A test trial has no hidden spikes file (or no leaderboard part).
+    #[error("hidden responses of trial {trial}: {file} is missing")]
+    Missing {
+        /// Trial id.
+        trial: String,
+        /// The expected file.
+        file: String,
+    },
     /// A stored spike train is not a valid spike train.
     #[error("hidden responses of trial {trial}: {problem}")]
     Train {

@@ -15,11 +15,13 @@ use arena_scoring::{SpikeTrain, Window};
 use rand::seq::SliceRandom;
 use thiserror::Error;
 
+use crate::baselines::{PublicChallenge, PublicDataError, TrialListing};
 use crate::dendritic::{self, DendriticError, EffectReport};
+use crate::evaluate::{HiddenDataError, HiddenTrial};
 use crate::hash::{sha256_hex, trials_hash};
-use crate::manifest::{Cell, Manifest, Simulated, Stimulus};
+use crate::manifest::{Cell, Manifest, RecordedFile, Simulated, Stimulus};
 use crate::npy;
-use crate::recorded;
+use crate::recorded::{self, AecRecording};
 use crate::trial::{Condition, Part, Split, role};
 
 /// Who may read a generated file.
@@ -95,6 +97,62 @@ pub struct GeneratedChallenge {
     pub effect: Option<EffectReport>,
 }
 
+impl GeneratedChallenge {
+    /// What a contestant fetches: the challenge decoded from its public files only, by the same
+    /// [`PublicChallenge::from_files`] the client and server use (for measurements and tests
+    /// that need no server).
+    ///
+    /// # Errors
+    /// [`PublicDataError`] if a public file does not decode.
+    pub fn public_view(&self, manifest: &Manifest) -> Result<PublicChallenge, PublicDataError> {
+        PublicChallenge::from_files(
+            manifest.clone(),
+            manifest.sampling.dt_s,
+            self.trials.iter().map(|t| TrialListing {
+                id: &t.id,
+                split: t.split,
+                duration_s: t.duration_s,
+                condition: t.condition,
+                files: &t.files,
+            }),
+            |name| {
+                self.files
+                    .iter()
+                    .find(|f| f.name == name && f.visibility == Visibility::Public)
+                    .map(|f| f.bytes.clone())
+            },
+        )
+    }
+
+    /// The hidden test trials as the server scores them, from the hidden spikes files.
+    ///
+    /// # Errors
+    /// [`HiddenDataError`] if a test trial has no hidden spikes file or it does not decode.
+    pub fn hidden_trials(&self) -> Result<Vec<HiddenTrial>, HiddenDataError> {
+        self.trials
+            .iter()
+            .filter(|t| t.split == Split::Test)
+            .map(|t| {
+                let name = format!("{}_spikes.npy", t.id);
+                let missing = || HiddenDataError::Missing {
+                    trial: t.id.clone(),
+                    file: name.clone(),
+                };
+                let file = self
+                    .files
+                    .iter()
+                    .find(|f| f.name == name && f.visibility == Visibility::Hidden)
+                    .ok_or_else(missing)?;
+                let part = t.part.ok_or_else(missing)?;
+                Ok(
+                    HiddenTrial::from_npy(&t.id, part, t.duration_s, &file.bytes)?
+                        .with_condition(t.condition),
+                )
+            })
+            .collect()
+    }
+}
+
 /// Why generation failed.
 #[derive(Debug, Error)]
 pub enum GenerateError {
@@ -135,9 +193,10 @@ pub type DataFiles = BTreeMap<String, Vec<u8>>;
 /// with the hidden seed and `test-` labels; `data` is not read. Dendritic-input challenges: see
 /// [`dendritic::dataset::generate`] (their cell files come from `data`). Recorded
 /// challenges: trials are cut from the `[recording]` files found in `data` ([`recorded::cut`]),
-/// whose SHA-256 must match the manifest's where it gives one. Either way the public part is the
-/// first [`Manifest::n_public_test_trials`] test trials (paired trials, for the dendritic
-/// family) after a shuffle seeded by `derive_seed(hidden_seed, "split", 0)`.
+/// whose SHA-256 must match the manifest's where it gives one; a `[recording.aec]` recording
+/// becomes two public challenge files ([`AecRecording::to_files`]). Either way the public part
+/// is the first [`Manifest::n_public_test_trials`] test trials (paired trials, for the
+/// dendritic family) after a shuffle seeded by `derive_seed(hidden_seed, "split", 0)`.
 ///
 /// # Errors
 /// [`GenerateError`] when the neuron crate refuses the recipe or the parameters, or a recording
@@ -183,6 +242,13 @@ pub fn generate(
                 responses,
                 stimulus.len(),
             );
+        }
+    }
+    if let Some(spec) = manifest.recording.as_ref().and_then(|r| r.aec.as_ref()) {
+        let aec =
+            AecRecording::from_abf(spec, recording_bytes(spec, data)?, manifest.sampling.dt_s)?;
+        for (name, bytes) in aec.to_files() {
+            assembly.add_file(name.into(), Visibility::Public, bytes);
         }
     }
     Ok(assembly.finish(
@@ -370,18 +436,7 @@ fn split_trials(
             Split::Train => &rec.train,
             Split::Test => &rec.test,
         };
-        let bytes = data
-            .get(&spec.file)
-            .ok_or_else(|| GenerateError::MissingFile(spec.file.clone()))?;
-        if let Some(expected) = &spec.sha256 {
-            let actual = sha256_hex(bytes);
-            if &actual != expected {
-                return Err(GenerateError::Recording {
-                    file: spec.file.clone(),
-                    problem: format!("SHA-256 is {actual}, the manifest pins {expected}"),
-                });
-            }
-        }
+        let bytes = recording_bytes(spec, data)?;
         let cut = recorded::Cut {
             trials: n,
             duration_s,
@@ -414,6 +469,26 @@ fn split_trials(
             Ok((stimulus, responses))
         })
         .collect()
+}
+
+/// The bytes of the recording `spec` names, checked against its pinned SHA-256 if it has one.
+fn recording_bytes<'a>(
+    spec: &RecordedFile,
+    data: &'a DataFiles,
+) -> Result<&'a [u8], GenerateError> {
+    let bytes = data
+        .get(&spec.file)
+        .ok_or_else(|| GenerateError::MissingFile(spec.file.clone()))?;
+    if let Some(expected) = &spec.sha256 {
+        let actual = sha256_hex(bytes);
+        if &actual != expected {
+            return Err(GenerateError::Recording {
+                file: spec.file.clone(),
+                problem: format!("SHA-256 is {actual}, the manifest pins {expected}"),
+            });
+        }
+    }
+    Ok(bytes)
 }
 
 /// The stimulus of one trial, nA per `dt_s`.

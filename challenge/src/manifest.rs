@@ -219,6 +219,13 @@ pub struct Recording {
     pub train: RecordedFile,
     /// The test recording; its `file` is an entry of `hidden_files`.
     pub test: RecordedFile,
+    /// The electrode-calibration recording (`[recording.aec]`, optional): one subthreshold
+    /// sweep under a fluctuating current, from which active electrode compensation (Badel et al.
+    /// 2008, J Neurophysiol 99:656) estimates the electrode kernel; its `file` is an entry of
+    /// `files` (public). With it, the point baselines fit on the compensated training voltage
+    /// ([`crate::recorded::AecRecording`]).
+    #[serde(default)]
+    pub aec: Option<RecordedFile>,
 }
 
 /// `[recording.train]`, `[recording.test]`.
@@ -619,10 +626,23 @@ impl Manifest {
                 ),
             ));
         }
-        for (key, f) in [
-            ("recording.train", &rec.train),
-            ("recording.test", &rec.test),
-        ] {
+        if let Some(aec) = &rec.aec
+            && !self.files.contains(&aec.file)
+        {
+            return Err(invalid(
+                "recording.aec.file",
+                format!("{:?} must be an entry of `files`", aec.file),
+            ));
+        }
+        let recordings = [
+            ("recording.train", Some(&rec.train)),
+            ("recording.test", Some(&rec.test)),
+            ("recording.aec", rec.aec.as_ref()),
+        ];
+        for (key, f) in recordings
+            .into_iter()
+            .filter_map(|(key, f)| f.map(|f| (key, f)))
+        {
             if !f.current_offset_pa.is_finite() {
                 return Err(invalid(key, "current_offset_pa must be finite"));
             }
@@ -812,6 +832,49 @@ mod tests {
             matches!(&err, ManifestError::Invalid { key: "effect", .. }),
             "{err}"
         );
+    }
+
+    const DRN: &str = include_str!("../../datasets/drn-frozen-noise/dataset.toml");
+
+    #[test]
+    fn the_aec_recording_is_optional_public_and_checked_by_name() {
+        let m = Manifest::parse(DRN).unwrap();
+        let aec = m.recording.as_ref().unwrap().aec.as_ref().unwrap();
+        assert_eq!(aec.file, "DRN156_5HT/DRN156_5ht_aec.abf");
+        assert!(m.files.contains(&aec.file));
+        // Without the section the manifest still parses, with no AEC recording.
+        let start = DRN.find("[recording.aec]").unwrap();
+        let end = start + DRN[start..].find("\n\n").unwrap();
+        let without = Manifest::parse(&format!("{}{}", &DRN[..start], &DRN[end + 2..])).unwrap();
+        assert_eq!(without.recording.unwrap().aec, None);
+        let cases = [
+            // Not a public file.
+            (
+                "files = [\"DRN156_5HT/DRN156_5ht_training.abf\", \"DRN156_5HT/DRN156_5ht_aec.abf\"]",
+                "files = [\"DRN156_5HT/DRN156_5ht_training.abf\"]",
+                "recording.aec.file",
+            ),
+            ("sha256 = \"36c0", "sha256 = \"36C0", "recording.aec"),
+            (
+                "file = \"DRN156_5HT/DRN156_5ht_aec.abf\"",
+                "file = \"DRN156_5HT/DRN156_5ht_aec.abf\"\ncurrent_offset_pa = inf",
+                "recording.aec",
+            ),
+        ];
+        for (from, to, key) in cases {
+            assert!(DRN.contains(from), "fixture lacks {from}");
+            let err = Manifest::parse(&DRN.replacen(from, to, 1)).unwrap_err();
+            assert!(
+                matches!(&err, ManifestError::Invalid { key: k, .. } if *k == key),
+                "{to}: {err}"
+            );
+        }
+        // An unknown key in the section is named.
+        let err =
+            Manifest::parse(&DRN.replace("[recording.aec]\n", "[recording.aec]\nkernel = 3\n"))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("kernel"), "{err}");
     }
 
     #[test]

@@ -147,6 +147,7 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
     );
     let params = ScoringParams { delta_s: 0.004 };
     let mut primary = BTreeMap::new();
+    let mut reproduced = BTreeMap::new();
     for b in Baseline::suited(&manifest) {
         let predicted = b.predict(&public, 7).unwrap();
         let spikes: usize = predicted.values().flatten().map(Vec::len).sum();
@@ -164,16 +165,28 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
             b.name(),
             (both(&e.public.primary), both(&e.private.primary)),
         );
+        reproduced.insert(b.name(), conditions.effect_reproduced.unwrap_or(f64::NAN));
     }
-    eprintln!("primary (public, private): {primary:?}");
-    // The generating model beats the null on both parts.
+    eprintln!("primary (public, private): {primary:?}\neffect reproduced (public): {reproduced:?}");
+    // The generating model and both fitted models beat the null on both parts (seed 42 when this
+    // was written: reference 1.00 / 1.00, two-layer 0.39 / 0.33, linear 0.28 / 0.19, Poisson
+    // −0.17 / −0.20).
+    for (model, margin) in [("reference", 0.2), ("two-layer", 0.1), ("linear", 0.1)] {
+        for (part, (score, null)) in [
+            (primary[model].0, primary["poisson"].0),
+            (primary[model].1, primary["poisson"].1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert!(score > null + margin, "{model}, part {part}: {primary:?}");
+        }
+    }
+    // The branch non-linearity reproduces more of the clustering effect than linear integration
+    // (0.91 against 0.62 then).
     assert!(
-        primary["reference"].0 > primary["poisson"].0 + 0.2,
-        "{primary:?}"
-    );
-    assert!(
-        primary["reference"].1 > primary["poisson"].1 + 0.2,
-        "{primary:?}"
+        reproduced["two-layer"] > reproduced["linear"],
+        "{reproduced:?}"
     );
 }
 

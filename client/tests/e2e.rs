@@ -1030,7 +1030,10 @@ async fn the_demo_command_prints_a_ranked_board() {
     };
     let best = primary(models[0]);
     assert!(primary("reference") >= best - 0.05, "{v}");
-    assert!(primary("reference") > primary("lif") + 0.2, "{v}");
+    // The simplest fitted model stays below it. The public part is one 2-s trial, so the margin
+    // is noisy: 0.24–0.79 over ten runs of this manifest (it fell below 0.2 once in nine CI-like
+    // runs), hence no margin is asserted.
+    assert!(primary("reference") > primary("lif"), "{v}");
 }
 
 /// The repository's recorded DRN dataset.
@@ -1220,6 +1223,8 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
         .json(&auditor, &["gauntlet", &id, "--seed", "3"])
         .await;
     let rows = v["rows"].as_array().unwrap();
+    // Only dendritic challenges carry a clustering check; the key is there, null.
+    assert_eq!(v.get("clustering_effect"), Some(&Value::Null), "{v}");
     let row = |name: &str| {
         rows.iter()
             .find(|r| r["name"] == name)
@@ -1437,8 +1442,28 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
         let gap = r["clustering_gap"].as_f64().unwrap();
         assert!((gap - (dispersed - clustered)).abs() < 1e-12, "{r}");
     }
-    // The generating cell ranks first. (The fitted dendritic baselines are not asserted above
-    // the null: on this small training set they score near or below it.)
+    // The generating cell ranks first, and both fitted dendritic baselines beat the Poisson
+    // null clearly: on 13 hidden seeds the public part gave two-layer 0.17–0.63, linear
+    // 0.04–0.49 and Poisson −0.17 to −0.10 (smallest margin over the null 0.18;
+    // datasets/dendritic-clustered-demo/EFFECT.md).
     assert_eq!(rows[0]["team"], "baseline-reference", "{board}");
     assert!(rows[0]["primary"].as_f64().unwrap() > 0.5, "{board}");
+    let primary = |team: &str| {
+        rows.iter()
+            .find(|r| r["team"] == team)
+            .and_then(|r| r["primary"].as_f64())
+            .unwrap_or_else(|| panic!("{team}: {board}"))
+    };
+    let null = primary("baseline-poisson");
+    for team in ["baseline-two-layer", "baseline-linear"] {
+        assert!(primary(team) > null + 0.1, "{team}: {board}");
+    }
+    // The text board shows the primary by condition and the gap on a paired challenge.
+    let out = arena.arena(Some(&organizer), &["leaderboard", &id]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let header = text.lines().nth(1).unwrap_or_default();
+    for column in ["PRIMARY", "CLUSTERED", "DISPERSED", "GAP"] {
+        assert!(header.contains(column), "{text}");
+    }
 }

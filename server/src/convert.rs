@@ -49,7 +49,8 @@ pub fn internal(message: impl std::fmt::Display) -> Status {
     Status::internal(message.to_string())
 }
 
-/// The generator's clustering check, for the organizer.
+/// The generator's clustering check, for organizers and auditors only (it holds pooled spike
+/// counts of the hidden test trials): in the create response and, from the store, in the gauntlet.
 pub fn clustering_effect(r: &EffectReport) -> pb::ClusteringEffect {
     let control = |c: &ControlEffect| pb::ControlComparison {
         spikes: c.spikes as u64,

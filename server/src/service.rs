@@ -664,6 +664,13 @@ impl Arena for ArenaService {
         let params = ScoringParams {
             delta_s: public.manifest.scoring.delta_ms / 1000.0,
         };
+        let clustering_effect = self
+            .store
+            .clustering_effect(&c.id)
+            .await
+            .map_err(internal)?
+            .as_ref()
+            .map(convert::clustering_effect);
         let seed = req.seed;
         let entries = self
             .compute
@@ -715,6 +722,7 @@ impl Arena for ArenaService {
             passed: entries.iter().all(|e| e.passed),
             table: gauntlet::table(&entries),
             rows,
+            clustering_effect,
         }))
     }
 

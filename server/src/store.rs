@@ -11,6 +11,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use arena_challenge::dendritic::EffectReport;
 use arena_challenge::generate::GeneratedChallenge;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, SqlitePool};
@@ -380,13 +381,20 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Stores a challenge with its files and trials in one transaction.
+    /// Stores a challenge with its files, its trials and the generator's clustering check
+    /// (`generated.effect`, dendritic challenges only) in one transaction.
+    ///
+    /// # Errors
+    /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any database
+    /// error. Nothing is stored then.
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
+        let effect_json = c.generated.effect.as_ref().map(encode_effect).transpose()?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO challenges (id, title, kind, source, manifest_toml, dataset_hash, trials_hash,
-                 hidden_seed, daily_limit, public_benchmark, spec_json, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 hidden_seed, daily_limit, public_benchmark, spec_json, created_by, created_at,
+                 clustering_effect_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(c.id)
         .bind(c.title)
@@ -401,6 +409,7 @@ impl Store {
         .bind(c.spec_json)
         .bind(c.created_by)
         .bind(c.created_at)
+        .bind(effect_json)
         .execute(&mut *tx)
         .await?;
         let uploaded = c
@@ -477,6 +486,28 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await
+    }
+
+    /// The generator's clustering check of a challenge, as stored at creation: `None` for a
+    /// challenge that has none (every family but dendritic-input) or does not exist.
+    ///
+    /// Hidden data (pooled spike counts of the hidden test trials): for organizers and auditors
+    /// only, which is why it is not one of the challenge columns.
+    ///
+    /// # Errors
+    /// [`sqlx::Error::Decode`] if the stored JSON is not an [`EffectReport`]; any database error.
+    pub async fn clustering_effect(
+        &self,
+        challenge_id: &str,
+    ) -> Result<Option<EffectReport>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT clustering_effect_json FROM challenges WHERE id = ?")
+                .bind(challenge_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.and_then(|(json,)| json)
+            .map(|json| serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
     }
 
     /// A challenge's trials in order.
@@ -820,6 +851,20 @@ impl Store {
         .fetch_all(&self.pool)
         .await
     }
+}
+
+/// The clustering check as stored: serde JSON, checked to read back.
+///
+/// serde_json writes a non-finite `f64` as `null`, which does not read back as a number; such a
+/// report is refused here, at creation, rather than found unreadable at the first audit.
+fn encode_effect(report: &EffectReport) -> Result<String, StoreError> {
+    let json = serde_json::to_string(report).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    serde_json::from_str::<EffectReport>(&json).map_err(|e| {
+        sqlx::Error::Encode(
+            format!("clustering_effect: the report does not read back from JSON ({e})").into(),
+        )
+    })?;
+    Ok(json)
 }
 
 /// Inserts an evaluation and its per-trial scores inside `tx`.

@@ -196,7 +196,8 @@ pub async fn create_command(
     Ok(())
 }
 
-/// One line on the generator's clustering check (`arena challenge create`, `arena demo`).
+/// One line on the generator's clustering check (`arena challenge create`, `arena gauntlet`,
+/// `arena demo`).
 pub fn describe_effect(e: &pb::ClusteringEffect) -> String {
     let control = |name: &str, c: &Option<pb::ControlComparison>| match c {
         Some(c) => format!(
@@ -216,8 +217,8 @@ pub fn describe_effect(e: &pb::ClusteringEffect) -> String {
     )
 }
 
-/// The clustering check as JSON (`arena challenge create --json`).
-fn effect_json(e: &pb::ClusteringEffect) -> serde_json::Value {
+/// The clustering check as JSON (`arena challenge create --json`, `arena gauntlet --json`).
+pub fn effect_json(e: &pb::ClusteringEffect) -> serde_json::Value {
     let control = |c: &Option<pb::ControlComparison>| {
         c.as_ref().map(|c| {
             json!({

@@ -1,15 +1,18 @@
-//! `arena gauntlet`: the gaming gauntlet of a challenge, run by the server on its hidden data.
+//! `arena gauntlet`: the gaming gauntlet of a challenge, run by the server on its hidden data,
+//! with the clustering check a dendritic challenge passed at creation.
 
 use anyhow::Result;
 use arena_proto::v1 as pb;
 use serde_json::json;
 
 use crate::cli::GauntletArgs;
+use crate::commands::challenges::{describe_effect, effect_json};
 use crate::connect::{Client, status_error};
 use crate::output::print_json;
 
-/// Prints the gauntlet table (or JSON rows); exits successfully whatever the verdicts, which the
-/// table and `passed` report.
+/// Prints the gauntlet table (or JSON rows), then a dendritic challenge's clustering check as
+/// `arena challenge create` printed it; exits successfully whatever the verdicts, which the table
+/// and `passed` report.
 pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -> Result<()> {
     let r = client
         .gauntlet(pb::GauntletRequest {
@@ -31,7 +34,10 @@ pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -
                 })
             })
             .collect();
-        print_json(&json!({ "challenge_id": r.challenge_id, "passed": r.passed, "rows": rows }));
+        print_json(&json!({
+            "challenge_id": r.challenge_id, "passed": r.passed, "rows": rows,
+            "clustering_effect": r.clustering_effect.as_ref().map(effect_json),
+        }));
         return Ok(());
     }
     print!("{}", r.table);
@@ -50,6 +56,9 @@ pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -
             r.rows.len(),
             failed.join("; ")
         );
+    }
+    if let Some(e) = &r.clustering_effect {
+        println!("{}", describe_effect(e));
     }
     Ok(())
 }

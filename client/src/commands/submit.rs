@@ -262,11 +262,13 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
         "leaderboard of {} ({} part)",
         board.challenge_id, board.part
     );
+    // Paired (clustered-dendritic) challenges add the primary by condition and the gap.
+    let paired = board.rows.iter().any(|r| r.primary_clustered.is_some());
     let rows: Vec<Vec<String>> = board
         .rows
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 r.rank.to_string(),
                 if r.is_baseline {
                     format!("{} (baseline)", r.team)
@@ -277,22 +279,25 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
                 num(r.primary),
                 num(r.md_star),
                 num(r.gamma_over_r),
+            ];
+            if paired {
+                row.extend([
+                    num(r.primary_clustered),
+                    num(r.primary_dispersed),
+                    num(r.clustering_gap),
+                ]);
+            }
+            row.extend([
                 r.n_submissions.to_string(),
                 r.submitted_at.chars().take(19).collect(),
-            ]
+            ]);
+            row
         })
         .collect();
-    table(
-        &[
-            "RANK",
-            "TEAM",
-            "MODEL",
-            "PRIMARY",
-            "MD*",
-            "Γ/R",
-            "N",
-            "TIME (UTC)",
-        ],
-        &rows,
-    );
+    let mut header = vec!["RANK", "TEAM", "MODEL", "PRIMARY", "MD*", "Γ/R"];
+    if paired {
+        header.extend(["CLUSTERED", "DISPERSED", "GAP"]);
+    }
+    header.extend(["N", "TIME (UTC)"]);
+    table(&header, &rows);
 }

@@ -175,8 +175,15 @@ pub fn fit_escape_rate(
                 // Series in z avoids 0/0: z/(e^z − 1) ≈ 1 − z/2, second derivative ≈ −z/2.
                 (1.0 - 0.5 * z, -0.5 * z)
             } else if spike {
-                let em1 = z.exp_m1();
-                (z / em1, z * (em1 - z * (em1 + 1.0)) / (em1 * em1))
+                // In q = e^{−z}: z/(e^z − 1) = zq/(1 − q) and the second derivative is
+                // zq(1 − q − z)/(1 − q)², finite for every z (the form in e^z overflows
+                // to NaN beyond z ≈ 355).
+                let q = (-z).exp();
+                let one_minus_q = -(-z).exp_m1();
+                (
+                    z * q / one_minus_q,
+                    z * q * (one_minus_q - z) / (one_minus_q * one_minus_q),
+                )
             } else {
                 (-z, -z)
             };

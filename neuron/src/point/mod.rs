@@ -3,7 +3,8 @@
 //! `fit_*` (training data only) + `simulate_*` — leaky integrate-and-fire ([`lif`]), adaptive
 //! exponential IF ([`adex_fit`]), the multi-timescale adaptive threshold model ([`mat`],
 //! [`mat_fit`]) and the generalized IF with escape noise ([`gif`], [`gif_fit`]) — and Poisson
-//! trains for null models ([`poisson`]).
+//! trains for null models ([`poisson`]); and active electrode compensation of recordings
+//! before a fit ([`aec`]).
 //!
 //! Every `fit_*` takes the same training data: the injected current (nA), the recorded voltage
 //! at the same samples (mV), the recorded spike times (s) and dt (s); every `simulate_*` takes
@@ -28,6 +29,7 @@
 
 pub mod adex;
 pub mod adex_fit;
+pub mod aec;
 pub mod escape;
 pub mod gif;
 pub mod gif_fit;
@@ -42,6 +44,7 @@ mod training;
 
 pub use adex::{AdExParams, simulate_adex};
 pub use adex_fit::fit_adex;
+pub use aec::{AecError, AecEstimate, AecOptions, ElectrodeKernel, compensate, estimate_electrode};
 pub use gif::{GifParams, simulate_gif};
 pub use gif_fit::fit_gif;
 pub use lif::{LifParams, fit_lif, simulate_lif};

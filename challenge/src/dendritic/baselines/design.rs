@@ -79,8 +79,13 @@ impl Prepared<'_> {
                 .map(|_| History::new(&o.history_edges_ms))
                 .collect();
             let mut next_spike = vec![0usize; t.spikes_s.len()];
-            let mut sweep =
-                DriveSweep::for_trial(self.table, &t.events, routing, &self.kernels, dt_ms);
+            let mut sweep = DriveSweep::for_trial(
+                self.table,
+                &t.events,
+                routing,
+                self.kernels.voltage(),
+                dt_ms,
+            );
             for i in 0..n {
                 let drive = sweep.advance();
                 if i % stride != 0 {
@@ -168,6 +173,8 @@ impl Prepared<'_> {
             inhibitory_weights_mv_per_us: beta[1 + n_e..1 + n_e + n_i].to_vec(),
             history_edges_ms: self.options.history_edges_ms.clone(),
             eta_mv: beta[1 + n_e + n_i..].to_vec(),
+            trigger_integration: Integration::Linear,
+            trigger_weights_mv: vec![0.0; n_e],
             refractory_ms: self.options.refractory_ms,
             threshold_mv: 0.0,
             delta_v_mv: 1.0,

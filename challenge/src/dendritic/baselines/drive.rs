@@ -1,10 +1,9 @@
 //! The summed PSP drive of every target, streamed sample by sample by an exact recursion. Why
-//! separate: the fit, the threshold stage and the prediction all run the same recursion, and it
+//! separate: the fit, the hazard stage and the prediction all run the same recursion, and it
 //! is checked on its own against direct summation ([`filter_events`]).
 
 use super::PspKernel;
 use super::integration::Routing;
-use super::kernels::PspKernels;
 use crate::dendritic::placement::{Receptors as SiteReceptors, SynapseTable};
 use crate::dendritic::trials::EventTable;
 
@@ -54,12 +53,13 @@ impl DriveSweep {
         }
     }
 
-    /// The events of `table` routed by `routing`.
+    /// The events of `table` routed by `routing`, each receptor's through its kernel in
+    /// `kernels` (AMPA, NMDA, GABA_A; `None`: that receptor's events are left out).
     pub(super) fn for_trial(
         table: &SynapseTable,
         events: &EventTable,
         routing: &Routing,
-        kernels: &PspKernels,
+        kernels: [Option<PspKernel>; 3],
         dt_ms: f64,
     ) -> Self {
         let mut list = Vec::new();
@@ -74,6 +74,10 @@ impl DriveSweep {
                 } => vec![(0, ampa_weight_us), (1, nmda_weight_us)],
                 SiteReceptors::GabaA { weight_us } => vec![(2, weight_us)],
             };
+            let receptors: Vec<(usize, f64)> = receptors
+                .into_iter()
+                .filter(|&(r, _)| kernels[r].is_some())
+                .collect();
             for &t_ms in times {
                 for &(receptor, weight_us) in &receptors {
                     list.push(Event {
@@ -85,7 +89,10 @@ impl DriveSweep {
                 }
             }
         }
-        Self::new(list, routing.n_targets, kernels.all(), dt_ms)
+        // A left-out receptor has no events; any kernel stands in for it.
+        let fallback = kernels.iter().flatten().next().copied();
+        let kernels = kernels.map(|k| k.or(fallback).expect("at least one receptor is kept"));
+        Self::new(list, routing.n_targets, kernels, dt_ms)
     }
 
     /// The drive of every target at the next sample t_n = n·dt, µS.

@@ -141,6 +141,40 @@ impl Routing {
     }
 }
 
+/// Trigger drives below this count as 0, µS (a millionth of a typical site's weight of
+/// ~10⁻³ µS), so the trigger path sums only the targets that recently received an event.
+pub(super) const TRIGGER_FLOOR_US: f64 = 1e-9;
+
+impl Routing {
+    /// The excitatory soma input (distance bin) that excitatory target `target` feeds: the
+    /// target itself (linear) or its branch's bin (two-layer).
+    fn bin_of_target(&self, target: usize) -> usize {
+        self.branch_bin.as_ref().map_or(target, |b| b[target])
+    }
+
+    /// The active excitatory targets of a trigger `drive` (targets first, as
+    /// [`DriveSweep`](super::drive::DriveSweep) yields them) over `n_e` bins: (bin, x) for each
+    /// excitatory target whose drive is at least [`TRIGGER_FLOOR_US`], into `out`.
+    pub(super) fn active_targets(&self, n_e: usize, drive: &[f64], out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        let n_excitatory = self.branch_bin.as_ref().map_or(n_e, Vec::len);
+        for (target, &x) in drive[..n_excitatory].iter().enumerate() {
+            if x >= TRIGGER_FLOOR_US {
+                out.push((self.bin_of_target(target), x));
+            }
+        }
+    }
+}
+
+/// The trigger inputs T_b = Σ_{active targets in bin b} N(x) of one step from its active
+/// targets (bin, x), with `n` the branch non-linearity ([`Integration::branch_function`]).
+pub(super) fn trigger_inputs(n: &impl Fn(f64) -> f64, active: &[(usize, f64)], out: &mut [f64]) {
+    out.fill(0.0);
+    for &(bin, x) in active {
+        out[bin] += n(x);
+    }
+}
+
 /// The soma's inputs [S_1 … S_m, G_1 … G_q] from the drives of the targets.
 pub(super) fn soma_inputs(
     integration: &Integration,

@@ -29,14 +29,20 @@ impl PspKernel {
     /// [`DendriticFitError::Mismatch`] if they are equal (the difference vanishes; choose
     /// another membrane time constant).
     pub fn new(tau_a_ms: f64, tau_b_ms: f64) -> Result<Self, DendriticFitError> {
+        Self::with_option("membrane_tau_ms", tau_a_ms, tau_b_ms)
+    }
+
+    /// [`PspKernel::new`] with `tau_b_ms` taken from the fit option named `option` (named in
+    /// the error when the two time constants are equal).
+    fn with_option(option: &str, tau_a_ms: f64, tau_b_ms: f64) -> Result<Self, DendriticFitError> {
         InvalidValue::check("tau_a_ms", Requirement::Positive, tau_a_ms)?;
         InvalidValue::check("tau_b_ms", Requirement::Positive, tau_b_ms)?;
         let (slow, fast) = (tau_a_ms.max(tau_b_ms), tau_a_ms.min(tau_b_ms));
         if slow / fast - 1.0 < 1e-6 {
             return Err(DendriticFitError::Mismatch {
-                field: "membrane_tau_ms".into(),
+                field: option.into(),
                 problem: format!(
-                    "equals a receptor's tau_decay_ms ({slow} ms); the PSP kernel needs two \
+                    "equals a receptor's tau_decay_ms ({slow} ms); the kernel needs two \
                      different time constants"
                 ),
             });
@@ -68,27 +74,44 @@ pub struct PspKernels {
     pub nmda: PspKernel,
     /// GABA_A: its `tau_decay_ms` and τ_m.
     pub gaba_a: PspKernel,
+    /// The trigger kernel of every excitatory event (AMPA and NMDA weight alike): AMPA's
+    /// `tau_decay_ms` and the trigger time constant τ_T (module docs).
+    pub trigger: PspKernel,
 }
 
 impl PspKernels {
-    /// The kernels of the recipe's receptors with membrane time constant `membrane_tau_ms`.
+    /// The kernels of the recipe's receptors with membrane time constant `membrane_tau_ms`
+    /// and trigger time constant `trigger_tau_ms`.
     ///
     /// # Errors
-    /// As [`PspKernel::new`].
+    /// As [`PspKernel::new`], naming the option that equals a receptor's decay.
     pub fn from_receptors(
         receptors: &Receptors,
         membrane_tau_ms: f64,
+        trigger_tau_ms: f64,
     ) -> Result<Self, DendriticFitError> {
         InvalidValue::check("membrane_tau_ms", Requirement::Positive, membrane_tau_ms)?;
+        InvalidValue::check("trigger_tau_ms", Requirement::Positive, trigger_tau_ms)?;
         Ok(Self {
             ampa: PspKernel::new(receptors.ampa.tau_decay_ms, membrane_tau_ms)?,
             nmda: PspKernel::new(receptors.nmda.tau_decay_ms, membrane_tau_ms)?,
             gaba_a: PspKernel::new(receptors.gaba_a.tau_decay_ms, membrane_tau_ms)?,
+            trigger: PspKernel::with_option(
+                "trigger_tau_ms",
+                receptors.ampa.tau_decay_ms,
+                trigger_tau_ms,
+            )?,
         })
     }
 
-    pub(super) fn all(&self) -> [PspKernel; 3] {
-        [self.ampa, self.nmda, self.gaba_a]
+    /// The kernel of each receptor (AMPA, NMDA, GABA_A) for the voltage drive.
+    pub(super) fn voltage(&self) -> [Option<PspKernel>; 3] {
+        [Some(self.ampa), Some(self.nmda), Some(self.gaba_a)]
+    }
+
+    /// The kernel of each receptor for the trigger drive: excitatory events only.
+    pub(super) fn trigger(&self) -> [Option<PspKernel>; 3] {
+        [Some(self.trigger), Some(self.trigger), None]
     }
 }
 

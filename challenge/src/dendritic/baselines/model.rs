@@ -4,7 +4,7 @@
 
 use super::design::History;
 use super::drive::DriveSweep;
-use super::integration::{Routing, soma_inputs};
+use super::integration::{Routing, soma_inputs, trigger_inputs};
 use super::spiking::{EscapeNoise, ImposedSpikes, SpikeRule};
 use super::training::check_events;
 use super::{DendriticFitError, DistanceBins, Integration, PspKernels};
@@ -34,6 +34,11 @@ pub struct DendriticModel {
     pub history_edges_ms: Vec<f64>,
     /// η_k, mV.
     pub eta_mv: Vec<f64>,
+    /// The branch non-linearity of the trigger path ([`Integration::Linear`] for the linear
+    /// baseline).
+    pub trigger_integration: Integration,
+    /// c_b per excitatory bin: mV/µS (linear) or mV per unit branch output (two-layer).
+    pub trigger_weights_mv: Vec<f64>,
     /// Absolute refractory period, ms.
     pub refractory_ms: f64,
     /// V_T, mV.
@@ -45,8 +50,9 @@ pub struct DendriticModel {
 }
 
 impl DendriticModel {
-    /// The model voltage V̂ at `n_samples` samples and the spike times (s) decided by `rule`;
-    /// the spikes are recorded into the after-potential history as they occur.
+    /// The model voltage V̂ at `n_samples` samples and the spike times (s) decided by `rule`
+    /// from the hazard's voltage U = V̂ + Σ c_b·T_b; the spikes are recorded into the
+    /// after-potential history as they occur.
     pub(super) fn run(
         &self,
         table: &SynapseTable,
@@ -62,7 +68,13 @@ impl DendriticModel {
         let mut inputs = vec![0.0; n_inputs];
         let mut counts = vec![0.0; self.eta_mv.len()];
         let mut history = History::new(&self.history_edges_ms);
-        let mut sweep = DriveSweep::for_trial(table, events, routing, &self.kernels, dt_ms);
+        let mut sweep =
+            DriveSweep::for_trial(table, events, routing, self.kernels.voltage(), dt_ms);
+        let mut trigger =
+            DriveSweep::for_trial(table, events, routing, self.kernels.trigger(), dt_ms);
+        let branch_output = self.trigger_integration.branch_function();
+        let mut active = Vec::new();
+        let mut trigger_in = vec![0.0; n_e];
         let mut v_hat = Vec::with_capacity(n_samples);
         let mut spikes = Vec::new();
         let mut free_from_s = 0.0;
@@ -75,10 +87,13 @@ impl DendriticModel {
                 + dot(&self.inhibitory_weights_mv_per_us, &inputs[n_e..])
                 + dot(&self.eta_mv, &counts);
             v_hat.push(v);
+            routing.active_targets(n_e, trigger.advance(), &mut active);
+            trigger_inputs(&branch_output, &active, &mut trigger_in);
+            let u = v + dot(&self.trigger_weights_mv, &trigger_in);
             let start = n as f64 * sample_dt_s;
             let before = spikes.len();
             rule.spikes(
-                v,
+                u,
                 (start, start + sample_dt_s),
                 free_from_s,
                 self,

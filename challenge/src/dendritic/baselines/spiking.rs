@@ -8,7 +8,7 @@ use arena_neuron::point::escape::{escape_rate_hz, escape_spike};
 
 /// Decides the spikes of a model run.
 pub(super) trait SpikeRule {
-    /// Called once per step `step_s` = [start, end) with the model voltage at its start; the cell
+    /// Called once per step `step_s` = [start, end) with the hazard's voltage U at its start; the cell
     /// is refractory until `free_from_s`. Appends the step's spike times to `out`.
     fn spikes(
         &mut self,

@@ -85,6 +85,9 @@ pub struct DendriticFitOptions {
     /// Spacing of the samples used by the voltage regression, ms (default 1; the sampling
     /// interval if larger).
     pub regression_dt_ms: f64,
+    /// τ_T, the second time constant of the trigger kernel, ms (default 5; with AMPA's 2 ms
+    /// decay the kernel peaks 3.1 ms after an event).
+    pub trigger_tau_ms: f64,
 }
 
 impl Default for DendriticFitOptions {
@@ -97,6 +100,7 @@ impl Default for DendriticFitOptions {
             refractory_ms: 3.0,
             history_edges_ms: vec![3.0, 6.0, 12.0, 25.0, 50.0, 100.0],
             regression_dt_ms: 1.0,
+            trigger_tau_ms: 5.0,
         }
     }
 }
@@ -206,7 +210,11 @@ pub(super) fn validate<'a>(
     Ok(Prepared {
         table,
         trials,
-        kernels: PspKernels::from_receptors(receptors, options.membrane_tau_ms)?,
+        kernels: PspKernels::from_receptors(
+            receptors,
+            options.membrane_tau_ms,
+            options.trigger_tau_ms,
+        )?,
         e_bins: DistanceBins::new("excitatory_edges_um", &options.excitatory_edges_um)?,
         i_bins: DistanceBins::new("inhibitory_edges_um", &options.inhibitory_edges_um)?,
         options,
