@@ -1000,7 +1000,14 @@ async fn manifests_and_data_files_are_checked_and_uploaded() {
 async fn the_demo_command_prints_a_ranked_board() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("dataset.toml");
-    std::fs::write(&manifest, small_manifest(5)).unwrap();
+    // Four 5-s test trials (two per part) instead of two 2-s ones: the ranking below is a
+    // statement about the models, and one 2-s public trial left it to chance (a fitted GIF
+    // beat the generating model by 0.05 in one CI run). Point neurons simulate this in ms.
+    let mut m: toml::Table = small_manifest(5).parse().unwrap();
+    let test = m["test"].as_table_mut().unwrap();
+    test.insert("trials".into(), 4.into());
+    test.insert("duration_s".into(), 5.0.into());
+    std::fs::write(&manifest, toml::to_string(&m).unwrap()).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
         .args(["demo", "--json", "--manifest", manifest.to_str().unwrap()])
         .output()
@@ -1019,8 +1026,10 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert_eq!(models.len(), 6, "{v}");
     assert!(rows.iter().all(|r| r["is_baseline"] == true));
     // The Poisson null ranks last. The generating model is in the top tier: a fitted model of the
-    // same family can edge past it by chance on five repeats of a hidden stimulus drawn at
-    // creation, but never by more than the tolerance the gauntlet allows the ceiling.
+    // same family could edge past it by chance on the hidden stimulus drawn at creation, but
+    // never by more than the tolerance the gauntlet allows the ceiling. Over 20 runs of this
+    // design it ranked first every time, 0.09–0.22 above the best fitted model, and 0.17–0.50
+    // above LIF.
     assert_eq!(models[5], "poisson", "{v}");
     let primary = |model: &str| {
         rows.iter()
@@ -1030,9 +1039,6 @@ async fn the_demo_command_prints_a_ranked_board() {
     };
     let best = primary(models[0]);
     assert!(primary("reference") >= best - 0.05, "{v}");
-    // The simplest fitted model stays below it. The public part is one 2-s trial, so the margin
-    // is noisy: 0.24–0.79 over ten runs of this manifest (it fell below 0.2 once in nine CI-like
-    // runs), hence no margin is asserted.
     assert!(primary("reference") > primary("lif"), "{v}");
 }
 

@@ -227,10 +227,11 @@ struct HazardData {
     active_range: Vec<(usize, usize)>,
     /// (bin, x) of the active excitatory trigger targets of every sample of every trial.
     active: Vec<(usize, f64)>,
-    /// Bins that any active target feeds (the others have no trigger input and no γ).
+    /// Bins that an active target feeds on some free step (the others have no trigger input
+    /// and no γ).
     used_bins: Vec<usize>,
     n_e: usize,
-    /// The largest trigger drive of any target, µS.
+    /// The largest trigger drive of any target at any sample, µS (the scale of the shape grid).
     x_max: f64,
 }
 
@@ -250,7 +251,6 @@ impl HazardData {
             x_max: 0.0,
         };
         let mut step_active = Vec::new();
-        let mut used = vec![false; n_e];
         for t in data.trials {
             let dt_ms = t.sample_dt_s * 1e3;
             let n = t.voltage_mv.iter().map(Vec::len).max().unwrap_or(0);
@@ -265,8 +265,7 @@ impl HazardData {
             for _ in 0..n {
                 routing.active_targets(n_e, sweep.advance(), &mut step_active);
                 let from = out.active.len();
-                for &(bin, x) in &step_active {
-                    used[bin] = true;
+                for &(_, x) in &step_active {
                     out.x_max = out.x_max.max(x);
                 }
                 out.active.extend_from_slice(&step_active);
@@ -282,6 +281,14 @@ impl HazardData {
                     out.spikes += usize::from(step.spike);
                     out.active_range.push(ranges[step.step]);
                 }
+            }
+        }
+        // Only the free steps enter the likelihood: a bin active elsewhere only would be a
+        // column of zeros.
+        let mut used = vec![false; n_e];
+        for &(from, to) in &out.active_range {
+            for &(bin, _) in &out.active[from..to] {
+                used[bin] = true;
             }
         }
         out.used_bins = (0..n_e).filter(|&b| used[b]).collect();
