@@ -7,6 +7,9 @@
 //! cargo run --release -p arena-challenge --example dendritic_seeds -- 1 2 3 42
 //! ```
 //!
+//! `--manifest PATH` measures another dendritic recipe (its files are read beside it): this is
+//! how a recipe change is tried before it is committed.
+//!
 //! Each seed simulates 84 s of the 1011-compartment cell (about 75 s on one core). The reference
 //! baseline (72 s more per seed) is left out unless `--reference` is given.
 
@@ -17,9 +20,9 @@ use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{Limits, to_json};
 use arena_scoring::{Metric, ScoringParams};
 
-const DIR: &str = concat!(
+const DEMO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../datasets/dendritic-clustered-demo"
+    "/../datasets/dendritic-clustered-demo/dataset.toml"
 );
 
 /// The seed of the baselines' own randomness (escape noise, Poisson draws).
@@ -27,10 +30,14 @@ const PREDICTION_SEED: u64 = 7;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut with_reference = false;
+    let mut path = std::path::PathBuf::from(DEMO);
     let mut seeds = Vec::new();
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         if arg == "--reference" {
             with_reference = true;
+        } else if arg == "--manifest" {
+            path = args.next().ok_or("--manifest needs a path")?.into();
         } else {
             seeds.push(
                 arg.parse::<u64>()
@@ -41,11 +48,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if seeds.is_empty() {
         return Err("give one or more hidden seeds, e.g. `-- 1 2 3 42`".into());
     }
-    let manifest = Manifest::parse(&std::fs::read_to_string(format!("{DIR}/dataset.toml"))?)?;
+    let manifest = Manifest::parse(&std::fs::read_to_string(&path)?)?;
+    let dir = path.parent().ok_or("the manifest path has no directory")?;
     let data = manifest
         .files
         .iter()
-        .map(|f| Ok((f.clone(), std::fs::read(format!("{DIR}/{f}"))?)))
+        .map(|f| Ok((f.clone(), std::fs::read(dir.join(f))?)))
         .collect::<Result<_, std::io::Error>>()?;
     let models: Vec<Baseline> = Baseline::suited(&manifest)
         .into_iter()

@@ -769,6 +769,16 @@ fn errors_name_the_problem() {
         "{err}"
     );
 
+    // τ_T equal to AMPA's decay (2 ms) leaves the trigger kernel with one time constant.
+    let same = DendriticFitOptions {
+        trigger_tau_ms: 2.0,
+        ..options()
+    };
+    let err = fit_linear(&d.table, &r, std::slice::from_ref(&d.linear), &same)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("trigger_tau_ms: equals"), "{err}");
+
     let mut short = d.linear.clone();
     short.events.times_ms.pop();
     let err = fit_linear(&d.table, &r, &[short], &o)

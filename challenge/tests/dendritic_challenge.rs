@@ -10,31 +10,13 @@ use std::collections::BTreeMap;
 use arena_challenge::baselines::Baseline;
 use arena_challenge::dendritic::EventTable;
 use arena_challenge::evaluate::score_file;
-use arena_challenge::generate::{
-    DataFiles, GenerateError, GeneratedChallenge, Visibility, generate,
-};
-use arena_challenge::manifest::{Manifest, Stimulus};
+use arena_challenge::generate::{GenerateError, GeneratedChallenge, Visibility, generate};
+use arena_challenge::manifest::Stimulus;
 use arena_challenge::npy;
 use arena_challenge::predictions::{Limits, to_json};
 use arena_challenge::trial::{Condition, Part, Split};
 use arena_scoring::ScoringParams;
-use common::{hidden, public_view};
-
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../datasets/dendritic-clustered-demo"
-);
-
-fn demo() -> (Manifest, DataFiles) {
-    let manifest =
-        Manifest::parse(&std::fs::read_to_string(format!("{DIR}/dataset.toml")).unwrap()).unwrap();
-    let data = manifest
-        .files
-        .iter()
-        .map(|f| (f.clone(), std::fs::read(format!("{DIR}/{f}")).unwrap()))
-        .collect();
-    (manifest, data)
-}
+use common::{dendritic as demo, hidden, public_view};
 
 fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a arena_challenge::generate::GeneratedFile {
     g.files.iter().find(|f| f.name == name).unwrap()

@@ -19,29 +19,38 @@ use arena_challenge::predictions::to_json;
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, public_view};
 
-/// Entries known to exceed their bound, with the reason. Each must still fail (so this list is
-/// removed once the scoring changes); every other entry must pass.
+/// An entry known to exceed its bound on the injected-current data, with the reason. Where it is
+/// listed as a finding it must still fail (so the listing is removed once the scoring changes).
 ///
 /// The neighbour oracle is the hidden data itself (reordered; the score ignores order). Md*'s
 /// cross term averages over all recorded × predicted pairs, and is unbiased only when the
 /// prediction's noise is independent of the data's; here each recorded repeat also meets
 /// itself, which adds (1/N_D)·(⟨D_i, D_i⟩/‖ν_D‖² − 1) to Md* (measured ≈ +0.035 in Md*,
 /// +0.039 ± 0.007 in primary over 10 hidden seeds with 10 repeats), past the ceiling's noise (0.03). Only
-/// someone holding the hidden responses can submit it.
-const KNOWN_FINDINGS: [&str; 1] = ["each hidden repeat's neighbour (repeat k+1 for k)"];
+/// someone holding the hidden responses can submit it. The term is small when the repeats are
+/// nearly identical, as on the clustered-dendritic demo, where the entry stays within bound.
+const NEIGHBOUR_ORACLE: &str = "each hidden repeat's neighbour (repeat k+1 for k)";
 
 struct Demo {
     public: PublicChallenge,
     hidden: Vec<HiddenTrial>,
 }
 
-fn demo(hidden_seed: u64) -> Demo {
-    let manifest = Manifest::parse(DEMO).unwrap();
-    let g = generate(&manifest, hidden_seed, &DataFiles::new()).unwrap();
+/// The challenge of `manifest` with the files `data`, generated with `hidden_seed`.
+fn challenge(manifest: &Manifest, data: &DataFiles, hidden_seed: u64) -> Demo {
+    let g = generate(manifest, hidden_seed, data).unwrap();
     Demo {
-        public: public_view(&manifest, &g),
+        public: public_view(manifest, &g),
         hidden: hidden(&g),
     }
+}
+
+fn demo(hidden_seed: u64) -> Demo {
+    challenge(
+        &Manifest::parse(DEMO).unwrap(),
+        &DataFiles::new(),
+        hidden_seed,
+    )
 }
 
 /// The demo challenge of hidden seed 11, shared by the tests of this binary.
@@ -66,20 +75,20 @@ fn entries_11() -> &'static [Entry] {
     ENTRIES_11.get_or_init(|| gauntlet(demo_11(), 1))
 }
 
-/// Every entry passes but the [`KNOWN_FINDINGS`] and the findings known for this data only
-/// (`data_findings`), which must fail; the honest entries come in `honest_order`.
+/// Every entry passes but the findings known for this data, which must fail; the honest entries
+/// come in `honest_order`.
 fn assert_all_pass_but_known_findings(
     data: &str,
     entries: &[Entry],
     honest_order: &[&str],
-    data_findings: &[&str],
+    findings: &[&str],
 ) {
     eprintln!("gauntlet on {data}:\n{}", table(entries));
     for e in entries {
-        if KNOWN_FINDINGS.contains(&e.name.as_str()) || data_findings.contains(&e.name.as_str()) {
+        if findings.contains(&e.name.as_str()) {
             assert!(
                 !e.passed,
-                "{}: now passes ({:?}); remove it from KNOWN_FINDINGS",
+                "{}: now passes ({:?}); remove it from the findings",
                 e.name, e.outcome
             );
         } else {
@@ -120,7 +129,7 @@ fn the_gauntlet_holds_on_hidden_seed_11() {
         "the demo, hidden seed 11",
         entries_11(),
         &SIMULATED_HONEST,
-        &[],
+        &[NEIGHBOUR_ORACLE],
     );
 }
 
@@ -130,7 +139,7 @@ fn the_gauntlet_holds_on_hidden_seed_12() {
         "the demo, hidden seed 12",
         &gauntlet(&demo(12), 2),
         &SIMULATED_HONEST,
-        &[],
+        &[NEIGHBOUR_ORACLE],
     );
 }
 
@@ -163,10 +172,7 @@ fn a_copy_of_the_hidden_repeats_is_told_from_a_null_prediction() {
     );
     // The neighbour entry is the same set of trains reordered: the same score.
     let entries = gauntlet(d, 1);
-    let neighbour = entries
-        .iter()
-        .find(|e| e.name == KNOWN_FINDINGS[0])
-        .unwrap();
+    let neighbour = entries.iter().find(|e| e.name == NEIGHBOUR_ORACLE).unwrap();
     let q = neighbour.outcome.primary().unwrap();
     assert!((p - q).abs() < 1e-9, "copy {p} vs neighbour {q}");
 }
@@ -222,11 +228,7 @@ fn tolerances_cover_three_standard_deviations() {
 #[test]
 fn the_gauntlet_holds_on_recorded_data() {
     let (manifest, data) = common::drn();
-    let g = generate(&manifest, 3, &data).unwrap();
-    let d = Demo {
-        public: public_view(&manifest, &g),
-        hidden: hidden(&g),
-    };
+    let d = challenge(&manifest, &data, 3);
     assert_all_pass_but_known_findings(
         "the DRN156 recordings",
         &gauntlet(&d, 5),
@@ -244,6 +246,34 @@ fn the_gauntlet_holds_on_recorded_data() {
         // Poisson null (≈ −0.26 against ≈ −0.15), and the null is then not below every fitted
         // model. Both are findings about the AdEx baseline on DRN spike initiation, not
         // gaming.
-        &["baseline adex", "baseline poisson"],
+        &[NEIGHBOUR_ORACLE, "baseline adex", "baseline poisson"],
+    );
+}
+
+/// The gauntlet on the clustered-dendritic demo (issue 5), hidden seed 42: 6 paired test trials
+/// (3 pairs × 3 conditions, `dataset.toml`) × 2 s × 4 repeats, all pooled. Every trick must
+/// stay at or below the null, the oracles within the ceiling (the neighbour oracle included:
+/// the repeats of this cell are nearly identical, measured +1.014), and the generating cable
+/// model must rank first, above the two-layer, the linear and the Poisson baselines. The
+/// stimulus-peak entry is empty here (there is no injected current to peak), so it scores as
+/// the empty prediction. Ignored in the debug test run: it simulates
+/// the 1011-compartment cell for 156 s (84 s for the challenge, 72 s for the reference
+/// baseline's fresh repeats); run it with
+/// `cargo test --release -p arena-challenge --test gauntlet -- --ignored --nocapture dendritic`.
+#[test]
+#[ignore = "simulates 156 s of the 1011-compartment cell: about 3 min in release"]
+fn the_gauntlet_holds_on_the_dendritic_demo() {
+    let (manifest, data) = common::dendritic();
+    let d = challenge(&manifest, &data, 42);
+    assert_all_pass_but_known_findings(
+        "the clustered-dendritic demo, hidden seed 42",
+        &gauntlet(&d, 7),
+        &[
+            "baseline reference",
+            "baseline two-layer",
+            "baseline linear",
+            "baseline poisson",
+        ],
+        &[],
     );
 }

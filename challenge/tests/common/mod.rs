@@ -22,6 +22,27 @@ pub fn hidden(g: &GeneratedChallenge) -> Vec<HiddenTrial> {
     g.hidden_trials().unwrap()
 }
 
+/// The clustered-dendritic demo's folder.
+pub const DENDRITIC_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../datasets/dendritic-clustered-demo"
+);
+
+/// The clustered-dendritic demo's manifest and the files it lists (the SWC and biophysics).
+pub fn dendritic() -> (Manifest, arena_challenge::generate::DataFiles) {
+    let text = std::fs::read_to_string(format!("{DENDRITIC_DIR}/dataset.toml")).unwrap();
+    let manifest = Manifest::parse(&text).unwrap();
+    let data = manifest
+        .files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(format!("{DENDRITIC_DIR}/{f}")).unwrap();
+            (f.clone(), bytes)
+        })
+        .collect();
+    (manifest, data)
+}
+
 /// The recorded DRN challenge's folder.
 pub const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-frozen-noise");
 

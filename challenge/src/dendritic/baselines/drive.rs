@@ -7,13 +7,15 @@ use super::integration::Routing;
 use crate::dendritic::placement::{Receptors as SiteReceptors, SynapseTable};
 use crate::dendritic::trials::EventTable;
 
-/// One weighted event: time (ms), target, receptor (0 AMPA, 1 NMDA, 2 GABA_A) and weight (µS).
+/// One weighted event: time (ms), target, receptor (0 AMPA, 1 NMDA, 2 GABA_A), weight (µS) and
+/// the receptor's kernel.
 #[derive(Clone, Copy)]
 struct Event {
     t_ms: f64,
     target: usize,
     receptor: usize,
     weight_us: f64,
+    kernel: PspKernel,
 }
 
 /// Streams the summed PSP drive of every target, sample by sample, exactly: each kernel is two
@@ -22,7 +24,8 @@ struct Event {
 pub(super) struct DriveSweep {
     events: Vec<Event>,
     next: usize,
-    kernels: [PspKernel; 3],
+    /// Per receptor: the per-sample decay of its slow and fast state (0 for a receptor left out,
+    /// which has no events).
     decay: [[f64; 2]; 3],
     /// Per target: [receptor][slow, fast].
     state: Vec<[[f64; 2]; 3]>,
@@ -32,19 +35,25 @@ pub(super) struct DriveSweep {
 }
 
 impl DriveSweep {
-    fn new(events: Vec<Event>, n_targets: usize, kernels: [PspKernel; 3], dt_ms: f64) -> Self {
+    fn new(
+        events: Vec<Event>,
+        n_targets: usize,
+        kernels: [Option<PspKernel>; 3],
+        dt_ms: f64,
+    ) -> Self {
         let mut events = events;
         events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
         let decay = kernels.map(|k| {
-            [
-                (-dt_ms / k.tau_slow_ms).exp(),
-                (-dt_ms / k.tau_fast_ms).exp(),
-            ]
+            k.map_or([0.0; 2], |k| {
+                [
+                    (-dt_ms / k.tau_slow_ms).exp(),
+                    (-dt_ms / k.tau_fast_ms).exp(),
+                ]
+            })
         });
         Self {
             events,
             next: 0,
-            kernels,
             decay,
             state: vec![[[0.0; 2]; 3]; n_targets],
             drive: vec![0.0; n_targets],
@@ -74,24 +83,22 @@ impl DriveSweep {
                 } => vec![(0, ampa_weight_us), (1, nmda_weight_us)],
                 SiteReceptors::GabaA { weight_us } => vec![(2, weight_us)],
             };
-            let receptors: Vec<(usize, f64)> = receptors
+            let receptors: Vec<(usize, f64, PspKernel)> = receptors
                 .into_iter()
-                .filter(|&(r, _)| kernels[r].is_some())
+                .filter_map(|(r, w)| kernels[r].map(|k| (r, w, k)))
                 .collect();
             for &t_ms in times {
-                for &(receptor, weight_us) in &receptors {
+                for &(receptor, weight_us, kernel) in &receptors {
                     list.push(Event {
                         t_ms,
                         target,
                         receptor,
                         weight_us,
+                        kernel,
                     });
                 }
             }
         }
-        // A left-out receptor has no events; any kernel stands in for it.
-        let fallback = kernels.iter().flatten().next().copied();
-        let kernels = kernels.map(|k| k.or(fallback).expect("at least one receptor is kept"));
         Self::new(list, routing.n_targets, kernels, dt_ms)
     }
 
@@ -107,7 +114,7 @@ impl DriveSweep {
         }
         let t_ms = self.n as f64 * self.dt_ms;
         while let Some(e) = self.events.get(self.next).filter(|e| e.t_ms <= t_ms) {
-            let k = self.kernels[e.receptor];
+            let k = e.kernel;
             let age = t_ms - e.t_ms;
             let a = e.weight_us * k.scale;
             let st = &mut self.state[e.target][e.receptor];
@@ -139,8 +146,9 @@ pub fn filter_events(
             target: 0,
             receptor: 0,
             weight_us,
+            kernel,
         })
         .collect();
-    let mut sweep = DriveSweep::new(list, 1, [kernel; 3], sample_dt_ms);
+    let mut sweep = DriveSweep::new(list, 1, [Some(kernel), None, None], sample_dt_ms);
     (0..n_samples).map(|_| sweep.advance()[0]).collect()
 }

@@ -36,7 +36,7 @@ pub fn fit_linear(
     let ls = data.regress(&[Integration::Linear]);
     let (beta, r2) = data.solve(&ls[0], "linear voltage regression")?;
     let mut model = data.model(Integration::Linear, &beta, r2);
-    fit_threshold(&data, &mut model)?;
+    fit_hazard(&data, &mut model)?;
     Ok(model)
 }
 
@@ -74,7 +74,7 @@ pub fn fit_two_layer(
             .collect()
     })?;
     let mut model = data.model(integration, &beta, r2);
-    fit_threshold(&data, &mut model)?;
+    fit_hazard(&data, &mut model)?;
     Ok(model)
 }
 
@@ -152,7 +152,7 @@ fn search_shape<P>(
 /// Stage 2 of the fit: t_ref, then the hazard log λ = β₀ + β₁V̂ + Σ_b γ_b·T_b by maximum
 /// likelihood with the recorded spikes imposed, the trigger path's shape chosen first for the
 /// two-layer model. ΔV = 1/β₁, V_T = (ln λ₀ − β₀)/β₁ and c_b = γ_b/β₁.
-fn fit_threshold(data: &Prepared<'_>, model: &mut DendriticModel) -> Result<(), DendriticFitError> {
+fn fit_hazard(data: &Prepared<'_>, model: &mut DendriticModel) -> Result<(), DendriticFitError> {
     const STAGE: &str = "escape-rate likelihood";
     let min_isi_ms = data
         .trials
