@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .filter(|b| with_reference || *b != Baseline::Reference)
         .collect();
-    println!("seed\tcheck\tmodel\tpublic\tprivate\tclustered\tcontrols\treproduced");
+    println!("seed\tcheck\tmodel\tpublic\tprivate\tclustered\tcontrols\treproduced\tauc\tauc±Δ");
     for seed in seeds {
         let g = generate(&manifest, seed, &data)?;
         let e = g
@@ -88,17 +88,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// public, private, then the public part's clustered, controls and effect reproduced.
+/// public, private, then the public part's clustered, controls, effect reproduced and per-bin
+/// AUC (exact bins, then ±Δ).
 fn row(e: &Evaluation) -> String {
     let f = |m: &Metric| m.as_ref().map_or("—".to_string(), |x| format!("{x:.3}"));
     let c = e.public_conditions.as_ref();
     let by = |pick: fn(&ConditionScores) -> &Metric| c.map_or("—".to_string(), |c| f(pick(c)));
     format!(
-        "{}\t{}\t{}\t{}\t{}",
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
         f(&e.public.primary),
         f(&e.private.primary),
         by(|c| &c.clustered.primary),
         by(|c| &c.dispersed.primary),
         by(|c| &c.effect_reproduced),
+        by(|c| &c.bins.auc),
+        by(|c| &c.bins.auc_tolerant),
     )
 }

@@ -11,6 +11,7 @@
 //! its inputs linearly can do well on the controls and still miss what clustering does, and one
 //! pooled number would hide that. See [`ConditionScores`].
 
+use arena_scoring::probabilistic::{Intensity, roc_pooled};
 use arena_scoring::{
     CoreScores, Metric, ScoringParams, SpikeTrain, TrialStats, Undefined, Window, pooled_scores,
     trial_scores, trial_stats,
@@ -49,6 +50,26 @@ pub struct TrialEvaluation {
     pub scores: CoreScores,
 }
 
+/// Bin width of the per-bin scores, seconds: 1 ms, the bins in which Beniaguev, Segev & London
+/// (2021, Neuron 109:2727) score spike prediction by ROC.
+pub const AUC_BIN_S: f64 = 0.001;
+
+/// Per-bin scores of a group of trials: the prediction's peri-stimulus time histogram (the
+/// share of predicted repeats with a spike in each 1 ms bin, [`AUC_BIN_S`]) as a detector of
+/// the recorded spikes, every (recorded repeat, bin) pair one sample, pooled over the group's
+/// trials ([`arena_scoring::probabilistic::roc_pooled`]). 0.5: no better than chance; 1: every
+/// recorded spike bin scored above every silent one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BinScores {
+    /// Area under the ROC curve, exact bins.
+    #[serde(with = "arena_scoring::metric::number_or_null")]
+    pub auc: Metric,
+    /// The same with a ±Δ tolerance (the metric parameter `delta_s`): each bin is scored by the
+    /// highest histogram value within ±Δ, so a spike predicted up to Δ early or late counts.
+    #[serde(with = "arena_scoring::metric::number_or_null")]
+    pub auc_tolerant: Metric,
+}
+
 /// Scores of one part split by condition (challenges whose test trials carry a [`Condition`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConditionScores {
@@ -66,6 +87,12 @@ pub struct ConditionScores {
     /// undefined when the recorded rates do not differ.
     #[serde(with = "arena_scoring::metric::number_or_null")]
     pub effect_reproduced: Metric,
+    /// Per-bin scores over all the part's trials.
+    pub bins: BinScores,
+    /// Per-bin scores over the clustered trials.
+    pub bins_clustered: BinScores,
+    /// Per-bin scores over both controls.
+    pub bins_dispersed: BinScores,
 }
 
 /// Everything one scoring of a submission produces.
@@ -87,8 +114,9 @@ pub struct Evaluation {
 
 impl Evaluation {
     /// The named scores of a part as they are stored and shown: the core scores, then, where
-    /// trials carry conditions, `primary_clustered`, `primary_dispersed`, `clustering_gap` and
-    /// `clustering_effect_reproduced`.
+    /// trials carry conditions, `primary_clustered`, `primary_dispersed`, `clustering_gap`,
+    /// `clustering_effect_reproduced` and the per-bin scores `auc`, `auc_tolerant`,
+    /// `auc_clustered`, `auc_tolerant_clustered`, `auc_dispersed`, `auc_tolerant_dispersed`.
     pub fn named(&self, part: Part) -> Vec<NamedMetric> {
         let (core, conditions) = match part {
             Part::Public => (&self.public, &self.public_conditions),
@@ -101,6 +129,12 @@ impl Evaluation {
                 ("primary_dispersed", &c.dispersed.primary),
                 ("clustering_gap", &c.clustering_gap),
                 ("clustering_effect_reproduced", &c.effect_reproduced),
+                ("auc", &c.bins.auc),
+                ("auc_tolerant", &c.bins.auc_tolerant),
+                ("auc_clustered", &c.bins_clustered.auc),
+                ("auc_tolerant_clustered", &c.bins_clustered.auc_tolerant),
+                ("auc_dispersed", &c.bins_dispersed.auc),
+                ("auc_tolerant_dispersed", &c.bins_dispersed.auc_tolerant),
             ] {
                 list.push(named_metric(name, m));
             }
@@ -214,8 +248,13 @@ pub fn evaluate(
     let mut per_trial = Vec::with_capacity(trials.len());
     let mut stats_by_part: [Vec<TrialStats>; 2] = [Vec::new(), Vec::new()];
     let mut conditions_by_part: [Vec<Option<Condition>>; 2] = [Vec::new(), Vec::new()];
+    let mut bins_by_part: [Vec<(Intensity, &[SpikeTrain])>; 2] = [Vec::new(), Vec::new()];
     for trial in trials {
         let predicted = &predictions.trials[&trial.id];
+        if trial.condition.is_some() {
+            let psth = Intensity::from_trains(predicted, trial.duration_s, AUC_BIN_S);
+            bins_by_part[part_index(trial.part)].push((psth, &trial.recorded));
+        }
         let window = Window::new(0.0, trial.duration_s).expect("stored durations are positive");
         let stats = trial_stats(&trial.recorded, predicted, window, params);
         per_trial.push(TrialEvaluation {
@@ -228,9 +267,10 @@ pub fn evaluate(
     }
     let [public, private] = stats_by_part;
     let [public_c, private_c] = conditions_by_part;
+    let [public_b, private_b] = bins_by_part;
     Evaluation {
-        public_conditions: condition_scores(&public, &public_c),
-        private_conditions: condition_scores(&private, &private_c),
+        public_conditions: condition_scores(&public, &public_c, &public_b, params),
+        private_conditions: condition_scores(&private, &private_c, &private_b, params),
         public: pooled_scores(&public),
         private: pooled_scores(&private),
         trials: per_trial,
@@ -238,13 +278,31 @@ pub fn evaluate(
 }
 
 /// A part's scores by condition, or `None` when none of its trials carries a condition.
+/// `bins` holds each conditioned trial's predicted histogram and recorded repeats, in the order
+/// of the conditioned entries of `conditions`.
 fn condition_scores(
     stats: &[TrialStats],
     conditions: &[Option<Condition>],
+    bins: &[(Intensity, &[SpikeTrain])],
+    params: &ScoringParams,
 ) -> Option<ConditionScores> {
     if conditions.iter().all(Option::is_none) {
         return None;
     }
+    let bin_scores = |keep: fn(Condition) -> bool| {
+        let group: Vec<(&Intensity, &[SpikeTrain])> = conditions
+            .iter()
+            .flatten()
+            .zip(bins)
+            .filter(|(c, _)| keep(**c))
+            .map(|(_, (psth, recorded))| (psth, *recorded))
+            .collect();
+        let auc = |tolerance_s: f64| roc_pooled(&group, tolerance_s).map(|r| r.auc);
+        BinScores {
+            auc: auc(0.0),
+            auc_tolerant: auc(params.delta_s),
+        }
+    };
     let group = |control: bool| -> Vec<TrialStats> {
         stats
             .iter()
@@ -294,6 +352,9 @@ fn condition_scores(
         dispersed: d,
         clustering_gap,
         effect_reproduced,
+        bins: bin_scores(|_| true),
+        bins_clustered: bin_scores(|c| !c.is_control()),
+        bins_dispersed: bin_scores(Condition::is_control),
     })
 }
 
@@ -331,6 +392,66 @@ mod tests {
                 .map(|(id, s)| (id.to_string(), vec![SpikeTrain::new(s.to_vec()).unwrap()]))
                 .collect::<BTreeMap<_, _>>(),
         }
+    }
+
+    /// Two 10 ms trials, 2 recorded repeats each, one predicted repeat, Δ = 1.5 ms (±1 bin).
+    /// Clustered: recorded spikes in bin 2 of both repeats, predicted in bin 2. Time-dispersed:
+    /// recorded in bin 4 of both, predicted in bin 3.
+    /// * Clustered AUC 1; tolerant: bins 1–3 score high, the positive ties 4 of 18 negatives
+    ///   and beats 14: (14 + 2)/18 = 8/9.
+    /// * Dispersed AUC: the positive (score 0) ties 16 negatives and loses to 2: 8/18 = 4/9;
+    ///   tolerant: bins 2–4 high, it ties 4 and beats 14 of 18: (14 + 2)/18 = 8/9.
+    /// * All: 4 positives × 36 negatives (34 at 0, 2 at the high score); the clustered
+    ///   positives win 34 and tie 2 (35 each), the dispersed ones tie 34 (17 each):
+    ///   (2·35 + 2·17)/144 = 13/18.
+    #[test]
+    fn per_bin_auc_by_hand() {
+        let hidden = |id: &str, condition, at: f64| HiddenTrial {
+            id: id.into(),
+            part: Part::Public,
+            duration_s: 0.01,
+            recorded: vec![SpikeTrain::new(vec![at]).unwrap(); 2],
+            condition: Some(condition),
+        };
+        let trials = [
+            hidden("c", Condition::Clustered, 0.0025),
+            hidden("t", Condition::TimeDispersed, 0.0045),
+        ];
+        let p = predict(&[("c", &[0.0025]), ("t", &[0.0035])]);
+        let e = evaluate(&trials, &p, &ScoringParams { delta_s: 0.0015 });
+        let c = e.public_conditions.clone().unwrap();
+        let close = |m: &Metric, want: f64| {
+            let got = *m.as_ref().unwrap();
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        };
+        close(&c.bins_clustered.auc, 1.0);
+        close(&c.bins_clustered.auc_tolerant, 8.0 / 9.0);
+        close(&c.bins_dispersed.auc, 4.0 / 9.0);
+        close(&c.bins_dispersed.auc_tolerant, 8.0 / 9.0);
+        close(&c.bins.auc, 13.0 / 18.0);
+        let names: Vec<String> = e.named(Part::Public).into_iter().map(|m| m.name).collect();
+        for key in ["auc", "auc_tolerant_clustered", "auc_dispersed"] {
+            assert!(
+                names.iter().any(|n| n == key),
+                "{key} missing from {names:?}"
+            );
+        }
+        // No conditions, no per-bin scores; a group without recorded spikes has no AUC.
+        assert!(e.private_conditions.is_none());
+        let silent = [HiddenTrial {
+            recorded: vec![SpikeTrain::new(vec![]).unwrap(); 2],
+            ..trials[0].clone()
+        }];
+        let e = evaluate(
+            &silent,
+            &predict(&[("c", &[0.0025])]),
+            &ScoringParams::default(),
+        );
+        let reason = e.public_conditions.unwrap().bins.auc.unwrap_err().reason;
+        assert!(
+            reason.starts_with("ROC undefined: needs both spike and no-spike"),
+            "{reason}"
+        );
     }
 
     const FOUR: [f64; 4] = [0.1, 0.3, 0.5, 0.7];
@@ -418,12 +539,18 @@ mod tests {
         let k = keys(&paired);
         assert_eq!(k[0], "primary");
         assert_eq!(
-            &k[k.len() - 4..],
+            &k[k.len() - 10..],
             [
                 "primary_clustered",
                 "primary_dispersed",
                 "clustering_gap",
-                "clustering_effect_reproduced"
+                "clustering_effect_reproduced",
+                "auc",
+                "auc_tolerant",
+                "auc_clustered",
+                "auc_tolerant_clustered",
+                "auc_dispersed",
+                "auc_tolerant_dispersed",
             ]
         );
         let plain = evaluate(

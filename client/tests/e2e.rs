@@ -1464,6 +1464,25 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
     for team in ["baseline-two-layer", "baseline-linear"] {
         assert!(primary(team) > null + 0.1, "{team}: {board}");
     }
+    // Every evaluation also carries the per-bin ROC scores, overall and by condition. Seed 42
+    // (`dendritic_seeds -- --reference 42`), public part, AUC ±Δ: reference 0.976, two-layer
+    // 0.753, linear 0.727, Poisson 0.504.
+    let mut auc = std::collections::BTreeMap::new();
+    for r in rows {
+        let sid = r["submission_id"].as_str().unwrap();
+        let shown = arena.json(&organizer, &["submission", "show", sid]).await;
+        for key in ["auc", "auc_clustered", "auc_tolerant_dispersed"] {
+            assert!(shown["scores"][key].is_number(), "{key}: {shown}");
+        }
+        let team = r["team"].as_str().unwrap().to_string();
+        auc.insert(team, shown["scores"]["auc_tolerant"].as_f64().unwrap());
+    }
+    let null = auc["baseline-poisson"];
+    assert!(auc["baseline-reference"] > 0.9, "AUC ±Δ {auc:?}");
+    assert!((null - 0.5).abs() < 0.1, "AUC ±Δ {auc:?}");
+    for team in ["baseline-two-layer", "baseline-linear"] {
+        assert!(auc[team] > null + 0.1, "{team}: AUC ±Δ {auc:?}");
+    }
     // The text board shows the primary by condition and the gap on a paired challenge.
     let out = arena.arena(Some(&organizer), &["leaderboard", &id]).await;
     let text = String::from_utf8_lossy(&out.stdout);

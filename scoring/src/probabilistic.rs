@@ -52,6 +52,33 @@ impl Intensity {
         }
     }
 
+    /// The peri-stimulus time histogram of predicted spike trains as an intensity: bins of
+    /// `dt_s` from 0 covering `duration_s` (the last bin may extend past it), rate = spikes in
+    /// the bin over all `trains` / (number of trains · `dt_s`), Hz. How a spike-time
+    /// prediction becomes a per-bin spike probability for [`roc`] (with one train, 0 or
+    /// 1/`dt_s`).
+    pub fn from_trains(trains: &[SpikeTrain], duration_s: f64, dt_s: f64) -> Intensity {
+        // Whole bins when the duration is a multiple of dt_s up to rounding, else one more.
+        let x = duration_s / dt_s;
+        let n_bins = if (x - x.round()).abs() < 1e-9 {
+            x.round()
+        } else {
+            x.ceil()
+        }
+        .max(1.0) as usize;
+        let mut grid = Intensity {
+            start_s: 0.0,
+            dt_s,
+            rate_hz: vec![0.0; n_bins],
+        };
+        let scale = 1.0 / (trains.len().max(1) as f64 * dt_s);
+        let counts = grid.counts(trains);
+        for (r, c) in grid.rate_hz.iter_mut().zip(counts) {
+            *r = f64::from(c) * scale;
+        }
+        grid
+    }
+
     /// Spike counts per bin summed over `trains`; spikes outside the grid are ignored.
     fn counts(&self, trains: &[SpikeTrain]) -> Vec<u32> {
         let mut n = vec![0u32; self.rate_hz.len()];
@@ -134,17 +161,46 @@ pub fn roc(
     recorded: &[SpikeTrain],
     tolerance_s: f64,
 ) -> Result<RocSummary, Undefined> {
-    intensity.validate()?;
-    if recorded.is_empty() {
-        return undefined("ROC undefined: no recorded repeats");
+    roc_pooled(&[(intensity, recorded)], tolerance_s)
+}
+
+/// [`roc`] over several trials at once: the samples of every (intensity, recorded repeats)
+/// pair enter one ROC curve, so a part of a challenge gets one AUC, each trial weighted by
+/// its number of (repeat, bin) samples. Trials may differ in length, grid and repeat count.
+///
+/// # Errors (undefined)
+/// As [`roc`]: an invalid intensity or a trial without repeats (naming the trial's index),
+/// or no positive or no negative sample over all trials.
+pub fn roc_pooled(
+    trials: &[(&Intensity, &[SpikeTrain])],
+    tolerance_s: f64,
+) -> Result<RocSummary, Undefined> {
+    let mut samples = Vec::new();
+    for (j, (intensity, recorded)) in trials.iter().enumerate() {
+        let name = |e: Undefined| Undefined {
+            reason: format!("trial {j}: {}", e.reason),
+        };
+        intensity.validate().map_err(name)?;
+        if recorded.is_empty() {
+            return undefined(format!("ROC undefined: trial {j} has no recorded repeats"));
+        }
+        samples.extend(roc_samples(intensity, recorded, tolerance_s));
     }
+    summarise(samples)
+}
+
+/// Per bin: (score, repeats with a spike in it, repeats without).
+fn roc_samples(
+    intensity: &Intensity,
+    recorded: &[SpikeTrain],
+    tolerance_s: f64,
+) -> Vec<(f64, f64, f64)> {
     let half_width = if tolerance_s > 0.0 {
         (tolerance_s / intensity.dt_s).floor() as usize
     } else {
         0
     };
     let score = sliding_max(&intensity.rate_hz, half_width);
-    // Per bin: positives = repeats with ≥ 1 spike in it, negatives = the other repeats.
     let mut hit = vec![0u32; score.len()];
     for train in recorded {
         let mut seen = vec![false; score.len()];
@@ -159,11 +215,15 @@ pub fn roc(
             .for_each(|(h, &s)| *h += u32::from(s));
     }
     let repeats = recorded.len() as u32;
-    let mut samples: Vec<(f64, f64, f64)> = score
+    score
         .iter()
         .zip(&hit)
         .map(|(&s, &h)| (s, f64::from(h), f64::from(repeats - h)))
-        .collect();
+        .collect()
+}
+
+/// The ROC curve and its summary from (score, positives, negatives) samples.
+fn summarise(mut samples: Vec<(f64, f64, f64)>) -> Result<RocSummary, Undefined> {
     samples.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (pos, neg) = samples
         .iter()
@@ -344,7 +404,62 @@ mod tests {
         assert!((r.auc - 0.8).abs() < 1e-15, "{}", r.auc);
     }
 
+    #[test]
+    fn intensity_from_trains_is_the_psth() {
+        // Two trains over 0.35 s in 0.1 s bins (4 bins, the last past the end): spikes at
+        // 0.05 and 0.15 | 0.15 and 0.31 → counts (1, 2, 0, 1) / (2 · 0.1 s) = (5, 10, 0, 5) Hz.
+        let i = Intensity::from_trains(&[t(&[0.05, 0.15]), t(&[0.15, 0.31])], 0.35, 0.1);
+        assert_eq!(i.start_s, 0.0);
+        assert_eq!(i.rate_hz.len(), 4);
+        for (got, want) in i.rate_hz.iter().zip([5.0, 10.0, 0.0, 5.0]) {
+            assert!((got - want).abs() < 1e-12, "{:?}", i.rate_hz);
+        }
+    }
+
+    #[test]
+    fn pooled_roc_by_hand() {
+        // Trial A: scores (2, 0), one repeat, spike in bin 0. Trial B: scores (1, 3), two
+        // repeats, spikes in bin 0 of both. Pooled positives: 2 (A0), 1, 1 (B0 twice);
+        // negatives: 0 (A1), 3, 3 (B1 twice). Pairs won: 2 > 0 only for A0 (1 win, 2 losses);
+        // each B0 positive beats 0 (1 win, 2 losses): 3 of 9 → AUC 1/3.
+        let a = grid(&[2.0, 0.0]);
+        let b = grid(&[1.0, 3.0]);
+        let rec_a = [t(&[0.05])];
+        let rec_b = [t(&[0.05]), t(&[0.01])];
+        let r = roc_pooled(&[(&a, &rec_a[..]), (&b, &rec_b[..])], 0.0).unwrap();
+        assert!((r.auc - 1.0 / 3.0).abs() < 1e-15, "{}", r.auc);
+        // Each alone: A separates perfectly, B inverts perfectly.
+        assert_eq!(roc(&a, &rec_a, 0.0).unwrap().auc, 1.0);
+        assert_eq!(roc(&b, &rec_b, 0.0).unwrap().auc, 0.0);
+        let err = roc_pooled(&[(&a, &rec_a[..]), (&b, &[][..])], 0.0).unwrap_err();
+        assert_eq!(err.reason, "ROC undefined: trial 1 has no recorded repeats");
+    }
+
     proptest! {
+        /// Pooling trials equals one ROC over their concatenation (same repeats and grid).
+        #[test]
+        fn pooling_equals_concatenation(a in prop::collection::vec(0u8..4, 2..20),
+                                        b in prop::collection::vec(0u8..4, 2..20),
+                                        spikes in prop::collection::vec(any::<bool>(), 40)) {
+            let rates = |v: &[u8]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+            let at = |from: usize, n: usize| -> Vec<f64> {
+                (0..n).filter(|&k| spikes[from + k]).map(|k| k as f64 * 0.1 + 0.05).collect()
+            };
+            let (ga, gb) = (grid(&rates(&a)), grid(&rates(&b)));
+            let (ra, rb) = ([t(&at(0, a.len()))], [t(&at(a.len(), b.len()))]);
+            let whole = grid(&[rates(&a), rates(&b)].concat());
+            let shifted: Vec<f64> = at(0, a.len()).into_iter()
+                .chain(at(a.len(), b.len()).into_iter().map(|x| x + a.len() as f64 * 0.1))
+                .collect();
+            let pooled = roc_pooled(&[(&ga, &ra[..]), (&gb, &rb[..])], 0.0);
+            let single = roc(&whole, &[t(&shifted)], 0.0);
+            match (pooled, single) {
+                (Ok(p), Ok(s)) => prop_assert!((p.auc - s.auc).abs() < 1e-12),
+                (Err(_), Err(_)) => {}
+                (p, s) => prop_assert!(false, "{p:?} vs {s:?}"),
+            }
+        }
+
         #[test]
         fn sliding_max_matches_naive(v in prop::collection::vec(0.0f64..10.0, 1..60), w in 0usize..6) {
             let fast = sliding_max(&v, w);
