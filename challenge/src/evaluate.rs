@@ -54,11 +54,11 @@ pub struct TrialEvaluation {
 /// (2021, Neuron 109:2727) score spike prediction by ROC.
 pub const AUC_BIN_S: f64 = 0.001;
 
-/// Per-bin scores of a group of trials: the prediction's peri-stimulus time histogram (the
-/// share of predicted repeats with a spike in each 1 ms bin, [`AUC_BIN_S`]) as a detector of
-/// the recorded spikes, every (recorded repeat, bin) pair one sample, pooled over the group's
-/// trials ([`arena_scoring::probabilistic::roc_pooled`]). 0.5: no better than chance; 1: every
-/// recorded spike bin scored above every silent one.
+/// Per-bin scores of a group of trials: the prediction's peri-stimulus time histogram
+/// (predicted spikes per repeat in each 1 ms bin, [`AUC_BIN_S`]; the ROC depends on its order
+/// only) as a detector of the recorded spikes, every (recorded repeat, bin) pair one sample,
+/// pooled over the group's trials ([`arena_scoring::probabilistic::roc_pooled`]). 0.5: no
+/// better than chance; 1: every recorded spike bin scored above every silent one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BinScores {
     /// Area under the ROC curve, exact bins.

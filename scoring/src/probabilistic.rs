@@ -55,8 +55,8 @@ impl Intensity {
     /// The peri-stimulus time histogram of predicted spike trains as an intensity: bins of
     /// `dt_s` from 0 covering `duration_s` (the last bin may extend past it), rate = spikes in
     /// the bin over all `trains` / (number of trains · `dt_s`), Hz. How a spike-time
-    /// prediction becomes a per-bin spike probability for [`roc`] (with one train, 0 or
-    /// 1/`dt_s`).
+    /// prediction becomes a per-bin score for [`roc`] (with one train and at most one spike
+    /// per bin, 0 or 1/`dt_s`).
     pub fn from_trains(trains: &[SpikeTrain], duration_s: f64, dt_s: f64) -> Intensity {
         // Whole bins when the duration is a multiple of dt_s up to rounding, else one more.
         let x = duration_s / dt_s;
