@@ -250,7 +250,7 @@ fn the_gauntlet_holds_on_recorded_data() {
     );
 }
 
-/// The gauntlet on the clustered-dendritic demo (issue 5), hidden seed 42: 6 paired test trials
+/// The gauntlet on the clustered-dendritic demo (issue 5), hidden seed 42: 9 test trials
 /// (3 pairs × 3 conditions, `dataset.toml`) × 2 s × 4 repeats, all pooled. Every trick must
 /// stay at or below the null, the oracles within the ceiling (the neighbour oracle included:
 /// the repeats of this cell are nearly identical, measured +1.014), and the generating cable
