@@ -451,12 +451,16 @@ async fn causality_malformed_answers_and_dropped_streams() {
 }
 
 /// Drives one evaluation with the threshold model; returns (evaluation id, primary).
+///
+/// The primary is `None` when the server scored it undefined (its note must say why): the live
+/// seed is drawn per evaluation, and about one evaluation in a thousand here gets two 1 s trials
+/// in which the reference cell's repeats never coincide, so Md* has no denominator.
 async fn drive(
     arena: &Arena,
     token: &str,
     threshold: f64,
     latencies: &mut Vec<Duration>,
-) -> (String, f64) {
+) -> (String, Option<f64>) {
     let (tx, mut inbound) = open(arena, token, 1).await;
     let mut dt = 0.0;
     let mut last = f64::NEG_INFINITY;
@@ -479,14 +483,12 @@ async fn drive(
             pb::live_server_message::Msg::TrialScore(_) => {}
             pb::live_server_message::Msg::Result(r) => {
                 assert_eq!(r.status, "scored", "{}", r.reason);
-                let primary = r
-                    .scores
-                    .iter()
-                    .find(|m| m.name == "primary")
-                    .unwrap()
-                    .value
-                    .unwrap();
-                return (r.submission_id, primary);
+                let primary = r.scores.iter().find(|m| m.name == "primary").unwrap();
+                assert!(
+                    primary.value.is_some() || primary.note.contains("undefined"),
+                    "an undefined primary without its reason: {primary:?}"
+                );
+                return (r.submission_id, primary.value);
             }
         }
     }
@@ -517,8 +519,9 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
         latencies.extend(l);
     }
     latencies.sort();
+    let defined = results.iter().filter(|(_, p)| p.is_some()).count();
     eprintln!(
-        "50 live evaluations in {:.2} s; chunk round trip p50 {:?}, p99 {:?}",
+        "50 live evaluations ({defined} primaries defined) in {:.2} s; chunk round trip p50 {:?}, p99 {:?}",
         started.elapsed().as_secs_f64(),
         latencies[latencies.len() / 2],
         latencies[latencies.len() * 99 / 100]
@@ -556,12 +559,13 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
         )
         .unwrap();
         assert_eq!(
-            again.public.primary.unwrap(),
+            again.public.primary.ok(),
             *primary,
             "submission {submission_id} does not recompute"
         );
     }
     pool.close().await;
+    assert!(defined >= 45, "only {defined} of 50 primaries are defined");
     let live = arena
         .rows("SELECT status, NULL FROM live_evaluations")
         .await;
