@@ -290,6 +290,54 @@ fn demo_morphology_matches_neuron_geometry() {
     check_geometry("swc_demo_cell");
 }
 
+/// The generator writes the committed `cell.swc` byte for byte, and its probe variants have the
+/// compartment counts that `EFFECT.md` ("A cell with shorter dendrites") reports (NEURON gave
+/// the same counts).
+#[test]
+fn the_morphology_generator_reproduces_the_demo_and_its_probe_variants() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasets/dendritic-clustered-demo"
+    );
+    let generate = |variant: Option<&str>| -> String {
+        let out = format!(
+            "{}/cell-{}.swc",
+            env!("CARGO_TARGET_TMPDIR"),
+            variant.unwrap_or("demo")
+        );
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(format!("{dir}/make_morphology.py"))
+            .args(["--out", &out]);
+        if let Some(v) = variant {
+            cmd.args(["--variant", v]);
+        }
+        let status = cmd.status().expect("python3 runs");
+        assert!(status.success(), "make_morphology.py {variant:?}");
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let committed = std::fs::read_to_string(format!("{dir}/cell.swc")).unwrap();
+    assert!(
+        generate(None) == committed,
+        "cell.swc differs from its generator's output"
+    );
+    let options = SwcOptions {
+        ra: 150.0,
+        cm: 1.0,
+        ..SwcOptions::default()
+    };
+    for (variant, compartments) in [
+        ("short-thin", 637),
+        ("short-thick", 557),
+        ("compact-basal", 797),
+        ("compact-basal-full", 978),
+    ] {
+        let text = generate(Some(variant));
+        let spec = swc::to_cell_spec(&swc::parse(&text).unwrap(), &options).unwrap();
+        let total: usize = spec.sections.iter().map(|s| s.nseg).sum();
+        assert_eq!(total, compartments, "{variant}");
+    }
+}
+
 /// The generated morphology of `datasets/dendritic-clustered-demo/` (make_morphology.py):
 /// about 1000 compartments by the d_lambda rule (100 Hz, 0.1, Ra 150 Ω·cm, cm 1 µF/cm²),
 /// soma, axon, basal and apical sections, and a valid cell: with hh in the soma and axon
