@@ -364,9 +364,9 @@ fn the_point_baselines_fit_the_compensated_training_voltage() {
 }
 
 /// The point baselines on DRN156 and DRN158 with and without active electrode compensation:
-/// primary score and Γ of the public and private parts (hidden seed 5: one 5 s test trial each),
-/// mean over prediction seeds 1, 2, 3, with each fit's parameters and test spike count. Slow in
-/// debug; run with
+/// primary score, Γ and Md* of the public and private parts (hidden seed 5: one 5 s test trial
+/// each), mean over prediction seeds 1, 2, 3, with each fit's parameters and test spike count.
+/// Slow in debug; run with
 /// `cargo test --release -p arena-challenge --test recorded -- --ignored --nocapture measure_aec`.
 #[test]
 #[ignore = "slow in debug: a measurement, printed"]
@@ -395,7 +395,7 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
     let value = |m: &arena_scoring::Metric| m.as_ref().map_or(f64::NAN, |v| *v);
     let truth = hidden(&g);
     eprintln!(
-        "model    AEC  primary(pub priv)  Γ(pub priv)  [hidden seed 5; mean over prediction seeds 1, 2, 3]"
+        "model    AEC  primary(pub priv)  Γ(pub priv)  Md*(pub priv)  [hidden seed 5; mean over prediction seeds 1, 2, 3]"
     );
     for b in [
         Baseline::Gif,
@@ -424,7 +424,7 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
                 "{:8} {label}  test spikes: predicted {spikes} (first repeat), recorded {recorded} (first repeat)",
                 b.name()
             );
-            let mut sums = [0.0; 4];
+            let mut sums = [0.0; 6];
             let mut n = 0.0;
             {
                 for seed in [1, 2, 3] {
@@ -455,6 +455,8 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
                         &ev.private.primary,
                         &ev.public.coincidence_factor,
                         &ev.private.coincidence_factor,
+                        &ev.public.md_star,
+                        &ev.private.md_star,
                     ]
                     .into_iter()
                     .enumerate()
@@ -466,12 +468,14 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
             }
             let m = sums.map(|s| s / n);
             eprintln!(
-                "{:8} {label}  {:7.3} {:7.3}    {:6.3} {:6.3}",
+                "{:8} {label}  {:7.3} {:7.3}    {:6.3} {:6.3}   {:6.3} {:6.3}",
                 b.name(),
                 m[0],
                 m[1],
                 m[2],
-                m[3]
+                m[3],
+                m[4],
+                m[5]
             );
         }
     }
