@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use arena_neuron::point::{
     AdExParams, AecError, AecEstimate, ElectrodeKernel, FitError, GifParams, LifParams, MatParams,
-    ModelError, PointResponse, compensate, fit_adex, fit_gif, fit_lif, fit_mat, poisson_train,
-    simulate_adex, simulate_gif, simulate_lif, simulate_mat,
+    ModelError, PointResponse, compensate, fit_adex, fit_gif, fit_gif_k, fit_lif, fit_mat,
+    poisson_train, simulate_adex, simulate_gif, simulate_lif, simulate_mat,
 };
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
@@ -253,6 +253,9 @@ pub enum Baseline {
     /// Generalized integrate-and-fire with escape noise fitted as Pozzorini et al. 2015 do
     /// ([`fit_gif`]; stochastic: several repeats).
     Gif,
+    /// The GIF with a subthreshold voltage-dependent potassium current (GIF-K; [`fit_gif_k`];
+    /// stochastic: several repeats).
+    GifK,
     /// Adaptive exponential integrate-and-fire fitted by regression on dV/dt ([`fit_adex`];
     /// deterministic: one repeat).
     Adex,
@@ -277,7 +280,7 @@ pub enum Baseline {
 /// A baseline fitted to a challenge's training data.
 #[derive(Clone, Debug)]
 pub enum Fitted {
-    /// GIF parameters from [`fit_gif`].
+    /// GIF or GIF-K parameters from [`fit_gif`] or [`fit_gif_k`].
     Gif(Box<GifParams>),
     /// AdEx parameters from [`fit_adex`].
     Adex(AdExParams),
@@ -426,7 +429,11 @@ impl Fitted {
                 .map(|k| {
                     simulate_gif(p, stimulus_na, dt_s, derive_seed(seed, "repeat", k))
                         .map(|r| r.spikes_s)
-                        .map_err(fail("gif"))
+                        .map_err(fail(if p.k_current.is_some() {
+                            "gif-k"
+                        } else {
+                            "gif"
+                        }))
                 })
                 .collect(),
             Fitted::Poisson { rate_hz } => Ok((0..POISSON_REPEATS as u64)
@@ -490,8 +497,9 @@ pub enum BaselineError {
 
 impl Baseline {
     /// Every baseline, in board order of expected quality (best first).
-    pub const ALL: [Baseline; 8] = [
+    pub const ALL: [Baseline; 9] = [
         Baseline::Reference,
+        Baseline::GifK,
         Baseline::Gif,
         Baseline::Adex,
         Baseline::Mat,
@@ -505,6 +513,7 @@ impl Baseline {
     pub fn name(self) -> &'static str {
         match self {
             Baseline::Gif => "gif",
+            Baseline::GifK => "gif-k",
             Baseline::Adex => "adex",
             Baseline::Mat => "mat",
             Baseline::Lif => "lif",
@@ -520,6 +529,9 @@ impl Baseline {
         match self {
             Baseline::Gif => {
                 "generalized IF with escape noise fitted as Pozzorini et al. 2015 (regression, then likelihood)"
+            }
+            Baseline::GifK => {
+                "the GIF plus a subthreshold voltage-dependent K current (GIF-K, the dorsal-raphe model of apayeur/GIF-K), fitted the same way"
             }
             Baseline::Adex => {
                 "adaptive exponential IF fitted to the training data (regression on dV/dt)"
@@ -584,7 +596,7 @@ impl Baseline {
             }
             Baseline::Reference => reference(challenge),
             Baseline::Linear | Baseline::TwoLayer => self.fit_dendritic(challenge, &train),
-            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
+            Baseline::Gif | Baseline::GifK | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
                 let electrode = challenge.electrode().map_err(|e| BaselineError::Fit {
                     model: self.name(),
                     problem: format!("active electrode compensation: {e}"),
@@ -639,6 +651,7 @@ impl Baseline {
         };
         Ok(match self {
             Baseline::Gif => Fitted::Gif(Box::new(fit_gif(c, v, s, dt).map_err(fail)?)),
+            Baseline::GifK => Fitted::Gif(Box::new(fit_gif_k(c, v, s, dt).map_err(fail)?)),
             Baseline::Adex => Fitted::Adex(fit_adex(c, v, s, dt).map_err(fail)?),
             Baseline::Mat => Fitted::Mat(fit_mat(c, v, s, dt).map_err(fail)?),
             Baseline::Lif => Fitted::Lif(fit_lif(c, v, s, dt).map_err(fail)?),
@@ -699,7 +712,7 @@ impl Baseline {
     pub fn applies_to(self, kind: Kind) -> bool {
         match self {
             Baseline::Reference | Baseline::Poisson => true,
-            Baseline::Gif | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
+            Baseline::Gif | Baseline::GifK | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
                 kind == Kind::InjectedCurrent
             }
             Baseline::Linear | Baseline::TwoLayer => kind == Kind::DendriticInput,
@@ -735,6 +748,7 @@ impl Baseline {
         match self {
             Baseline::Reference => 0,
             Baseline::Gif
+            | Baseline::GifK
             | Baseline::Adex
             | Baseline::Mat
             | Baseline::Lif

@@ -114,8 +114,9 @@ fn assert_all_pass_but_known_findings(
 }
 
 /// The honest entries of a simulated challenge, best first.
-const SIMULATED_HONEST: [&str; 6] = [
+const SIMULATED_HONEST: [&str; 7] = [
     "baseline reference",
+    "baseline gif-k",
     "baseline gif",
     "baseline adex",
     "baseline mat",
@@ -233,6 +234,7 @@ fn the_gauntlet_holds_on_recorded_data() {
         "the DRN156 recordings",
         &gauntlet(&d, 5),
         &[
+            "baseline gif-k",
             "baseline gif",
             "baseline adex",
             "baseline mat",

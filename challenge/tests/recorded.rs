@@ -223,7 +223,7 @@ fn the_reference_baseline_does_not_apply_to_a_recording() {
         .iter()
         .map(|b| b.name())
         .collect();
-    assert_eq!(suited, ["gif", "adex", "mat", "lif", "poisson"]);
+    assert_eq!(suited, ["gif-k", "gif", "adex", "mat", "lif", "poisson"]);
     let err = arena_challenge::baselines::Baseline::Reference
         .fit(&public)
         .unwrap_err()
@@ -398,6 +398,7 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
         "model    AEC  primary(pub priv)  Γ(pub priv)  Md*(pub priv)  [hidden seed 5; mean over prediction seeds 1, 2, 3]"
     );
     for b in [
+        Baseline::GifK,
         Baseline::Gif,
         Baseline::Adex,
         Baseline::Mat,

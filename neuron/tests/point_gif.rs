@@ -2,8 +2,8 @@
 
 mod point_common;
 
-use arena_neuron::point::gif_fit::FIT_KERNEL_EDGES_MS;
-use arena_neuron::point::{GifParams, fit_gif, simulate_gif};
+use arena_neuron::point::gif_fit::{FIT_KERNEL_EDGES_MS, K_REVERSAL_MV};
+use arena_neuron::point::{FitError, GifParams, KCurrent, fit_gif, fit_gif_k, simulate_gif};
 use point_common::demo_current;
 
 fn truth() -> GifParams {
@@ -18,6 +18,7 @@ fn truth() -> GifParams {
         kernel_edges_ms: FIT_KERNEL_EDGES_MS.to_vec(),
         eta_pa: vec![60.0, 40.0, 25.0, 15.0, 8.0, 4.0, 2.0, 1.0],
         gamma_mv: vec![12.0, 6.0, 4.0, 2.5, 1.5, 1.0, 0.5, 0.2],
+        k_current: None,
     }
 }
 
@@ -32,7 +33,7 @@ fn truth() -> GifParams {
 ///   for a truth of 12: at ages 2–5 ms V sits near reset, far below threshold, so spikes there
 ///   are impossible under any γ₁ ≳ 10 mV and the likelihood is flat in that direction — the
 ///   parameter is not identifiable from above, only bounded from below.
-///   Tolerances: ΔV ±15 %, V_T* ±1.2 mV, γ₂…γ₈ ±2 mV, γ₁ ≥ 8 mV.
+///   Tolerances: ΔV ±15 %, V_T* ±1.2 mV, γ₂…γ₈ ±2 mV, γ₁ ≥ 8 mV (truth − 4).
 /// - The fitted model fires like the truth on a held-out stimulus: mean count over 8 seeds
 ///   within 10 % (≈ 650 spikes each, Poisson SE ≈ 4 %).
 #[test]
@@ -46,6 +47,15 @@ fn gif_fit_recovers_a_known_gif() {
         r.spikes_s.len()
     );
     let fit = fit_gif(&i, &r.voltage_mv, &r.spikes_s, 1e-4).unwrap();
+    assert_recovers(&p, &fit, 1);
+}
+
+/// The checks shared by the GIF and GIF-K recovery tests (tolerances in their docs): the
+/// subthreshold parameters, K current included, exact to 1e-6; V_reset exact, t_ref within
+/// dt/2; ΔV ±15 %, V_T* ±1.2 mV; γ within 2 mV except the first `bounded_below` bins, which
+/// are only bounded from below (≥ truth − 4 mV); and the held-out count over 8 seeds within
+/// 10 %.
+fn assert_recovers(p: &GifParams, fit: &GifParams, bounded_below: usize) {
     let relative = |got: f64, want: f64| (got / want - 1.0).abs();
     assert!(relative(fit.c_pf, p.c_pf) < 1e-6, "{fit:?}");
     assert!(relative(fit.g_l_ns, p.g_l_ns) < 1e-6, "{fit:?}");
@@ -53,17 +63,34 @@ fn gif_fit_recovers_a_known_gif() {
     for (got, want) in fit.eta_pa.iter().zip(&p.eta_pa) {
         assert!((got - want).abs() < 1e-6, "eta {:?}", fit.eta_pa);
     }
+    match (&fit.k_current, &p.k_current) {
+        (None, None) => {}
+        (Some(kf), Some(kt)) => {
+            assert_eq!(
+                (kf.tau_n_ms, kf.n_slope_per_mv, kf.e_k_mv),
+                (kt.tau_n_ms, kt.n_slope_per_mv, kt.e_k_mv)
+            );
+            assert!(relative(kf.g_k_ns, kt.g_k_ns) < 1e-6, "{fit:?}");
+        }
+        _ => panic!(
+            "K current fitted {:?}, truth {:?}",
+            fit.k_current, p.k_current
+        ),
+    }
     assert_eq!(fit.v_reset_mv, p.v_reset_mv);
     assert!((fit.t_ref_ms - p.t_ref_ms).abs() <= 0.05, "{fit:?}");
     assert!(relative(fit.delta_v_mv, p.delta_v_mv) < 0.15, "{fit:?}");
     assert!((fit.v_t_star_mv - p.v_t_star_mv).abs() < 1.2, "{fit:?}");
-    assert!(fit.gamma_mv[0] >= 8.0, "gamma {:?}", fit.gamma_mv);
-    for (got, want) in fit.gamma_mv.iter().zip(&p.gamma_mv).skip(1) {
-        assert!((got - want).abs() < 2.0, "gamma {:?}", fit.gamma_mv);
+    for (k, (got, want)) in fit.gamma_mv.iter().zip(&p.gamma_mv).enumerate() {
+        let ok = if k < bounded_below {
+            *got >= want - 4.0
+        } else {
+            (got - want).abs() < 2.0
+        };
+        assert!(ok, "gamma {:?}", fit.gamma_mv);
     }
-
     let held_out = demo_current(10.0, 13);
-    let count = |q: &GifParams| -> usize {
+    let count = |q: &GifParams| -> f64 {
         (0..8)
             .map(|seed| {
                 simulate_gif(q, &held_out, 1e-4, 50 + seed)
@@ -71,10 +98,109 @@ fn gif_fit_recovers_a_known_gif() {
                     .spikes_s
                     .len()
             })
-            .sum()
+            .sum::<usize>() as f64
     };
-    let (want, got) = (count(&p) as f64, count(&fit) as f64);
+    let (want, got) = (count(p), count(fit));
     assert!(relative(got, want) < 0.1, "{got} vs {want}");
+}
+
+/// A known GIF-K: the GIF above plus g_K = 50 nS, E_K = −100 mV, τ_n = 100 ms, k_n = 0.07/mV
+/// (a gate of the fit's grid): about 11 pA outward at E_L, 48 pA at −55 mV.
+fn truth_k() -> GifParams {
+    GifParams {
+        k_current: Some(KCurrent {
+            g_k_ns: 50.0,
+            e_k_mv: K_REVERSAL_MV,
+            n_slope_per_mv: 0.07,
+            tau_n_ms: 100.0,
+        }),
+        ..truth()
+    }
+}
+
+/// `fit_gif_k` on 40 s of a known GIF-K. The gate's regressor is computed from the recorded V
+/// with the simulator's own recursion, so the grid search finds the true gate and the
+/// subthreshold parameters including g_K come out exact to rounding (1e-6 relative), as for
+/// the GIF. The threshold is the same likelihood fit as the GIF's (same tolerances). The fitted
+/// model fires like the truth on a held-out stimulus (mean count over 8 seeds within 10 %),
+/// while the plain GIF fitted to the same data, which must fold the K current into its leak and
+/// η, gets g_L more than 5 % wrong.
+#[test]
+fn gif_k_fit_recovers_a_known_gif_k() {
+    let p = truth_k();
+    let i = demo_current(40.0, 12);
+    let r = simulate_gif(&p, &i, 1e-4, 5).unwrap();
+    assert!(
+        (150..600).contains(&r.spikes_s.len()),
+        "{}",
+        r.spikes_s.len()
+    );
+    let fit = fit_gif_k(&i, &r.voltage_mv, &r.spikes_s, 1e-4).unwrap();
+    // γ₁ and γ₂ (ages 0–10 ms): the K current, which the spike does not reset, keeps V further
+    // below threshold after a spike than in the GIF, so spikes there are impossible for γ₂ too
+    // and both are bounded from below only (measured: 24 and 30 mV for truths 12 and 6).
+    assert_recovers(&p, &fit, 2);
+    // The plain GIF cannot represent the K current: its subthreshold fit is no longer exact.
+    let plain = fit_gif(&i, &r.voltage_mv, &r.spikes_s, 1e-4).unwrap();
+    assert!(plain.k_current.is_none());
+    assert!((plain.g_l_ns / p.g_l_ns - 1.0).abs() > 0.05, "{plain:?}");
+}
+
+/// Data without any K current (a plain GIF whose leak is the only outward current): if the fit
+/// finds no gate with g_K > 0 it refuses, naming g_K; otherwise the K current it adds is
+/// negligible (below 1 pA anywhere between −80 and −50 mV in steady state).
+#[test]
+fn gif_k_on_data_without_a_k_current_adds_nothing_or_refuses() {
+    let p = truth();
+    let i = demo_current(20.0, 7);
+    let r = simulate_gif(&p, &i, 1e-4, 9).unwrap();
+    match fit_gif_k(&i, &r.voltage_mv, &r.spikes_s, 1e-4) {
+        Ok(fit) => {
+            let k = fit.k_current.unwrap();
+            eprintln!("fitted {k:?}");
+            for v in [-80.0, -65.0, -50.0] {
+                let pa = k.g_k_ns * k.n_inf(v) * (v - k.e_k_mv);
+                assert!(pa.abs() < 1.0, "{k:?} gives {pa} pA at {v} mV");
+            }
+        }
+        Err(e) => {
+            eprintln!("refused: {e}");
+            assert!(
+                matches!(
+                    e,
+                    FitError::Unphysical {
+                        field: "k_current.g_k_ns",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+    }
+}
+
+/// Below threshold with a constant current the GIF-K settles where the leak and the K current
+/// balance the input: g_L (V − E_L) + g_K e^{k_n V} (V − E_K) = I. With the K current of
+/// `truth_k` and I = 100 pA the root (bisection) is V* ≈ −62.39 mV, against −60 mV for the GIF
+/// (V_T* raised to 0 mV so that no spike occurs in 2 s; τ_n = 100 ms, so 2 s is 20 τ_n).
+#[test]
+fn gif_k_settles_where_leak_and_k_current_balance_the_input() {
+    let p = GifParams {
+        v_t_star_mv: 0.0,
+        ..truth_k()
+    };
+    let k = p.k_current.clone().unwrap();
+    let net = |v: f64| p.g_l_ns * (v - p.e_l_mv) + k.g_k_ns * k.n_inf(v) * (v - k.e_k_mv) - 100.0;
+    let (mut lo, mut hi) = (-70.0, -60.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if net(mid) > 0.0 { hi = mid } else { lo = mid }
+    }
+    let r = simulate_gif(&p, &vec![0.1; 20_000], 1e-4, 1).unwrap();
+    assert!(r.spikes_s.is_empty());
+    let v_end = *r.voltage_mv.last().unwrap();
+    assert!((v_end - lo).abs() < 1e-3, "{v_end} vs {lo}");
+    assert!(lo < -61.0, "the K current must hyperpolarise: {lo}");
 }
 
 /// Escape noise: different seeds give different repeats, the same seed the same one, and with

@@ -1,7 +1,7 @@
 //! Generalized integrate-and-fire neuron with escape noise (GIF; Mensi et al. 2012,
 //! J Neurophysiol 107:1756; Pozzorini et al. 2015, PLoS Comput Biol 11:e1004275).
 //!
-//! C dV/dt = −g_L (V − E_L) + I(t) − Σ_{t̂ < t} η(t − t̂)
+//! C dV/dt = −g_L (V − E_L) + I(t) − Σ_{t̂ < t} η(t − t̂) [− g_K n (V − E_K)]
 //! λ(t) = λ₀ exp((V(t) − V_T(t))/ΔV),  V_T(t) = V_T* + Σ_{t̂ < t} γ(t − t̂),  λ₀ = 1 Hz
 //! after a spike V ← V_reset, held for t_ref.
 //!
@@ -14,6 +14,15 @@
 //! spike-train likelihood. V is integrated by forward Euler with the shared loop
 //! ([`crate::point`]); λ uses V and V_T at the start of the free part of the step; a spike is
 //! placed at the middle of that part. λ₀ is fixed (it only shifts V_T*).
+//!
+//! The bracketed term is the optional subthreshold voltage-dependent potassium current of the
+//! GIF-K ([`KCurrent`]). Dorsal-raphe serotonergic neurons delay and space their spikes through
+//! such a current, which a spike-triggered η cannot express: it acts before the first spike as
+//! much as after it. Its form is the one of the GIF-K code base of the laboratory that recorded
+//! the `drn-frozen-noise` cells (apayeur/GIF-K, `src/GIF_K.py`; the laboratory's published study
+//! of dorsal-raphe neurons, Harkin et al. 2023, eLife 12:e72951, likewise augments the GIF with
+//! voltage-gated potassium currents): one gate with an exponential steady state and a fixed
+//! time constant.
 
 use std::collections::VecDeque;
 
@@ -52,6 +61,65 @@ pub struct GifParams {
     pub eta_pa: Vec<f64>,
     /// γ on each bin, mV (K values).
     pub gamma_mv: Vec<f64>,
+    /// The subthreshold potassium current of the GIF-K; `None` for the plain GIF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k_current: Option<KCurrent>,
+}
+
+/// A voltage-dependent potassium current I_K = g_K n (V − E_K) with one gate n obeying
+/// τ_n dn/dt = n_∞(V) − n, n_∞(V) = exp(k_n V) (V in mV; apayeur/GIF-K `src/GIF_K.py`).
+///
+/// n_∞ is the foot of a Boltzmann activation, valid below threshold where the GIF's V lives;
+/// its scale is absorbed by g_K. n starts at n_∞(V(0)) and is advanced by forward Euler with
+/// the V at the start of each step, in the fit's regressors as in the simulator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KCurrent {
+    /// Conductance scale g_K, nS (≥ 0): the conductance at n = 1, i.e. at V = 0 mV in steady
+    /// state.
+    pub g_k_ns: f64,
+    /// Reversal potential E_K, mV.
+    pub e_k_mv: f64,
+    /// Activation steepness k_n, 1/mV (finite).
+    pub n_slope_per_mv: f64,
+    /// Gate time constant τ_n, ms (> 0).
+    pub tau_n_ms: f64,
+}
+
+impl KCurrent {
+    /// n_∞(V) = exp(k_n V), dimensionless.
+    pub fn n_inf(&self, v_mv: f64) -> f64 {
+        (self.n_slope_per_mv * v_mv).exp()
+    }
+
+    /// The gate n at every sample of `voltage_mv` (one per `dt_s` seconds): n₀ = n_∞(V₀),
+    /// n_{i+1} = n_i + (dt/τ_n)(n_∞(V_i) − n_i), the recursion the simulator runs.
+    pub fn gate_trace(&self, voltage_mv: &[f64], dt_s: f64) -> Vec<f64> {
+        let Some(&v0) = voltage_mv.first() else {
+            return Vec::new();
+        };
+        let rate = dt_s * 1e3 / self.tau_n_ms;
+        let mut n = self.n_inf(v0);
+        voltage_mv
+            .iter()
+            .map(|&v| {
+                let now = n;
+                n += rate * (self.n_inf(v) - n);
+                now
+            })
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        param("k_current.g_k_ns", Requirement::NonNegative, self.g_k_ns)?;
+        param("k_current.e_k_mv", Requirement::Finite, self.e_k_mv)?;
+        param(
+            "k_current.n_slope_per_mv",
+            Requirement::Finite,
+            self.n_slope_per_mv,
+        )?;
+        param("k_current.tau_n_ms", Requirement::Positive, self.tau_n_ms)?;
+        Ok(())
+    }
 }
 
 impl GifParams {
@@ -68,6 +136,9 @@ impl GifParams {
         param("v_t_star_mv", Requirement::Finite, self.v_t_star_mv)?;
         param("delta_v_mv", Requirement::Positive, self.delta_v_mv)?;
         KernelBins::new(&self.kernel_edges_ms)?;
+        if let Some(k_current) = &self.k_current {
+            k_current.validate()?;
+        }
         let k = self.kernel_edges_ms.len() - 1;
         for (field, values) in [("eta_pa", &self.eta_pa), ("gamma_mv", &self.gamma_mv)] {
             if values.len() != k {
@@ -176,6 +247,8 @@ struct GifDynamics<'a> {
     v_t_mv: f64,
     source: SpikeSource<'a>,
     next_imposed: usize,
+    /// The K-current gate n (GIF-K only).
+    n_gate: f64,
 }
 
 impl Dynamics for GifDynamics<'_> {
@@ -197,7 +270,12 @@ impl Dynamics for GifDynamics<'_> {
         }
         self.v_t_mv = self.p.v_t_star_mv + gamma_mv;
         let input_pa = self.current_na[i] * 1e3;
-        (-self.p.g_l_ns * (v_mv - self.p.e_l_mv) + input_pa - eta_pa) / self.p.c_pf
+        let k_pa = self.p.k_current.as_ref().map_or(0.0, |k| {
+            let current_pa = k.g_k_ns * self.n_gate * (v_mv - k.e_k_mv);
+            self.n_gate += self.dt_s * 1e3 / k.tau_n_ms * (k.n_inf(v_mv) - self.n_gate);
+            current_pa
+        });
+        (-self.p.g_l_ns * (v_mv - self.p.e_l_mv) + input_pa - eta_pa - k_pa) / self.p.c_pf
     }
 
     fn spike_time(&mut self, i: usize, v: f64, _: f64, from_s: f64, free_s: f64) -> Option<f64> {
@@ -244,6 +322,7 @@ pub(super) fn run_gif(
         v_t_mv: p.v_t_star_mv,
         source,
         next_imposed: 0,
+        n_gate: p.k_current.as_ref().map_or(0.0, |k| k.n_inf(p.e_l_mv)),
     };
     let rule = ResetRule {
         v_init_mv: p.e_l_mv,
@@ -265,7 +344,7 @@ pub(super) fn run_gif(
 /// let p = GifParams { c_pf: 200.0, g_l_ns: 10.0, e_l_mv: -70.0, v_reset_mv: -55.0,
 ///     t_ref_ms: 2.0, v_t_star_mv: -52.0, delta_v_mv: 1.0,
 ///     kernel_edges_ms: vec![0.0, 10.0, 100.0], eta_pa: vec![50.0, 10.0],
-///     gamma_mv: vec![8.0, 2.0] };
+///     gamma_mv: vec![8.0, 2.0], k_current: None };
 /// let a = simulate_gif(&p, &vec![0.3; 20_000], 1e-4, 1)?;
 /// let b = simulate_gif(&p, &vec![0.3; 20_000], 1e-4, 2)?;
 /// assert!(!a.spikes_s.is_empty());
@@ -301,6 +380,22 @@ mod tests {
         assert_eq!(bins.bin(0.010), None);
         assert!(KernelBins::new(&[0.0, 5.0, 5.0]).is_err());
         assert!(KernelBins::new(&[-1.0, 5.0]).is_err());
+    }
+
+    /// V = 0, 10, 10 mV, k_n = 0.1/mV, τ_n = 1 ms, dt = 0.1 ms: n₀ = e⁰ = 1, n₁ = n₀ + 0.1·(e⁰ − 1)
+    /// = 1 (the step uses V₀), n₂ = 1 + 0.1·(e¹ − 1) = 1.171 828 18.
+    #[test]
+    fn the_k_gate_follows_the_euler_recursion() {
+        let k = KCurrent {
+            g_k_ns: 1.0,
+            e_k_mv: -100.0,
+            n_slope_per_mv: 0.1,
+            tau_n_ms: 1.0,
+        };
+        let n = k.gate_trace(&[0.0, 10.0, 10.0], 1e-4);
+        assert_eq!(n[..2], [1.0, 1.0]);
+        assert!((n[2] - 1.171_828_182_845_904_5).abs() < 1e-12, "{n:?}");
+        assert!(k.gate_trace(&[], 1e-4).is_empty());
     }
 
     /// One spike at 0.25 ms, dt = 0.1 ms, bins [0, 0.2) and [0.2, 0.5) ms: samples at 0.3 and

@@ -201,6 +201,25 @@ impl<'a> TrainingData<'a> {
         (sum / count as f64 + 0.5 * self.dt_s).max(0.0)
     }
 
+    /// The recorded voltage as a reset model sees it: every sample after a spike up to the end
+    /// of its refractory period (t̂ < i·dt ≤ t̂ + t_ref) set to V_reset, the value the
+    /// simulator holds there. Slow voltage-driven state computed from it (a gate) then follows
+    /// what the model's own V would do instead of the action potential, which the model
+    /// replaces by its reset.
+    pub fn reset_voltage(&self, recovery: Recovery) -> Vec<f64> {
+        let mut v = self.voltage_mv.to_vec();
+        for &t_hat in self.spikes_s {
+            let first = (t_hat / self.dt_s).floor() as usize + 1;
+            for (i, sample) in v.iter_mut().enumerate().skip(first) {
+                if i as f64 * self.dt_s > t_hat + recovery.t_ref_s {
+                    break;
+                }
+                *sample = recovery.v_reset_mv;
+            }
+        }
+        v
+    }
+
     /// For each step n (V_n → V_{n+1}), whether it is far enough from every spike to be used by
     /// a subthreshold regression: steps from `exclusion.before_spike_s` before each spike to
     /// t_ref + `exclusion.after_refractory_s` after it are excluded, and so is the last sample
@@ -270,6 +289,23 @@ mod tests {
         let r = data.recovery().unwrap();
         assert!((r.t_ref_s - 0.002_105).abs() < 1e-12, "{r:?}");
         assert_eq!(r.v_reset_mv, -58.0);
+    }
+
+    /// Spike at 1.23 ms (step 12), t_ref 0.5 ms, dt 0.1 ms: samples 13 … 17 (1.3 – 1.7 ms ≤
+    /// 1.73 ms) are set to V_reset, sample 12 (before the spike) and 18 keep their values.
+    #[test]
+    fn reset_voltage_clamps_the_refractory_samples() {
+        let v: Vec<f64> = (0..30).map(|i| -60.0 + i as f64).collect();
+        let current = vec![0.0; 30];
+        let data = TrainingData::new(&current, &v, &[0.001_23], 1e-4).unwrap();
+        let out = data.reset_voltage(Recovery {
+            t_ref_s: 5e-4,
+            v_reset_mv: -80.0,
+        });
+        let clamped: Vec<usize> = (0..30).filter(|&i| out[i] == -80.0).collect();
+        assert_eq!(clamped, [13, 14, 15, 16, 17]);
+        assert_eq!(out[12], v[12]);
+        assert_eq!(out[18], v[18]);
     }
 
     /// Exclusion: with t_ref = 1 ms, 0.5 ms before and 0.2 ms after the refractory period at
