@@ -10,6 +10,7 @@ use arena_neuron::point::AdExParams;
 use arena_neuron::stimulus::OuCurrentRecipe;
 
 use crate::dendritic::DendriticRecipe;
+use crate::trial::Condition;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -264,6 +265,12 @@ pub struct TrainSplit {
     /// Simulated challenges: public seed of the training stimuli and responses.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// Dendritic-input challenges: the conditions the training split holds, of `clustered`,
+    /// `time-dispersed`, `space-scattered` (default all three; the test split always holds
+    /// all three). Without `clustered` the challenge asks whether a model fitted on dispersed
+    /// input predicts what clustered input does, the question the clustering gap measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Condition>>,
 }
 
 /// `[test]`.
@@ -364,6 +371,15 @@ fn invalid(key: &'static str, problem: impl Into<String>) -> ManifestError {
 }
 
 impl Manifest {
+    /// The conditions of the training split of a dendritic-input challenge
+    /// (`train.conditions`, or all three), in [`Condition::ALL`] order.
+    pub fn train_conditions(&self) -> Vec<Condition> {
+        Condition::ALL
+            .into_iter()
+            .filter(|c| self.train.conditions.as_ref().is_none_or(|l| l.contains(c)))
+            .collect()
+    }
+
     /// Parses and checks a manifest.
     ///
     /// # Errors
@@ -431,6 +447,28 @@ impl Manifest {
         }
         if self.train.repeats == 0 {
             return Err(invalid("train.repeats", "must be at least 1"));
+        }
+        if let Some(conditions) = &self.train.conditions {
+            if self.kind != Kind::DendriticInput {
+                return Err(invalid(
+                    "train.conditions",
+                    "is only for kind = \"dendritic-input\"",
+                ));
+            }
+            if conditions.is_empty() {
+                return Err(invalid(
+                    "train.conditions",
+                    "must list at least one condition",
+                ));
+            }
+            if let Some(i) =
+                (1..conditions.len()).find(|&i| conditions[..i].contains(&conditions[i]))
+            {
+                return Err(invalid(
+                    "train.conditions",
+                    format!("entry {i} ({:?}) is listed twice", conditions[i].as_str()),
+                ));
+            }
         }
         duration(
             "train.duration_s",
@@ -830,6 +868,53 @@ mod tests {
         let err = Manifest::parse(&text).unwrap_err();
         assert!(
             matches!(&err, ManifestError::Invalid { key: "effect", .. }),
+            "{err}"
+        );
+    }
+
+    /// `train.conditions`: default all three in order; a subset is kept in `Condition::ALL`
+    /// order whatever order it is written in; empty, repeated, unknown or on the injected-current
+    /// family it is refused naming the key.
+    #[test]
+    fn the_training_conditions_are_a_checked_subset() {
+        let all = Manifest::parse(DENDRITIC).unwrap();
+        assert_eq!(all.train.conditions, None);
+        assert_eq!(all.train_conditions(), Condition::ALL);
+        let with = |list: &str| {
+            DENDRITIC.replacen("[train]\n", &format!("[train]\nconditions = {list}\n"), 1)
+        };
+        let m = Manifest::parse(&with("[\"space-scattered\", \"time-dispersed\"]")).unwrap();
+        assert_eq!(
+            m.train_conditions(),
+            [Condition::TimeDispersed, Condition::SpaceScattered]
+        );
+        for (list, problem) in [
+            ("[]", "must list at least one condition"),
+            (
+                "[\"clustered\", \"clustered\"]",
+                "entry 1 (\"clustered\") is listed twice",
+            ),
+        ] {
+            let err = Manifest::parse(&with(list)).unwrap_err().to_string();
+            assert_eq!(err, format!("dataset.toml: `train.conditions` {problem}"));
+        }
+        let err = Manifest::parse(&with("[\"scattered\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("scattered") && err.contains("conditions"),
+            "{err}"
+        );
+        let injected = DEMO.replacen("[train]\n", "[train]\nconditions = [\"clustered\"]\n", 1);
+        let err = Manifest::parse(&injected).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ManifestError::Invalid {
+                    key: "train.conditions",
+                    ..
+                }
+            ),
             "{err}"
         );
     }

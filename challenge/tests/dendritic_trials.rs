@@ -6,6 +6,7 @@
 
 use arena_challenge::dendritic::placement::Receptors;
 use arena_challenge::dendritic::*;
+use arena_challenge::trial::Condition;
 use arena_neuron::cable::CellSpec;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -390,7 +391,7 @@ fn without_clusters_the_three_conditions_give_identical_repeats() {
     r.intrinsic_noise.soma_current_mean_na = 0.3; // enough to fire within 300 ms
     let trial = PairedTrial::generate(&cell().1, table(), &r, 5, 300.0).unwrap();
     let out = reference_cell(&r)
-        .simulate_trial(table(), &trial, 5, 2, &SAMPLING)
+        .simulate_trial(table(), &trial, &Condition::ALL, 5, 2, &SAMPLING)
         .unwrap();
     assert_eq!(out[0], out[1]);
     assert_eq!(out[0], out[2]);
@@ -414,11 +415,10 @@ fn clusters_on_the_bench_cell() {
     let r = recipe();
     let trial = PairedTrial::generate(&cell().1, table(), &r, 100, 1000.0).unwrap();
     let out = reference_cell(&r)
-        .simulate_trial(table(), &trial, 100, 2, &SAMPLING)
+        .simulate_trial(table(), &trial, &Condition::ALL, 100, 2, &SAMPLING)
         .unwrap();
-    let spikes = out
-        .each_ref()
-        .map(|c| c.iter().map(|x| x.spike_times_s.clone()).collect());
+    let spikes: [Vec<Vec<f64>>; 3] =
+        std::array::from_fn(|c| out[c].iter().map(|x| x.spike_times_s.clone()).collect());
     let counts: Vec<usize> = out
         .iter()
         .map(|c| c.iter().map(|x| x.spike_times_s.len()).sum())

@@ -292,7 +292,7 @@ fn demo_morphology_matches_neuron_geometry() {
 
 /// The generator writes the committed `cell.swc` byte for byte, and its probe variants have the
 /// compartment counts that `EFFECT.md` ("A cell with shorter dendrites") reports (NEURON gave
-/// the same counts).
+/// the same counts); `compact-basal` is also the committed `dendritic-compact-basal/cell.swc`.
 #[test]
 fn the_morphology_generator_reproduces_the_demo_and_its_probe_variants() {
     let dir = concat!(
@@ -332,6 +332,13 @@ fn the_morphology_generator_reproduces_the_demo_and_its_probe_variants() {
         ("compact-basal-full", 978),
     ] {
         let text = generate(Some(variant));
+        if variant == "compact-basal" {
+            let shipped = format!("{dir}/../dendritic-compact-basal/cell.swc");
+            assert!(
+                std::fs::read_to_string(shipped).unwrap() == text,
+                "datasets/dendritic-compact-basal/cell.swc differs from its generator's output"
+            );
+        }
         let spec = swc::to_cell_spec(&swc::parse(&text).unwrap(), &options).unwrap();
         let total: usize = spec.sections.iter().map(|s| s.nseg).sum();
         assert_eq!(total, compartments, "{variant}");

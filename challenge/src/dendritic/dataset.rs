@@ -74,8 +74,9 @@ pub fn generate(
     let mut test_spikes = Vec::new();
     for split in [Split::Train, Split::Test] {
         let label = split.as_str();
-        let (pairs, duration_s, repeats, seed) = match split {
+        let (conditions, pairs, duration_s, repeats, seed) = match split {
             Split::Train => (
+                manifest.train_conditions(),
                 manifest.train.trials,
                 manifest.train.duration_s,
                 manifest.train.repeats,
@@ -85,6 +86,7 @@ pub fn generate(
                     .ok_or(GenerateError::NotSimulated("seed training trials"))?,
             ),
             Split::Test => (
+                Condition::ALL.to_vec(),
                 manifest.test.trials,
                 manifest.test.duration_s,
                 manifest.test.repeats,
@@ -105,19 +107,21 @@ pub fn generate(
             let responses = reference.simulate_trial(
                 &cell.table,
                 &trial,
+                &conditions,
                 trial_seed,
                 repeats as usize,
                 &sampling,
             )?;
             let mut by_condition: [Vec<Vec<f64>>; 3] = Default::default();
-            for ((c, condition), runs) in Condition::ALL.into_iter().enumerate().zip(responses) {
+            for (&condition, runs) in conditions.iter().zip(responses) {
                 let rows = trial.events(condition).to_rows();
                 let events = npy::encode(npy::Dtype::F64, &[rows.len(), 2], rows.as_flattened());
                 let (voltage_mv, spikes_s): (Vec<_>, Vec<_>) = runs
                     .into_iter()
                     .map(|r| (r.soma_v_mv, r.spike_times_s))
                     .unzip();
-                by_condition[c] = spikes_s.clone();
+                // Condition's discriminants follow `Condition::ALL`.
+                by_condition[condition as usize] = spikes_s.clone();
                 spikes_by_trial.push(spikes_s.clone());
                 let responses = Responses {
                     voltage_mv,

@@ -129,8 +129,8 @@ impl ReferenceCell {
         }
     }
 
-    /// Simulates `repeats` repeats of each condition of `trial`; `out[c][i]` is repeat i of
-    /// [`Condition::ALL`]`[c]`. The runs are spread over the available cores (each thread runs
+    /// Simulates `repeats` repeats of each of `conditions` of `trial`; `out[c][i]` is repeat i
+    /// of `conditions[c]`. The runs are spread over the available cores (each thread runs
     /// its share through [`Cell::simulate_batch`]).
     ///
     /// # Errors
@@ -140,11 +140,12 @@ impl ReferenceCell {
         &self,
         table: &SynapseTable,
         trial: &PairedTrial,
+        conditions: &[Condition],
         trial_seed: u64,
         repeats: usize,
         sampling: &Sampling,
-    ) -> Result<[Vec<Response>; 3], DendriticError> {
-        let runs: Vec<(&EventTable, u64)> = Condition::ALL
+    ) -> Result<Vec<Vec<Response>>, DendriticError> {
+        let runs: Vec<(&EventTable, u64)> = conditions
             .iter()
             .flat_map(|&c| {
                 (0..repeats).map(move |i| {
@@ -158,9 +159,10 @@ impl ReferenceCell {
         let mut responses = self
             .run(table, &runs, trial.duration_ms, sampling)?
             .into_iter();
-        Ok(std::array::from_fn(|_| {
-            responses.by_ref().take(repeats).collect()
-        }))
+        Ok(conditions
+            .iter()
+            .map(|_| responses.by_ref().take(repeats).collect())
+            .collect())
     }
 
     /// Simulates `repeats` repeats of one event table of `duration_ms`, repeat i with the

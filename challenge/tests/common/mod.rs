@@ -30,13 +30,26 @@ pub const DENDRITIC_DIR: &str = concat!(
 
 /// The clustered-dendritic demo's manifest and the files it lists (the SWC and biophysics).
 pub fn dendritic() -> (Manifest, arena_challenge::generate::DataFiles) {
-    let text = std::fs::read_to_string(format!("{DENDRITIC_DIR}/dataset.toml")).unwrap();
+    folder_dataset(DENDRITIC_DIR)
+}
+
+/// The compact-basal dendritic dataset, trained on the controls only: manifest and files.
+pub fn compact_basal() -> (Manifest, arena_challenge::generate::DataFiles) {
+    folder_dataset(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasets/dendritic-compact-basal"
+    ))
+}
+
+/// The `dataset.toml` of `dir` and the files it lists.
+fn folder_dataset(dir: &str) -> (Manifest, arena_challenge::generate::DataFiles) {
+    let text = std::fs::read_to_string(format!("{dir}/dataset.toml")).unwrap();
     let manifest = Manifest::parse(&text).unwrap();
     let data = manifest
         .files
         .iter()
         .map(|f| {
-            let bytes = std::fs::read(format!("{DENDRITIC_DIR}/{f}")).unwrap();
+            let bytes = std::fs::read(format!("{dir}/{f}")).unwrap();
             (f.clone(), bytes)
         })
         .collect();
