@@ -98,8 +98,8 @@ pub const K_REVERSAL_MV: f64 = -100.0;
 /// ([`TrainingData::reset_voltage`]), so the gate sees what the model's V will do.
 ///
 /// # Errors
-/// As [`fit_gif`]; [`FitError::Unphysical`] when no gate gives g_K > 0, naming the
-/// best-fitting gate's value.
+/// As [`fit_gif`]; [`FitError::Unphysical`] when no gate gives a physical fit (C, g_L and
+/// g_K > 0), naming the offending value of the best-fitting gate.
 pub fn fit_gif_k(
     current_na: &[f64],
     voltage_mv: &[f64],
