@@ -6,7 +6,8 @@
 use std::hint::black_box;
 
 use arena_neuron::point::{
-    fit_adex, fit_gif, fit_lif, fit_mat, simulate_adex, simulate_gif, simulate_lif, simulate_mat,
+    fit_adex, fit_gif, fit_gif_k, fit_lif, fit_mat, simulate_adex, simulate_gif, simulate_lif,
+    simulate_mat,
 };
 use arena_neuron::stimulus::ou_current;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -46,11 +47,15 @@ fn benches(c: &mut Criterion) {
     fits.bench_function("fit_gif", |b| {
         b.iter(|| fit_gif(&train, v, s, DT_S).unwrap())
     });
+    fits.bench_function("fit_gif_k", |b| {
+        b.iter(|| fit_gif_k(&train, v, s, DT_S).unwrap())
+    });
     fits.finish();
 
     let lif = fit_lif(&train, v, s, DT_S).unwrap();
     let mat = fit_mat(&train, v, s, DT_S).unwrap();
     let gif = fit_gif(&train, v, s, DT_S).unwrap();
+    let gif_k = fit_gif_k(&train, v, s, DT_S).unwrap();
     c.bench_function("simulate_lif 10 s", |b| {
         b.iter(|| simulate_lif(black_box(&lif), &test, DT_S).unwrap())
     });
@@ -59,6 +64,9 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("simulate_gif 10 s", |b| {
         b.iter(|| simulate_gif(black_box(&gif), &test, DT_S, 6).unwrap())
+    });
+    c.bench_function("simulate_gif_k 10 s", |b| {
+        b.iter(|| simulate_gif(black_box(&gif_k), &test, DT_S, 6).unwrap())
     });
 }
 
