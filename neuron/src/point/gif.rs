@@ -91,19 +91,29 @@ impl KCurrent {
         (self.n_slope_per_mv * v_mv).exp()
     }
 
+    /// I_K = g_K n (V − E_K), pA (positive = outward), at gate value `n` and `v_mv`.
+    pub fn current_pa(&self, n: f64, v_mv: f64) -> f64 {
+        self.g_k_ns * n * (v_mv - self.e_k_mv)
+    }
+
+    /// One forward-Euler step of the gate over `dt_s` seconds from `n` at `v_mv`:
+    /// n + (dt/τ_n)(n_∞(V) − n). The simulator and [`KCurrent::gate_trace`] both take it.
+    pub fn step(&self, n: f64, v_mv: f64, dt_s: f64) -> f64 {
+        n + dt_s * 1e3 / self.tau_n_ms * (self.n_inf(v_mv) - n)
+    }
+
     /// The gate n at every sample of `voltage_mv` (one per `dt_s` seconds): n₀ = n_∞(V₀),
-    /// n_{i+1} = n_i + (dt/τ_n)(n_∞(V_i) − n_i), the recursion the simulator runs.
+    /// n_{i+1} = [`KCurrent::step`] from n_i at V_i, the recursion the simulator runs.
     pub fn gate_trace(&self, voltage_mv: &[f64], dt_s: f64) -> Vec<f64> {
         let Some(&v0) = voltage_mv.first() else {
             return Vec::new();
         };
-        let rate = dt_s * 1e3 / self.tau_n_ms;
         let mut n = self.n_inf(v0);
         voltage_mv
             .iter()
             .map(|&v| {
                 let now = n;
-                n += rate * (self.n_inf(v) - n);
+                n = self.step(n, v, dt_s);
                 now
             })
             .collect()
@@ -271,8 +281,8 @@ impl Dynamics for GifDynamics<'_> {
         self.v_t_mv = self.p.v_t_star_mv + gamma_mv;
         let input_pa = self.current_na[i] * 1e3;
         let k_pa = self.p.k_current.as_ref().map_or(0.0, |k| {
-            let current_pa = k.g_k_ns * self.n_gate * (v_mv - k.e_k_mv);
-            self.n_gate += self.dt_s * 1e3 / k.tau_n_ms * (k.n_inf(v_mv) - self.n_gate);
+            let current_pa = k.current_pa(self.n_gate, v_mv);
+            self.n_gate = k.step(self.n_gate, v_mv, self.dt_s);
             current_pa
         });
         (-self.p.g_l_ns * (v_mv - self.p.e_l_mv) + input_pa - eta_pa - k_pa) / self.p.c_pf
