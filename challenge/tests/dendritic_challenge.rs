@@ -219,7 +219,6 @@ fn trained_on_dispersed_input_the_fitted_models_lose_ground_on_clustered_input()
             .filter(|t| t.split == split)
             .map(|t| t.condition.unwrap())
             .collect();
-        seen.dedup();
         seen.sort();
         seen.dedup();
         assert_eq!(seen, want, "{split:?}");
