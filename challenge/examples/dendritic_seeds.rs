@@ -76,12 +76,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let public = g.public_view(&manifest)?;
         let hidden = g.hidden_trials()?;
-        let params = ScoringParams {
-            delta_s: manifest.scoring.delta_ms / 1000.0,
-        };
+        let params = ScoringParams::with_delta(manifest.scoring.delta_ms / 1000.0);
         for b in &models {
             let predicted = b.predict(&public, PREDICTION_SEED)?;
-            let scores = score_file(&to_json(&predicted), &hidden, &params, &Limits::default())?;
+            let scores = score_file(
+                &to_json(&predicted),
+                &hidden,
+                manifest.sampling.dt_s,
+                &params,
+                &Limits::default(),
+            )?;
             println!("{seed}\t{check}\t{}\t{}", b.name(), row(&scores));
         }
     }

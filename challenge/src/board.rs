@@ -1,16 +1,29 @@
-//! Score lists as users read them, and the ranking rule of the leaderboard.
+//! Score lists as users read them, and the ranking rules of the leaderboard.
 //!
 //! Scores travel and are stored as a list of named values, each either a number or a reason why it
 //! is undefined, so a new metric needs no schema or wire change and a null is never mistaken for a
-//! zero. The board keeps each team's best scored submission on the primary score; an undefined
-//! primary ranks below every defined one, and ties go to the earlier submission.
+//! zero.
+//!
+//! Two rules rank the teams, one per part:
+//! * **Open challenge, public part: the Ladder** (Blum & Hardt 2015, "The Ladder: a reliable
+//!   leaderboard for machine learning competitions", ICML; [`public_board`]). A team's displayed
+//!   score moves only when one of its submissions beats the displayed score by more than the step
+//!   η, and is shown rounded to η. Contestants who tune against the public board then learn at
+//!   most whether they improved by η, so submitting many small variations cannot climb the
+//!   public part's noise.
+//! * **Closed challenge, private part: the final selection** ([`private_board`]). Each team is
+//!   ranked by the best private score among the submissions it selected (or, if it selected
+//!   none, its latest ones); the private scores of its other submissions never matter. Ranking
+//!   the best private score over all submissions would reward submitting often: with no
+//!   information at all, the best of N noisy scores grows with N.
+//!
+//! An undefined primary ranks below every defined one; ties go to the earlier submission.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use arena_scoring::{CoreScores, Metric};
 use serde::{Deserialize, Serialize};
-
 /// One named score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NamedMetric {
@@ -69,6 +82,15 @@ pub struct Entry {
     pub created_at: String,
     /// Scores of the board's part.
     pub scores: Vec<NamedMetric>,
+    /// Selected by its team for the final ranking.
+    pub selected: bool,
+}
+
+impl Entry {
+    /// The primary score, if defined.
+    pub fn primary(&self) -> Option<f64> {
+        value_of(&self.scores, "primary")
+    }
 }
 
 /// One row of the board.
@@ -76,45 +98,134 @@ pub struct Entry {
 pub struct Row {
     /// 1-based rank.
     pub rank: u32,
-    /// The team's best entry.
+    /// The entry the row shows: on the public board the submission that set the displayed
+    /// score, on the private board the team's best selected submission.
     pub best: Entry,
+    /// The primary as displayed: laddered on the public board, exact on the private one.
+    pub primary: Option<f64>,
     /// Submissions the team made on the challenge.
     pub n_submissions: u32,
 }
 
-fn by_primary(a: &Entry, b: &Entry) -> Ordering {
-    let key = |e: &Entry| value_of(&e.scores, "primary");
-    match (key(a), key(b)) {
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
+/// x rounded to the nearest multiple of `step` (x itself when `step` is 0).
+pub fn round_to(x: f64, step: f64) -> f64 {
+    if step > 0.0 {
+        (x / step).round() * step
+    } else {
+        x
     }
-    .then_with(|| a.created_at.cmp(&b.created_at))
-    .then_with(|| a.submission_id.cmp(&b.submission_id))
 }
 
-/// Ranks teams by their best entry. `counts` gives submissions per team.
-pub fn rank(entries: Vec<Entry>, counts: &BTreeMap<String, u32>) -> Vec<Row> {
-    let mut best: BTreeMap<String, Entry> = BTreeMap::new();
+/// The Ladder over one team's public primaries, in submission order: (the displayed value, the
+/// entry that set it) after the last entry, or `None` while no entry has a defined primary.
+///
+/// Each entry's primary s is released when no value is displayed yet or s > displayed + `step`;
+/// the displayed value becomes s rounded to `step` ([`round_to`]). Otherwise the displayed value
+/// stays. With `step` = 0 this is the best score so far, exactly.
+pub fn ladder<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    step: f64,
+) -> Option<(f64, &'a Entry)> {
+    let mut shown: Option<(f64, &Entry)> = None;
     for e in entries {
-        match best.get(&e.team) {
-            Some(current) if by_primary(current, &e) != Ordering::Greater => {}
-            _ => {
-                best.insert(e.team.clone(), e);
+        if let Some(s) = e.primary() {
+            if shown.is_none_or(|(r, _)| s > r + step) {
+                shown = Some((round_to(s, step), e));
             }
         }
     }
-    let mut rows: Vec<Entry> = best.into_values().collect();
-    rows.sort_by(by_primary);
+    shown
+}
+
+/// Submission order: creation time, then id (entries created in the same second).
+fn chronological(a: &Entry, b: &Entry) -> Ordering {
+    a.created_at
+        .cmp(&b.created_at)
+        .then_with(|| a.submission_id.cmp(&b.submission_id))
+}
+
+/// Groups entries by team, each team's entries in submission order.
+fn by_team(entries: Vec<Entry>) -> BTreeMap<String, Vec<Entry>> {
+    let mut teams: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for e in entries {
+        teams.entry(e.team.clone()).or_default().push(e);
+    }
+    teams.values_mut().for_each(|v| v.sort_by(chronological));
+    teams
+}
+
+/// Ranks rows by displayed primary (undefined last), then by the earlier entry.
+fn ranked(mut rows: Vec<(Option<f64>, Entry)>, counts: &BTreeMap<String, u32>) -> Vec<Row> {
+    rows.sort_by(|(a, ea), (b, eb)| {
+        match (a, b) {
+            (Some(x), Some(y)) => y.total_cmp(x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+        .then_with(|| chronological(ea, eb))
+    });
     rows.into_iter()
         .enumerate()
-        .map(|(i, e)| Row {
+        .map(|(i, (primary, e))| Row {
             rank: i as u32 + 1,
             n_submissions: counts.get(&e.team).copied().unwrap_or(0),
+            primary,
             best: e,
         })
         .collect()
+}
+
+/// The open board: every team's Ladder over its public scores ([`ladder`]) with step `step`.
+/// `entries` hold the public scores; `counts` the submissions per team.
+pub fn public_board(entries: Vec<Entry>, counts: &BTreeMap<String, u32>, step: f64) -> Vec<Row> {
+    let rows = by_team(entries)
+        .into_values()
+        .filter_map(|team| {
+            let shown = ladder(&team, step).map(|(r, e)| (Some(r), e.clone()));
+            // A team none of whose submissions has a defined primary shows its latest one.
+            shown.or_else(|| team.last().map(|e| (None, e.clone())))
+        })
+        .collect();
+    ranked(rows, counts)
+}
+
+/// The submissions of one team that count for the final ranking: those it selected, or, if it
+/// selected none, its latest `final_selections` (entries in submission order).
+pub fn counted(team: &[Entry], final_selections: usize) -> Vec<&Entry> {
+    let selected: Vec<&Entry> = team.iter().filter(|e| e.selected).collect();
+    if selected.is_empty() {
+        team.iter().rev().take(final_selections).collect()
+    } else {
+        selected
+    }
+}
+
+/// The closed board: each team ranked by the best private primary among its counted
+/// submissions ([`counted`]). `entries` hold the private scores.
+pub fn private_board(
+    entries: Vec<Entry>,
+    counts: &BTreeMap<String, u32>,
+    final_selections: usize,
+) -> Vec<Row> {
+    let rows = by_team(entries)
+        .into_values()
+        .filter_map(|team| {
+            let best = counted(&team, final_selections)
+                .into_iter()
+                .min_by(|a, b| {
+                    match (a.primary(), b.primary()) {
+                        (Some(x), Some(y)) => y.total_cmp(&x),
+                        (Some(_), None) => Ordering::Less,
+                        (None, Some(_)) => Ordering::Greater,
+                        (None, None) => Ordering::Equal,
+                    }
+                    .then_with(|| chronological(a, b))
+                })?;
+            Some((best.primary(), best.clone()))
+        })
+        .collect();
+    ranked(rows, counts)
 }
 
 #[cfg(test)]
@@ -133,28 +244,98 @@ mod tests {
                 value: primary,
                 note: String::new(),
             }],
+            selected: false,
         }
     }
 
+    fn at(second: u32) -> String {
+        format!("2026-01-01T00:00:{second:02}Z")
+    }
+
     #[test]
-    fn keeps_each_teams_best_and_orders_by_primary() {
+    fn the_ladder_releases_only_improvements_beyond_the_step() {
+        // Step 0.05: 0.30 is shown as 0.30; 0.33 is not > 0.30 + 0.05; 0.36 is (shown 0.35);
+        // 0.39 is not > 0.35 + 0.05 (0.40); 0.41 is, shown 0.40.
+        let team: Vec<Entry> = [0.30, 0.33, 0.36, 0.39, 0.41]
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| entry(&format!("s{i}"), "a", Some(p), &at(i as u32)))
+            .collect();
+        let (shown, by) = ladder(&team, 0.05).unwrap();
+        assert!((shown - 0.40).abs() < 1e-12, "{shown}");
+        assert_eq!(by.submission_id, "s4");
+        let after = |n: usize| ladder(&team[..n], 0.05).map(|(r, e)| (r, e.submission_id.clone()));
+        assert_eq!(after(2).map(|x| x.1), Some("s0".into()));
+        assert_eq!(after(3).map(|x| x.1), Some("s2".into()));
+        // Step 0: the best so far, exactly.
+        let (best, _) = ladder(&team, 0.0).unwrap();
+        assert_eq!(best, 0.41);
+        assert!(ladder(&[entry("x", "a", None, &at(0))], 0.05).is_none());
+    }
+
+    #[test]
+    fn the_public_board_ranks_teams_by_their_ladder() {
         let entries = vec![
-            entry("a1", "a", Some(0.2), "2026-01-01T00:00:01Z"),
-            entry("a2", "a", Some(0.6), "2026-01-01T00:00:02Z"),
-            entry("b1", "b", Some(0.4), "2026-01-01T00:00:03Z"),
-            entry("c1", "c", None, "2026-01-01T00:00:00Z"),
+            entry("a1", "a", Some(0.20), &at(1)),
+            entry("a2", "a", Some(0.60), &at(2)),
+            entry("b1", "b", Some(0.40), &at(3)),
+            entry("b2", "b", Some(0.607), &at(4)),
+            entry("d1", "d", Some(0.598), &at(5)),
+            entry("c1", "c", None, &at(0)),
         ];
         let counts = BTreeMap::from([
             ("a".to_string(), 2),
-            ("b".to_string(), 1),
+            ("b".to_string(), 2),
             ("c".to_string(), 1),
         ]);
-        let rows = rank(entries, &counts);
-        let order: Vec<(&str, u32, u32)> = rows
+        let rows = public_board(entries, &counts, 0.01);
+        let order: Vec<(&str, Option<f64>)> = rows
             .iter()
-            .map(|r| (r.best.submission_id.as_str(), r.rank, r.n_submissions))
+            .map(|r| {
+                (
+                    r.best.submission_id.as_str(),
+                    r.primary.map(|p| (p * 100.0).round() / 100.0),
+                )
+            })
             .collect();
-        assert_eq!(order, vec![("a2", 1, 2), ("b1", 2, 1), ("c1", 3, 1)]);
+        // b2 (0.607) beats b's 0.40 by more than 0.01, shown 0.61; a2 and d1 are both shown
+        // 0.60 and the tie goes to the earlier submission, a2; c has no defined primary.
+        assert_eq!(
+            order,
+            vec![
+                ("b2", Some(0.61)),
+                ("a2", Some(0.6)),
+                ("d1", Some(0.6)),
+                ("c1", None)
+            ]
+        );
+        assert_eq!(
+            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(rows[1].n_submissions, 2);
+    }
+
+    #[test]
+    fn the_private_board_counts_selected_submissions_only() {
+        let mut entries = vec![
+            entry("a1", "a", Some(0.9), &at(1)),
+            entry("a2", "a", Some(0.2), &at(2)),
+            entry("a3", "a", Some(0.3), &at(3)),
+            entry("b1", "b", Some(0.5), &at(1)),
+            entry("b2", "b", Some(0.1), &at(2)),
+            entry("b3", "b", Some(0.4), &at(3)),
+        ];
+        // Team a selected a2 and a3: its 0.9 does not count. Team b selected nothing: its
+        // latest two (b2, b3) count, best 0.4 — not its 0.5.
+        entries[1].selected = true;
+        entries[2].selected = true;
+        let rows = private_board(entries, &BTreeMap::new(), 2);
+        let got: Vec<(&str, Option<f64>)> = rows
+            .iter()
+            .map(|r| (r.best.submission_id.as_str(), r.primary))
+            .collect();
+        assert_eq!(got, vec![("b3", Some(0.4)), ("a3", Some(0.3))]);
     }
 
     #[test]
@@ -162,11 +343,9 @@ mod tests {
         let entries = vec![
             entry("late", "x", Some(0.5), "2026-01-02T00:00:00Z"),
             entry("early", "y", Some(0.5), "2026-01-01T00:00:00Z"),
-            entry("again", "y", Some(0.5), "2026-01-03T00:00:00Z"),
         ];
-        let rows = rank(entries, &BTreeMap::new());
+        let rows = public_board(entries, &BTreeMap::new(), 0.0);
         assert_eq!(rows[0].best.submission_id, "early");
         assert_eq!(rows[1].best.submission_id, "late");
-        assert_eq!(rows.len(), 2);
     }
 }

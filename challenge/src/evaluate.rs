@@ -1,10 +1,12 @@
-//! The scoring policy of a challenge: which trials count for which board, and how one submission
-//! becomes the numbers stored in its audit record.
+//! The scoring policy of a challenge: which stretches of the test trials count for which board,
+//! and how one submission becomes the numbers stored in its audit record.
 //!
 //! Metrics themselves live in `arena-scoring`; this module only decides what is compared with what.
-//! Each test trial is scored on its own window [0, duration) against all of its hidden repeats, and
-//! the board score of each part (public, private) pools the additive statistics of its trials, so
-//! a long trial weighs more than a short one, as it should.
+//! Every test trial is cut into segments, each drawn at creation into the public or the private
+//! part ([`Segment`]); each segment is scored on its own window against all of the trial's hidden
+//! repeats, and the board score of each part pools the additive statistics of its segments, so a
+//! long stretch weighs more than a short one, as it should. Each trial is also scored whole, for
+//! the per-trial breakdown shown once a challenge is closed.
 //!
 //! Where test trials carry a [`Condition`] (the clustered-dendritic family), each part is also
 //! scored on its clustered trials and on its control trials separately: a point neuron that sums
@@ -22,31 +24,29 @@ use thiserror::Error;
 use crate::board::{NamedMetric, named, named_metric};
 use crate::npy;
 use crate::predictions::{self, Limits, PredictionError, Predictions, TrialShape};
-use crate::trial::{Condition, Part};
+use crate::trial::{Condition, Part, Segment};
 
 /// A test trial with its hidden recorded (or simulated) responses.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HiddenTrial {
     /// Trial id.
     pub id: String,
-    /// Leaderboard part.
-    pub part: Part,
     /// Duration, seconds.
     pub duration_s: f64,
     /// The hidden repeats.
     pub recorded: Vec<SpikeTrain>,
     /// The trial's condition in a paired design; `None` elsewhere.
     pub condition: Option<Condition>,
+    /// The trial's segments and their parts (they tile [0, duration)).
+    pub segments: Vec<Segment>,
 }
 
-/// Scores of one trial.
+/// Scores of one whole trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrialEvaluation {
     /// Trial id.
     pub trial_id: String,
-    /// Leaderboard part.
-    pub part: Part,
-    /// The trial's own scores.
+    /// The trial's own scores over its whole duration.
     pub scores: CoreScores,
 }
 
@@ -54,11 +54,10 @@ pub struct TrialEvaluation {
 /// (2021, Neuron 109:2727) score spike prediction by ROC.
 pub const AUC_BIN_S: f64 = 0.001;
 
-/// Per-bin scores of a group of trials: the prediction's peri-stimulus time histogram
-/// (predicted spikes per repeat in each 1 ms bin, [`AUC_BIN_S`]; the ROC depends on its order
-/// only) as a detector of the recorded spikes, every (recorded repeat, bin) pair one sample,
-/// pooled over the group's trials ([`arena_scoring::probabilistic::roc_pooled`]). 0.5: no
-/// better than chance; 1: every recorded spike bin scored above every silent one.
+/// Per-bin scores of a group of segments: the predicted PSTH in 1 ms bins ([`AUC_BIN_S`]; the
+/// ROC depends on its order only) as a detector of the recorded spikes, every (recorded repeat,
+/// bin) pair one sample, pooled over the group ([`arena_scoring::probabilistic::roc_pooled`]).
+/// 0.5: no better than chance; 1: every recorded spike bin scored above every silent one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BinScores {
     /// Area under the ROC curve, exact bins.
@@ -82,7 +81,7 @@ pub struct ConditionScores {
     #[serde(with = "arena_scoring::metric::number_or_null")]
     pub clustering_gap: Metric,
     /// The share of the recorded clustered-vs-control difference in firing rate that the
-    /// prediction reproduces, (ν̂_c − ν̂_d) / (ν_c − ν_d), rates pooled over trials and repeats
+    /// prediction reproduces, (ν̂_c − ν̂_d) / (ν_c − ν_d), rates pooled over segments and repeats
     /// (ν recorded, ν̂ predicted; c clustered, d both controls). 1: the whole effect; 0: none;
     /// undefined when the recorded rates do not differ.
     #[serde(with = "arena_scoring::metric::number_or_null")]
@@ -98,9 +97,9 @@ pub struct ConditionScores {
 /// Everything one scoring of a submission produces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// Pooled over the public test trials.
+    /// Pooled over the public segments.
     pub public: CoreScores,
-    /// Pooled over the private test trials.
+    /// Pooled over the private segments.
     pub private: CoreScores,
     /// The public part by condition, where trials carry one.
     #[serde(default)]
@@ -108,7 +107,7 @@ pub struct Evaluation {
     /// The private part by condition, where trials carry one.
     #[serde(default)]
     pub private_conditions: Option<ConditionScores>,
-    /// Per trial, in challenge order.
+    /// Per whole trial, in challenge order.
     pub trials: Vec<TrialEvaluation>,
 }
 
@@ -154,7 +153,7 @@ pub enum HiddenDataError {
         /// The decoding error.
         source: npy::NpyError,
     },
-    /// A test trial has no hidden spikes file (or no leaderboard part).
+    /// A test trial has no hidden spikes file (or no segments).
     #[error("hidden responses of trial {trial}: {file} is missing")]
     Missing {
         /// Trial id.
@@ -173,15 +172,16 @@ pub enum HiddenDataError {
 }
 
 impl HiddenTrial {
-    /// Builds a hidden trial from its stored spikes file (NaN-padded `.npy`, see [`npy::encode_ragged`]).
+    /// Builds a hidden trial from its stored spikes file (NaN-padded `.npy`, see
+    /// [`npy::encode_ragged`]) and its segments.
     ///
     /// # Errors
     /// [`HiddenDataError`] if the stored bytes are not valid spike trains.
     pub fn from_npy(
         id: &str,
-        part: Part,
         duration_s: f64,
         spikes_npy: &[u8],
+        segments: Vec<Segment>,
     ) -> Result<HiddenTrial, HiddenDataError> {
         let rows = npy::decode_ragged(spikes_npy).map_err(|source| HiddenDataError::Npy {
             trial: id.to_string(),
@@ -197,10 +197,10 @@ impl HiddenTrial {
             })?;
         Ok(HiddenTrial {
             id: id.to_string(),
-            part,
             duration_s,
             recorded,
             condition: None,
+            segments,
         })
     }
 
@@ -208,6 +208,31 @@ impl HiddenTrial {
     pub fn with_condition(self, condition: Option<Condition>) -> HiddenTrial {
         HiddenTrial { condition, ..self }
     }
+
+    /// The same trial counted whole in one part (one segment spanning it): how the gauntlet
+    /// pools every hidden trial, and how trials stored before segments existed are read.
+    pub fn whole(self, part: Part) -> HiddenTrial {
+        HiddenTrial {
+            segments: vec![Segment {
+                start_s: 0.0,
+                end_s: self.duration_s,
+                part,
+            }],
+            ..self
+        }
+    }
+}
+
+/// The shapes the predictions parser checks a file against.
+pub fn shapes(trials: &[HiddenTrial], dt_s: f64) -> Vec<TrialShape> {
+    trials
+        .iter()
+        .map(|t| TrialShape {
+            id: t.id.clone(),
+            duration_s: t.duration_s,
+            dt_s,
+        })
+        .collect()
 }
 
 /// The whole path of a submission: the predictions file checked by [`predictions::parse`] against
@@ -219,83 +244,82 @@ impl HiddenTrial {
 pub fn score_file(
     bytes: &[u8],
     trials: &[HiddenTrial],
+    dt_s: f64,
     params: &ScoringParams,
     limits: &Limits,
 ) -> Result<Evaluation, PredictionError> {
-    let shapes: Vec<TrialShape> = trials
-        .iter()
-        .map(|t| TrialShape {
-            id: t.id.clone(),
-            duration_s: t.duration_s,
-        })
-        .collect();
-    let predictions = predictions::parse(bytes, &shapes, limits)?;
+    let predictions = predictions::parse(bytes, &shapes(trials, dt_s), limits)?;
     Ok(evaluate(trials, &predictions, params))
+}
+
+/// One scored segment: its statistics and, in a paired design, its trial's condition with the
+/// predicted histogram and the recorded repeats on the segment (the per-bin samples).
+struct Scored {
+    stats: TrialStats,
+    condition: Option<Condition>,
+    bins: Option<(Intensity, Vec<SpikeTrain>)>,
 }
 
 /// Scores validated predictions against the hidden trials.
 ///
 /// `predictions` must come from [`crate::predictions::parse`] with the same trials, so every hidden
-/// trial has at least one predicted repeat.
+/// trial has a prediction.
 ///
 /// # Panics
-/// If a hidden trial has no predictions (a caller bug: parsing guarantees it).
+/// If a hidden trial has no prediction (a caller bug: parsing guarantees it).
 pub fn evaluate(
     trials: &[HiddenTrial],
     predictions: &Predictions,
     params: &ScoringParams,
 ) -> Evaluation {
     let mut per_trial = Vec::with_capacity(trials.len());
-    let mut stats_by_part: [Vec<TrialStats>; 2] = [Vec::new(), Vec::new()];
-    let mut conditions_by_part: [Vec<Option<Condition>>; 2] = [Vec::new(), Vec::new()];
-    let mut bins_by_part: [Vec<(Intensity, &[SpikeTrain])>; 2] = [Vec::new(), Vec::new()];
+    let mut by_part: [Vec<Scored>; 2] = [Vec::new(), Vec::new()];
     for trial in trials {
         let predicted = &predictions.trials[&trial.id];
-        if trial.condition.is_some() {
-            let psth = Intensity::from_trains(predicted, trial.duration_s, AUC_BIN_S);
-            bins_by_part[part_index(trial.part)].push((psth, &trial.recorded));
-        }
-        let window = Window::new(0.0, trial.duration_s).expect("stored durations are positive");
-        let stats = trial_stats(&trial.recorded, predicted, window, params);
+        let whole = Window::new(0.0, trial.duration_s).expect("stored durations are positive");
         per_trial.push(TrialEvaluation {
             trial_id: trial.id.clone(),
-            part: trial.part,
-            scores: trial_scores(&stats),
+            scores: trial_scores(&trial_stats(&trial.recorded, predicted, whole, params)),
         });
-        stats_by_part[part_index(trial.part)].push(stats);
-        conditions_by_part[part_index(trial.part)].push(trial.condition);
+        for segment in &trial.segments {
+            let window =
+                Window::new(segment.start_s, segment.end_s).expect("stored segments are ordered");
+            let bins = trial.condition.map(|_| {
+                let recorded = trial.recorded.iter().map(|r| r.within(window)).collect();
+                (predicted.histogram(window, AUC_BIN_S), recorded)
+            });
+            by_part[part_index(segment.part)].push(Scored {
+                stats: trial_stats(&trial.recorded, predicted, window, params),
+                condition: trial.condition,
+                bins,
+            });
+        }
     }
-    let [public, private] = stats_by_part;
-    let [public_c, private_c] = conditions_by_part;
-    let [public_b, private_b] = bins_by_part;
+    let [public, private] = by_part;
     Evaluation {
-        public_conditions: condition_scores(&public, &public_c, &public_b, params),
-        private_conditions: condition_scores(&private, &private_c, &private_b, params),
-        public: pooled_scores(&public),
-        private: pooled_scores(&private),
+        public_conditions: condition_scores(&public, params),
+        private_conditions: condition_scores(&private, params),
+        public: pooled_scores(&stats_of(&public)),
+        private: pooled_scores(&stats_of(&private)),
         trials: per_trial,
     }
 }
 
-/// A part's scores by condition, or `None` when none of its trials carries a condition.
-/// `bins` holds each conditioned trial's predicted histogram and recorded repeats, in the order
-/// of the conditioned entries of `conditions`.
-fn condition_scores(
-    stats: &[TrialStats],
-    conditions: &[Option<Condition>],
-    bins: &[(Intensity, &[SpikeTrain])],
-    params: &ScoringParams,
-) -> Option<ConditionScores> {
-    if conditions.iter().all(Option::is_none) {
+fn stats_of(scored: &[Scored]) -> Vec<TrialStats> {
+    scored.iter().map(|s| s.stats.clone()).collect()
+}
+
+/// A part's scores by condition, or `None` when none of its segments' trials carries one.
+fn condition_scores(scored: &[Scored], params: &ScoringParams) -> Option<ConditionScores> {
+    if scored.iter().all(|s| s.condition.is_none()) {
         return None;
     }
     let bin_scores = |keep: fn(Condition) -> bool| {
-        let group: Vec<(&Intensity, &[SpikeTrain])> = conditions
+        let group: Vec<(&Intensity, &[SpikeTrain])> = scored
             .iter()
-            .flatten()
-            .zip(bins)
-            .filter(|(c, _)| keep(**c))
-            .map(|(_, (psth, recorded))| (psth, *recorded))
+            .filter(|s| s.condition.is_some_and(keep))
+            .filter_map(|s| s.bins.as_ref())
+            .map(|(histogram, recorded)| (histogram, recorded.as_slice()))
             .collect();
         let auc = |tolerance_s: f64| roc_pooled(&group, tolerance_s).map(|r| r.auc);
         BinScores {
@@ -304,11 +328,10 @@ fn condition_scores(
         }
     };
     let group = |control: bool| -> Vec<TrialStats> {
-        stats
+        scored
             .iter()
-            .zip(conditions)
-            .filter(|(_, c)| c.is_some_and(|c| c.is_control() == control))
-            .map(|(s, _)| s.clone())
+            .filter(|s| s.condition.is_some_and(|c| c.is_control() == control))
+            .map(|s| s.stats.clone())
             .collect()
     };
     let (clustered, dispersed) = (group(false), group(true));
@@ -319,15 +342,16 @@ fn condition_scores(
             reason: format!("clustering gap undefined: {}", e.reason),
         }),
     };
-    let rate = |s: &[TrialStats], spikes: fn(&TrialStats) -> (usize, usize)| {
+    // Rates per unit time: recorded spikes per repeat and predicted spikes per repeat, over the
+    // group's total duration.
+    let rate = |s: &[TrialStats], per_repeat: fn(&TrialStats) -> f64| {
         let (n, time) = s.iter().fold((0.0, 0.0), |(n, t), x| {
-            let (count, repeats) = spikes(x);
-            (n + count as f64, t + repeats as f64 * x.duration_s)
+            (n + per_repeat(x), t + x.duration_s)
         });
         (time > 0.0).then(|| n / time)
     };
-    let recorded = |x: &TrialStats| (x.recorded_spikes, x.n_recorded);
-    let predicted = |x: &TrialStats| (x.predicted_spikes, x.n_predicted);
+    let recorded = |x: &TrialStats| x.recorded_spikes as f64 / x.n_recorded.max(1) as f64;
+    let predicted = |x: &TrialStats| x.predicted_mean_count;
     let effect_reproduced = match (
         rate(&clustered, recorded),
         rate(&dispersed, recorded),
@@ -368,13 +392,59 @@ fn part_index(part: Part) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arena_scoring::Prediction;
     use std::collections::BTreeMap;
+
+    fn public_whole(duration_s: f64) -> Vec<Segment> {
+        vec![Segment {
+            start_s: 0.0,
+            end_s: duration_s,
+            part: Part::Public,
+        }]
+    }
+
+    #[test]
+    fn each_part_pools_its_segments_and_each_trial_is_also_scored_whole() {
+        // One 1 s trial cut into [0, 0.5) public and [0.5, 1) private: each part's scores are
+        // those of its window, the trial's its whole duration.
+        let mut t = trial("x", None, &[0.1, 0.3, 0.6, 0.8]);
+        t.segments = vec![
+            Segment {
+                start_s: 0.0,
+                end_s: 0.5,
+                part: Part::Public,
+            },
+            Segment {
+                start_s: 0.5,
+                end_s: 1.0,
+                part: Part::Private,
+            },
+        ];
+        let p = predict(&[("x", &[0.1, 0.6])]);
+        let params = ScoringParams::default();
+        let e = evaluate(std::slice::from_ref(&t), &p, &params);
+        let on = |a: f64, b: f64| {
+            trial_scores(&trial_stats(
+                &t.recorded,
+                &p.trials["x"],
+                Window::new(a, b).unwrap(),
+                &params,
+            ))
+        };
+        assert_eq!(e.public, on(0.0, 0.5));
+        assert_eq!(e.private, on(0.5, 1.0));
+        assert_eq!(e.trials[0].scores, on(0.0, 1.0));
+        // The public half is predicted on 1 of 2 spikes, as the private half: equal primaries
+        // here, since both halves are shifted copies of each other.
+        let (a, b) = (e.public.primary.unwrap(), e.private.primary.unwrap());
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
 
     fn trial(id: &str, condition: Option<Condition>, spikes: &[f64]) -> HiddenTrial {
         HiddenTrial {
             id: id.into(),
-            part: Part::Public,
             duration_s: 1.0,
+            segments: public_whole(1.0),
             recorded: (0..4)
                 .map(|k| {
                     // Four repeats, each spike jittered by k × 0.5 ms (inside Δ = 4 ms).
@@ -389,7 +459,10 @@ mod tests {
         Predictions {
             trials: by_trial
                 .iter()
-                .map(|(id, s)| (id.to_string(), vec![SpikeTrain::new(s.to_vec()).unwrap()]))
+                .map(|(id, s)| {
+                    let train = SpikeTrain::new(s.to_vec()).unwrap();
+                    (id.to_string(), Prediction::Repeats(vec![train]))
+                })
                 .collect::<BTreeMap<_, _>>(),
         }
     }
@@ -408,7 +481,7 @@ mod tests {
     fn per_bin_auc_by_hand() {
         let hidden = |id: &str, condition, at: f64| HiddenTrial {
             id: id.into(),
-            part: Part::Public,
+            segments: public_whole(0.01),
             duration_s: 0.01,
             recorded: vec![SpikeTrain::new(vec![at]).unwrap(); 2],
             condition: Some(condition),
@@ -418,7 +491,7 @@ mod tests {
             hidden("t", Condition::TimeDispersed, 0.0045),
         ];
         let p = predict(&[("c", &[0.0025]), ("t", &[0.0035])]);
-        let e = evaluate(&trials, &p, &ScoringParams { delta_s: 0.0015 });
+        let e = evaluate(&trials, &p, &ScoringParams::with_delta(0.0015));
         let c = e.public_conditions.clone().unwrap();
         let close = |m: &Metric, want: f64| {
             let got = *m.as_ref().unwrap();
@@ -559,6 +632,6 @@ mod tests {
             &ScoringParams::default(),
         );
         assert!(plain.public_conditions.is_none());
-        assert_eq!(keys(&plain).len(), 7);
+        assert_eq!(keys(&plain).len(), 8);
     }
 }

@@ -350,7 +350,7 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
     let mut entries: Vec<Entry> = submissions
         .into_iter()
         .map(|s| {
-            let outcome = score(&s.bytes, input.hidden, input.params);
+            let outcome = score(&s.bytes, input.hidden, input.public.dt_s, input.params);
             let (passed, rule) = judge(s.class, &outcome, s.must_name.as_deref());
             Entry {
                 name: s.name,
@@ -375,15 +375,12 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
 /// One submission on the server's path: `bytes` (a predictions file) checked by
 /// [`predictions::parse`] against the hidden trials' ids and durations, then scored by
 /// [`evaluate`](crate::evaluate::evaluate) with every hidden trial pooled as one part.
-pub fn score(bytes: &[u8], hidden: &[HiddenTrial], params: &ScoringParams) -> Outcome {
+pub fn score(bytes: &[u8], hidden: &[HiddenTrial], dt_s: f64, params: &ScoringParams) -> Outcome {
     let pooled: Vec<HiddenTrial> = hidden
         .iter()
-        .map(|h| HiddenTrial {
-            part: Part::Public,
-            ..h.clone()
-        })
+        .map(|h| h.clone().whole(Part::Public))
         .collect();
-    match score_file(bytes, &pooled, params, &Limits::default()) {
+    match score_file(bytes, &pooled, dt_s, params, &Limits::default()) {
         Err(e) => Outcome::Rejected(e.to_string()),
         Ok(evaluation) => {
             let scores = evaluation.public;
@@ -836,12 +833,13 @@ mod tests {
         );
         let hidden = [HiddenTrial {
             id: "test-00".into(),
-            part: Part::Private,
             duration_s: 1.0,
             recorded: vec![train(&[0.1]); 4],
             condition: None,
-        }];
-        let outcome = score(&bytes, &hidden, &ScoringParams::default());
+            segments: Vec::new(),
+        }
+        .whole(Part::Private)];
+        let outcome = score(&bytes, &hidden, 1e-4, &ScoringParams::default());
         assert_eq!(
             outcome,
             Outcome::Rejected(

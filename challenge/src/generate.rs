@@ -22,7 +22,7 @@ use crate::hash::{sha256_hex, trials_hash};
 use crate::manifest::{Cell, Manifest, RecordedFile, Simulated, Stimulus};
 use crate::npy;
 use crate::recorded::{self, AecRecording};
-use crate::trial::{Condition, Part, Split, role};
+use crate::trial::{Condition, Part, Segment, Split, role, segment_bounds};
 
 /// Who may read a generated file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,8 +65,9 @@ pub struct GeneratedTrial {
     pub ordinal: u32,
     /// Training or test.
     pub split: Split,
-    /// For test trials, the leaderboard part.
-    pub part: Option<Part>,
+    /// For test trials, its segments and their parts (empty for training trials). Hidden:
+    /// stored, never served.
+    pub segments: Vec<Segment>,
     /// Duration, seconds.
     pub duration_s: f64,
     /// Repeats of the response.
@@ -143,9 +144,8 @@ impl GeneratedChallenge {
                     .iter()
                     .find(|f| f.name == name && f.visibility == Visibility::Hidden)
                     .ok_or_else(missing)?;
-                let part = t.part.ok_or_else(missing)?;
                 Ok(
-                    HiddenTrial::from_npy(&t.id, part, t.duration_s, &file.bytes)?
+                    HiddenTrial::from_npy(&t.id, t.duration_s, &file.bytes, t.segments.clone())?
                         .with_condition(t.condition),
                 )
             })
@@ -194,9 +194,9 @@ pub type DataFiles = BTreeMap<String, Vec<u8>>;
 /// [`dendritic::dataset::generate`] (their cell files come from `data`). Recorded
 /// challenges: trials are cut from the `[recording]` files found in `data` ([`recorded::cut`]),
 /// whose SHA-256 must match the manifest's where it gives one; a `[recording.aec]` recording
-/// becomes two public challenge files ([`AecRecording::to_files`]). Either way the public part
-/// is the first [`Manifest::n_public_test_trials`] test trials (paired trials, for the
-/// dendritic family) after a shuffle seeded by `derive_seed(hidden_seed, "split", 0)`.
+/// becomes two public challenge files ([`AecRecording::to_files`]). Either way the test trials
+/// are cut into segments of `test.segment_s` and the public part drawn among them
+/// ([`Assembly::finish`]).
 ///
 /// # Errors
 /// [`GenerateError`] when the neuron crate refuses the recipe or the parameters, or a recording
@@ -251,12 +251,7 @@ pub fn generate(
             assembly.add_file(name.into(), Visibility::Public, bytes);
         }
     }
-    Ok(assembly.finish(
-        manifest.n_public_test_trials(),
-        hidden_seed,
-        reliability,
-        None,
-    ))
+    Ok(assembly.finish(manifest, hidden_seed, reliability, None))
 }
 
 /// What a trial is, before its files are made.
@@ -339,7 +334,7 @@ impl Assembly {
             ordinal: self.trials.len() as u32,
             id: plan.id,
             split: plan.split,
-            part: None,
+            segments: Vec::new(),
             duration_s: plan.duration_s,
             n_repeats: plan.repeats,
             files: roles,
@@ -347,32 +342,48 @@ impl Assembly {
         });
     }
 
-    /// The challenge: the first `n_public_groups` test groups after a shuffle seeded by
-    /// `derive_seed(hidden_seed, "split", 0)` form the public part, the others the private one.
+    /// The challenge, with the test trials cut into segments of `test.segment_s`
+    /// ([`segment_bounds`]) and the public part drawn among them: the units are (test group,
+    /// segment index), a group being the conditions of one paired trial (which share their
+    /// segments' parts) or a single trial; after a shuffle of all units seeded by
+    /// `derive_seed(hidden_seed, "segments", 0)`, the first [`Manifest::n_public`] are public.
     pub(crate) fn finish(
         mut self,
-        n_public_groups: usize,
+        manifest: &Manifest,
         hidden_seed: u64,
         reliability: [Option<f64>; 2],
         effect: Option<EffectReport>,
     ) -> GeneratedChallenge {
-        let mut test_groups: Vec<usize> = self
+        let mut groups: Vec<(usize, f64)> = self
             .trials
             .iter()
             .zip(&self.groups)
             .filter(|(t, _)| t.split == Split::Test)
-            .map(|(_, &g)| g)
+            .map(|(t, &g)| (g, t.duration_s))
             .collect();
-        test_groups.dedup();
-        test_groups.shuffle(&mut rng_from_seed(derive_seed(hidden_seed, "split", 0)));
-        let public = &test_groups[..n_public_groups.min(test_groups.len())];
+        groups.dedup_by_key(|(g, _)| *g);
+        let segment_s = manifest.test.segment_s;
+        let mut units: Vec<(usize, usize)> = groups
+            .iter()
+            .flat_map(|&(g, d)| (0..segment_bounds(d, segment_s).len()).map(move |k| (g, k)))
+            .collect();
+        units.shuffle(&mut rng_from_seed(derive_seed(hidden_seed, "segments", 0)));
+        let public = &units[..manifest.n_public(units.len())];
         for (t, g) in self.trials.iter_mut().zip(&self.groups) {
             if t.split == Split::Test {
-                t.part = Some(if public.contains(g) {
-                    Part::Public
-                } else {
-                    Part::Private
-                });
+                t.segments = segment_bounds(t.duration_s, segment_s)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (start_s, end_s))| Segment {
+                        start_s,
+                        end_s,
+                        part: if public.contains(&(*g, k)) {
+                            Part::Public
+                        } else {
+                            Part::Private
+                        },
+                    })
+                    .collect();
             }
         }
         let listing: Vec<(String, String)> = self
@@ -581,27 +592,42 @@ mod tests {
     }
 
     #[test]
-    fn parts_follow_the_public_fraction() {
+    fn segments_tile_the_test_trials_and_follow_the_public_fraction() {
         let m = demo();
         let g = generate(&m, 11, &DataFiles::new()).unwrap();
-        let public = g
-            .trials
-            .iter()
-            .filter(|t| t.part == Some(Part::Public))
-            .count();
-        let private = g
-            .trials
-            .iter()
-            .filter(|t| t.part == Some(Part::Private))
-            .count();
-        assert_eq!(public, m.n_public_test_trials());
-        assert_eq!(public + private, m.test.trials as usize);
+        let test: Vec<&GeneratedTrial> =
+            g.trials.iter().filter(|t| t.split == Split::Test).collect();
+        let all: Vec<&Segment> = test.iter().flat_map(|t| &t.segments).collect();
+        // 4 trials × 5 s in 0.5 s segments: 40 units, ⌈40 · 0.5⌉ = 20 public.
+        assert_eq!(all.len(), 40);
+        let public = all.iter().filter(|s| s.part == Part::Public).count();
+        assert_eq!(public, m.n_public(40));
+        for t in &test {
+            assert_eq!(t.segments[0].start_s, 0.0);
+            assert_eq!(t.segments.last().unwrap().end_s, t.duration_s);
+            assert!(t.segments.windows(2).all(|w| w[0].end_s == w[1].start_s));
+        }
+        // Every trial holds both parts on this seed (the draw is over all units, so this is a
+        // property of the seed, checked here so the test notices a change of the draw).
+        assert!(
+            test.iter()
+                .all(|t| t.segments.iter().any(|s| s.part == Part::Public))
+        );
         assert!(
             g.trials
                 .iter()
                 .filter(|t| t.split == Split::Train)
-                .all(|t| t.part.is_none())
+                .all(|t| t.segments.is_empty())
         );
+        // Another hidden seed draws other segments.
+        let other = generate(&m, 12, &DataFiles::new()).unwrap();
+        let parts = |g: &GeneratedChallenge| -> Vec<Part> {
+            g.trials
+                .iter()
+                .flat_map(|t| t.segments.iter().map(|s| s.part))
+                .collect()
+        };
+        assert_ne!(parts(&g), parts(&other));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::generate::{GenerateError, respond, stimulus};
 use crate::manifest::Manifest;
 use crate::predictions::Predictions;
 use crate::trial::Part;
+use arena_scoring::Prediction;
 
 /// Most predicted repeats a live model may send per chunk (as for offline predictions).
 pub const MAX_REPEATS: usize = 100;
@@ -98,16 +99,32 @@ pub fn ground_truth(
         manifest.test.repeats,
     )?
     .spikes_s;
+    // Fresh trials are never reused, so there is no private part to protect: all public.
     Ok(HiddenTrial {
         id: trial.id.clone(),
-        part: Part::Public,
         duration_s: trial.duration_s,
         recorded: spikes
             .into_iter()
             .map(|s| SpikeTrain::new(s).expect("simulated spike times are sorted and finite"))
             .collect(),
         condition: None,
-    })
+        segments: Vec::new(),
+    }
+    .whole(Part::Public))
+}
+
+/// Every hidden trial of the live evaluation of seed `seed`: the fresh trials
+/// ([`trials`]) and their ground truth ([`ground_truth`]), regenerated from the seed alone. A
+/// stored live evaluation is rescored, and audited, through this.
+///
+/// # Errors
+/// [`GenerateError`] when the manifest's recipe or cell is refused.
+pub fn hidden_trials(manifest: &Manifest, seed: u64) -> Result<Vec<HiddenTrial>, GenerateError> {
+    trials(manifest, seed)?
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ground_truth(manifest, i, t, seed))
+        .collect()
 }
 
 /// Why an answer was refused.
@@ -247,23 +264,33 @@ impl Answers {
             .unwrap_or_else(|| vec![SpikeTrain::default(); self.repeats])
     }
 
-    /// The recorded answers as predictions (trials without any answer get empty trains).
-    pub fn into_predictions(self, trials: &[LiveTrial]) -> Predictions {
-        let mut out = Predictions::default();
+    /// The recorded answers as predictions and as the predictions file that stores them
+    /// ([`crate::predictions::to_json`]; trials without any answer get empty trains).
+    pub fn into_submission(self, trials: &[LiveTrial]) -> (Predictions, Vec<u8>) {
         let mut answered = self.trials;
-        for t in trials {
-            let trains = answered
-                .remove(&t.id)
-                .unwrap_or_else(|| vec![Vec::new(); self.repeats]);
-            out.trials.insert(
-                t.id.clone(),
-                trains
-                    .into_iter()
-                    .map(|s| SpikeTrain::new(s).expect("answers were checked chunk by chunk"))
-                    .collect(),
-            );
-        }
-        out
+        let file: BTreeMap<String, Vec<Vec<f64>>> = trials
+            .iter()
+            .map(|t| {
+                let trains = answered
+                    .remove(&t.id)
+                    .unwrap_or_else(|| vec![Vec::new(); self.repeats]);
+                (t.id.clone(), trains)
+            })
+            .collect();
+        let bytes = crate::predictions::to_json(&file);
+        let predictions = Predictions {
+            trials: file
+                .into_iter()
+                .map(|(id, trains)| {
+                    let trains = trains
+                        .into_iter()
+                        .map(|s| SpikeTrain::new(s).expect("answers were checked chunk by chunk"))
+                        .collect();
+                    (id, Prediction::Repeats(trains))
+                })
+                .collect(),
+        };
+        (predictions, bytes)
     }
 }
 
@@ -338,10 +365,14 @@ mod tests {
             )
             .unwrap();
         let trials = trials(&m, 1).unwrap();
-        let p = answers.into_predictions(&trials);
-        assert_eq!(p.trials["live-00"][0].times(), &[0.1, 0.2, end0 + 0.05]);
-        assert_eq!(p.trials["live-00"][1].times(), &[end0]);
-        assert!(p.trials["live-01"].iter().all(SpikeTrain::is_empty));
+        let (p, _) = answers.into_submission(&trials);
+        let trains = |id: &str| match &p.trials[id] {
+            Prediction::Repeats(t) => t.clone(),
+            Prediction::Intensity(_) => panic!("live answers are spike trains"),
+        };
+        assert_eq!(trains("live-00")[0].times(), &[0.1, 0.2, end0 + 0.05]);
+        assert_eq!(trains("live-00")[1].times(), &[end0]);
+        assert!(trains("live-01").iter().all(SpikeTrain::is_empty));
     }
 
     #[test]

@@ -283,8 +283,17 @@ pub struct TestSplit {
     pub duration_s: f64,
     /// Hidden repeats of each frozen test stimulus (≥ 4: the score's ceiling splits them in halves).
     pub repeats: u32,
-    /// Share of test trials in the public part (scores shown while the challenge is open).
+    /// Share of the test segments in the public part (scores shown while the challenge is
+    /// open).
     pub public_fraction: f64,
+    /// Length of the segments the test trials are cut into, each drawn into the public or the
+    /// private part (`trial::Segment`), seconds. Default 0.5.
+    #[serde(default = "default_test_segment_s")]
+    pub segment_s: f64,
+}
+
+fn default_test_segment_s() -> f64 {
+    0.5
 }
 
 /// `[rules]`.
@@ -293,6 +302,25 @@ pub struct TestSplit {
 pub struct Rules {
     /// Scored submissions a team may make per UTC day.
     pub daily_limit: u32,
+    /// Submissions a team may select for the final (private) ranking. Default 2.
+    #[serde(default = "default_final_selections")]
+    pub final_selections: u32,
+    /// The Ladder's step on the public board (Blum & Hardt 2015), primary units: a team's
+    /// displayed public score changes only when a submission beats it by more than this, and
+    /// is shown rounded to it. 0 shows exact public scores. Default [`DEFAULT_LADDER_STEP`].
+    #[serde(default = "default_ladder_step")]
+    pub ladder_step: f64,
+}
+
+/// Default Ladder step, primary units. Measured: see `board::ladder` and `docs/scoring.md`.
+pub const DEFAULT_LADDER_STEP: f64 = 0.01;
+
+fn default_final_selections() -> u32 {
+    2
+}
+
+fn default_ladder_step() -> f64 {
+    DEFAULT_LADDER_STEP
 }
 
 /// `[scoring]`.
@@ -492,8 +520,33 @@ impl Manifest {
         if !(f > 0.0 && f <= 1.0) {
             return Err(invalid("test.public_fraction", "must be in (0, 1]"));
         }
+        positive("test.segment_s", self.test.segment_s)?;
+        if self.test.segment_s < 10.0 * self.scoring.delta_ms * 1e-3 {
+            return Err(invalid(
+                "test.segment_s",
+                format!(
+                    "is {} s; segments shorter than 10 Δ = {} s would lose too many \
+                     coincidences at their edges",
+                    self.test.segment_s,
+                    10.0 * self.scoring.delta_ms * 1e-3
+                ),
+            ));
+        }
         if self.rules.daily_limit == 0 {
             return Err(invalid("rules.daily_limit", "must be at least 1"));
+        }
+        if !(1..=20).contains(&self.rules.final_selections) {
+            return Err(invalid(
+                "rules.final_selections",
+                "must be between 1 and 20",
+            ));
+        }
+        let step = self.rules.ladder_step;
+        if !(step.is_finite() && (0.0..=1.0).contains(&step)) {
+            return Err(invalid(
+                "rules.ladder_step",
+                format!("must be a number in [0, 1] (primary units), got {step}"),
+            ));
         }
         positive("scoring.delta_ms", self.scoring.delta_ms)?;
         duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
@@ -704,10 +757,10 @@ impl Manifest {
         }
     }
 
-    /// The number of test trials in the public part: ⌈trials · public_fraction⌉.
-    pub fn n_public_test_trials(&self) -> usize {
-        ((self.test.trials as f64 * self.test.public_fraction).ceil() as usize)
-            .clamp(1, self.test.trials as usize)
+    /// The number of public units among `units` test segments: ⌈units · public_fraction⌉, at
+    /// least one.
+    pub fn n_public(&self, units: usize) -> usize {
+        ((units as f64 * self.test.public_fraction).ceil() as usize).clamp(1, units.max(1))
     }
 }
 

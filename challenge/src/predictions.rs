@@ -1,18 +1,31 @@
 //! Parsing and checking a predictions file before anything is stored.
 //!
-//! A submission is refused as a whole, with a message that names the trial, the repeat and the spike,
-//! when any part of it is malformed: scoring a partly valid file would let a contestant probe the
-//! hidden data with malformed uploads, and silently dropping bad spikes would score something the
-//! contestant did not send. The file format (JSON `{"trials": {"<trial id>": [[t, ...], ...]}}`, spike
-//! times in seconds from trial start) is documented in the README.
+//! A submission is refused as a whole, with a message that names the trial, the repeat and the spike
+//! (or bin), when any part of it is malformed: scoring a partly valid file would let a contestant
+//! probe the hidden data with malformed uploads, and silently dropping bad spikes would score
+//! something the contestant did not send. The file format (`docs/formats.md`):
+//!
+//! ```json
+//! {"trials": {"<trial id>": [[t, ...], ...],
+//!             "<trial id>": {"bin_s": 0.001, "rate_hz": [r, ...]}}}
+//! ```
+//!
+//! per trial either predicted repeats (spike times in seconds from the trial start) or a firing
+//! intensity (Hz per bin of `bin_s` seconds from the trial start, covering the trial).
 //!
 //! Python's `json.dump` writes `NaN` and `Infinity`, which are not JSON; they are recognised here so
-//! the contestant is told which spike is not finite instead of where the parser stopped.
+//! the contestant is told which spike is not finite instead of where the parser stopped. A UTF-8
+//! byte-order mark (Windows editors write one) is skipped; a trial listed twice is refused (a JSON
+//! object may repeat a key, and "the last one wins" would score something else than the contestant
+//! reads).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use arena_scoring::{SpikeTrain, TrainError};
+use arena_scoring::probabilistic::Intensity;
+use arena_scoring::{Prediction, SpikeTrain, TrainError};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
 /// Upper bounds on what one submission may hold.
@@ -24,11 +37,20 @@ pub struct Limits {
     pub max_repeats: usize,
 }
 
+/// Most predicted repeats per trial by default. The primary score of K repeats drawn from the
+/// generating model falls short of 1 by a term ∝ 1/K (`arena_scoring::primary`, property 5), so
+/// the limit leaves room for the hundreds of repeats that make it negligible; the file size
+/// limit bounds the total number of spikes.
+pub const MAX_REPEATS: usize = 1000;
+
+/// Largest intensity accepted, Hz (well above any neuron's rate; keeps every product finite).
+pub const MAX_RATE_HZ: f64 = 1e5;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 16 * 1024 * 1024,
-            max_repeats: 100,
+            max_repeats: MAX_REPEATS,
         }
     }
 }
@@ -40,13 +62,15 @@ pub struct TrialShape {
     pub id: String,
     /// Duration, seconds: spike times must lie in [0, duration).
     pub duration_s: f64,
+    /// The challenge's sampling step, seconds: an intensity's bins are at least this wide.
+    pub dt_s: f64,
 }
 
-/// Validated predictions: per test trial, one or more predicted spike trains.
+/// Validated predictions: per test trial, repeats of spike trains or an intensity.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Predictions {
-    /// Trial id → predicted repeats.
-    pub trials: BTreeMap<String, Vec<SpikeTrain>>,
+    /// Trial id → prediction.
+    pub trials: BTreeMap<String, Prediction>,
 }
 
 /// Why a predictions file was refused.
@@ -65,7 +89,7 @@ pub enum PredictionError {
     Empty,
     /// Not JSON of the documented shape.
     #[error(
-        "predictions are not valid JSON of the form {{\"trials\": {{\"<trial id>\": [[t, ...], ...]}}}}: {0}"
+        "predictions are not valid JSON of the form {{\"trials\": {{\"<trial id>\": [[t, ...], ...] or {{\"bin_s\": b, \"rate_hz\": [r, ...]}}}}}}: {0}"
     )]
     Json(String),
     /// A trial id the challenge does not have as a test trial.
@@ -75,7 +99,7 @@ pub enum PredictionError {
         trial: String,
     },
     /// A test trial without predictions.
-    #[error("trial {trial:?}: missing (every test trial needs at least one predicted repeat)")]
+    #[error("trial {trial:?}: missing (every test trial needs a prediction)")]
     MissingTrial {
         /// The id missing.
         trial: String,
@@ -100,26 +124,117 @@ pub enum PredictionError {
         /// What is wrong, naming the spike index.
         problem: String,
     },
+    /// An intensity is bad.
+    #[error("trial {trial:?}, intensity: {problem}")]
+    Intensity {
+        /// Trial id.
+        trial: String,
+        /// What is wrong, naming the field or the bin.
+        problem: String,
+    },
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    trials: BTreeMap<String, Vec<Vec<Number>>>,
+    #[serde(deserialize_with = "unique_keys")]
+    trials: BTreeMap<String, Entry>,
+}
+
+/// One trial's entry: a list of repeats, or an intensity object.
+enum Entry {
+    Repeats(Vec<Vec<Number>>),
+    Intensity(IntensityEntry),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntensityEntry {
+    bin_s: Number,
+    rate_hz: Vec<Number>,
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a list of repeats [[t, ...], ...] or an intensity {\"bin_s\", \"rate_hz\"}",
+                )
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry, A::Error> {
+                Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Entry::Repeats)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry, A::Error> {
+                Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Entry::Intensity)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A JSON number, or one of the non-JSON tokens Python writes for non-finite floats.
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Number {
     Finite(f64),
     Token(String),
 }
 
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
+                Ok(Number::Finite(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number::Finite(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number, E> {
+                Ok(Number::Finite(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
+                Ok(Number::Token(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A map that refuses a repeated key, naming it.
+fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Entry>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = BTreeMap<String, Entry>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of trial id → prediction")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(de::Error::custom(format!("trial {key:?} is listed twice")));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
 /// Parses and checks a predictions file against a challenge's test trials.
 ///
 /// # Errors
-/// The first problem found, as a [`PredictionError`] naming trial, repeat and spike.
+/// The first problem found, as a [`PredictionError`] naming trial, repeat and spike (or bin).
 pub fn parse(
     bytes: &[u8],
     trials: &[TrialShape],
@@ -131,6 +246,7 @@ pub fn parse(
             limit: limits.max_bytes,
         });
     }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(PredictionError::Empty);
     }
@@ -138,10 +254,7 @@ pub fn parse(
         std::str::from_utf8(bytes).map_err(|e| PredictionError::Json(format!("not UTF-8: {e}")))?;
     let file: File = serde_json::from_str(&quote_non_finite(text))
         .map_err(|e| PredictionError::Json(e.to_string()))?;
-    let expected: BTreeMap<&str, f64> = trials
-        .iter()
-        .map(|t| (t.id.as_str(), t.duration_s))
-        .collect();
+    let expected: BTreeMap<&str, &TrialShape> = trials.iter().map(|t| (t.id.as_str(), t)).collect();
     if let Some(unknown) = file
         .trials
         .keys()
@@ -157,49 +270,116 @@ pub fn parse(
         });
     }
     let mut out = Predictions::default();
-    for (trial, repeats) in file.trials {
-        let duration = expected[trial.as_str()];
-        if repeats.is_empty() || repeats.len() > limits.max_repeats {
-            return Err(PredictionError::RepeatCount {
-                count: repeats.len(),
-                limit: limits.max_repeats,
-                trial,
-            });
-        }
-        let mut trains = Vec::with_capacity(repeats.len());
-        for (repeat, times) in repeats.into_iter().enumerate() {
-            let spike_error = |problem: String| PredictionError::Spike {
-                trial: trial.clone(),
-                repeat,
-                problem,
-            };
-            let times = times
-                .into_iter()
-                .enumerate()
-                .map(|(i, n)| match n {
-                    Number::Finite(t) => Ok(t),
-                    Number::Token(s) => {
-                        Err(spike_error(format!("spike {i} is {s}, not a finite time")))
-                    }
-                })
-                .collect::<Result<Vec<f64>, _>>()?;
-            if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| **t < 0.0) {
-                return Err(spike_error(format!(
-                    "spike {i} is at {t} s, before the trial start"
-                )));
-            }
-            if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| **t >= duration) {
-                return Err(spike_error(format!(
-                    "spike {i} is at {t} s, at or past the trial end ({duration} s)"
-                )));
-            }
-            let train =
-                SpikeTrain::new(times).map_err(|e: TrainError| spike_error(e.to_string()))?;
-            trains.push(train);
-        }
-        out.trials.insert(trial, trains);
+    for (trial, entry) in file.trials {
+        let shape = expected[trial.as_str()];
+        let prediction = match entry {
+            Entry::Repeats(repeats) => repeats_of(&trial, repeats, shape, limits)?,
+            Entry::Intensity(i) => intensity_of(&trial, i, shape)?,
+        };
+        out.trials.insert(trial, prediction);
     }
     Ok(out)
+}
+
+fn repeats_of(
+    trial: &str,
+    repeats: Vec<Vec<Number>>,
+    shape: &TrialShape,
+    limits: &Limits,
+) -> Result<Prediction, PredictionError> {
+    let duration = shape.duration_s;
+    if repeats.is_empty() || repeats.len() > limits.max_repeats {
+        return Err(PredictionError::RepeatCount {
+            count: repeats.len(),
+            limit: limits.max_repeats,
+            trial: trial.to_string(),
+        });
+    }
+    let mut trains = Vec::with_capacity(repeats.len());
+    for (repeat, times) in repeats.into_iter().enumerate() {
+        let spike_error = |problem: String| PredictionError::Spike {
+            trial: trial.to_string(),
+            repeat,
+            problem,
+        };
+        let times = times
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| match n {
+                Number::Finite(t) => Ok(t),
+                Number::Token(s) => {
+                    Err(spike_error(format!("spike {i} is {s}, not a finite time")))
+                }
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| **t < 0.0) {
+            return Err(spike_error(format!(
+                "spike {i} is at {t} s, before the trial start"
+            )));
+        }
+        if let Some((i, t)) = times.iter().enumerate().find(|(_, t)| **t >= duration) {
+            return Err(spike_error(format!(
+                "spike {i} is at {t} s, at or past the trial end ({duration} s)"
+            )));
+        }
+        let train = SpikeTrain::new(times).map_err(|e: TrainError| spike_error(e.to_string()))?;
+        trains.push(train);
+    }
+    Ok(Prediction::Repeats(trains))
+}
+
+fn intensity_of(
+    trial: &str,
+    entry: IntensityEntry,
+    shape: &TrialShape,
+) -> Result<Prediction, PredictionError> {
+    let fail = |problem: String| PredictionError::Intensity {
+        trial: trial.to_string(),
+        problem,
+    };
+    let bin_s = match entry.bin_s {
+        Number::Finite(b) if b.is_finite() && b > 0.0 => b,
+        Number::Finite(b) => return Err(fail(format!("bin_s is {b}; it must be positive"))),
+        Number::Token(t) => return Err(fail(format!("bin_s is {t}, not a finite number"))),
+    };
+    // The bins are at least one sampling step wide (up to rounding of the two decimals).
+    if bin_s < shape.dt_s * (1.0 - 1e-9) {
+        return Err(fail(format!(
+            "bin_s is {bin_s} s, narrower than the challenge's sampling step dt_s = {} s",
+            shape.dt_s
+        )));
+    }
+    let bins = (shape.duration_s / bin_s).round();
+    if (bins * bin_s - shape.duration_s).abs() > 1e-9 * shape.duration_s {
+        return Err(fail(format!(
+            "bin_s = {bin_s} s does not divide the trial's {} s into whole bins",
+            shape.duration_s
+        )));
+    }
+    if entry.rate_hz.len() as f64 != bins {
+        return Err(fail(format!(
+            "rate_hz has {} bins; {bins} bins of {bin_s} s cover the trial's {} s",
+            entry.rate_hz.len(),
+            shape.duration_s
+        )));
+    }
+    let rate_hz = entry
+        .rate_hz
+        .into_iter()
+        .enumerate()
+        .map(|(k, n)| match n {
+            Number::Finite(r) if (0.0..=MAX_RATE_HZ).contains(&r) => Ok(r),
+            Number::Finite(r) => Err(fail(format!(
+                "bin {k} is {r} Hz; rates lie in [0, {MAX_RATE_HZ}] Hz"
+            ))),
+            Number::Token(t) => Err(fail(format!("bin {k} is {t}, not a finite rate"))),
+        })
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok(Prediction::Intensity(Intensity {
+        start_s: 0.0,
+        dt_s: bin_s,
+        rate_hz,
+    }))
 }
 
 /// Serialises predictions in the documented file format (the inverse of [`parse`]).
@@ -250,10 +430,12 @@ mod tests {
             TrialShape {
                 id: "test-00".into(),
                 duration_s: 5.0,
+                dt_s: 1e-4,
             },
             TrialShape {
                 id: "test-01".into(),
                 duration_s: 5.0,
+                dt_s: 1e-4,
             },
         ]
     }
@@ -266,13 +448,82 @@ mod tests {
         check(json).unwrap_err().to_string()
     }
 
+    fn trains(p: &Predictions, trial: &str) -> Vec<SpikeTrain> {
+        match &p.trials[trial] {
+            Prediction::Repeats(t) => t.clone(),
+            Prediction::Intensity(_) => panic!("{trial}: an intensity"),
+        }
+    }
+
     #[test]
     fn a_valid_file_parses_with_every_repeat() {
         let p = check(r#"{"trials": {"test-00": [[0.1, 0.2], []], "test-01": [[4.9]]}}"#).unwrap();
-        assert_eq!(p.trials["test-00"].len(), 2);
-        assert_eq!(p.trials["test-00"][0].times(), &[0.1, 0.2]);
-        assert!(p.trials["test-00"][1].is_empty());
-        assert_eq!(p.trials["test-01"][0].times(), &[4.9]);
+        let t = trains(&p, "test-00");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].times(), &[0.1, 0.2]);
+        assert!(t[1].is_empty());
+        assert_eq!(trains(&p, "test-01")[0].times(), &[4.9]);
+        // Integers are times too, and a byte-order mark is skipped.
+        let p = check("\u{feff}{\"trials\": {\"test-00\": [[1, 2]], \"test-01\": [[]]}}").unwrap();
+        assert_eq!(trains(&p, "test-00")[0].times(), &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn an_intensity_parses_per_trial() {
+        let rates: Vec<String> = (0..5000).map(|k| format!("{}", k % 7)).collect();
+        let json = format!(
+            r#"{{"trials": {{"test-00": {{"bin_s": 0.001, "rate_hz": [{}]}}, "test-01": [[1.0]]}}}}"#,
+            rates.join(",")
+        );
+        let p = check(&json).unwrap();
+        let Prediction::Intensity(i) = &p.trials["test-00"] else {
+            panic!("an intensity")
+        };
+        assert_eq!((i.start_s, i.dt_s, i.rate_hz.len()), (0.0, 0.001, 5000));
+        assert_eq!(i.rate_hz[8], 1.0);
+        assert_eq!(trains(&p, "test-01")[0].times(), &[1.0]);
+    }
+
+    #[test]
+    fn bad_intensities_name_the_trial_and_the_problem() {
+        let with = |bin: &str, rates: &str| {
+            message(&format!(
+                r#"{{"trials": {{"test-00": {{"bin_s": {bin}, "rate_hz": {rates}}}, "test-01": [[]]}}}}"#
+            ))
+        };
+        for (m, want) in [
+            (
+                with("1.0", "[1]"),
+                "trial \"test-00\", intensity: rate_hz has 1 bins",
+            ),
+            (
+                with("0.00005", "[]"),
+                "narrower than the challenge's sampling step",
+            ),
+            (with("0", "[]"), "bin_s is 0; it must be positive"),
+            (with("NaN", "[]"), "bin_s is NaN"),
+            (with("0.3", "[]"), "does not divide"),
+            (with("1.0", "[1, 2]"), "rate_hz has 2 bins; 5 bins"),
+            (with("1.0", "[1, 2, -1, 0, 0]"), "bin 2 is -1 Hz"),
+            (with("1.0", "[1, 2, NaN, 0, 0]"), "bin 2 is NaN"),
+            (with("1.0", "[1, 2, 1e9, 0, 0]"), "bin 2 is 1000000000 Hz"),
+        ] {
+            assert!(m.contains(want), "{m}\n  want: {want}");
+        }
+        let m = message(
+            r#"{"trials": {"test-00": {"bin_s": 1, "rate_hz": [1,1,1,1,1], "x": 1}, "test-01": [[]]}}"#,
+        );
+        assert!(m.contains("unknown field `x`"), "{m}");
+    }
+
+    #[test]
+    fn a_repeated_trial_or_a_non_number_is_refused_by_name() {
+        let m = message(r#"{"trials": {"test-00": [[0.1]], "test-01": [[]], "test-00": [[0.2]]}}"#);
+        assert!(m.contains("trial \"test-00\" is listed twice"), "{m}");
+        let m = message(r#"{"trials": {"test-00": [[true]], "test-01": [[]]}}"#);
+        assert!(m.contains("expected a number"), "{m}");
+        let m = message(r#"{"trials": {"test-00": 3, "test-01": [[]]}}"#);
+        assert!(m.contains("a list of repeats"), "{m}");
     }
 
     #[test]
@@ -281,8 +532,8 @@ mod tests {
         trials.insert("test-00".to_string(), vec![vec![0.1, 1.0 / 3.0]]);
         trials.insert("test-01".to_string(), vec![vec![], vec![2.5]]);
         let p = parse(&to_json(&trials), &shapes(), &Limits::default()).unwrap();
-        assert_eq!(p.trials["test-00"][0].times(), &[0.1, 1.0 / 3.0]);
-        assert_eq!(p.trials["test-01"][1].times(), &[2.5]);
+        assert_eq!(trains(&p, "test-00")[0].times(), &[0.1, 1.0 / 3.0]);
+        assert_eq!(trains(&p, "test-01")[1].times(), &[2.5]);
     }
 
     #[test]
@@ -348,9 +599,9 @@ mod tests {
     fn too_many_repeats_and_too_many_bytes_are_refused() {
         let many = format!(
             r#"{{"trials": {{"test-00": [{}], "test-01": [[]]}}}}"#,
-            vec!["[]"; 101].join(",")
+            vec!["[]"; MAX_REPEATS + 1].join(",")
         );
-        assert!(message(&many).contains("101 predicted repeats; between 1 and 100"));
+        assert!(message(&many).contains("1001 predicted repeats; between 1 and 1000"));
         let small = Limits {
             max_bytes: 10,
             max_repeats: 100,

@@ -60,6 +60,41 @@ impl Part {
     }
 }
 
+/// A stretch [start_s, end_s) of a test trial (seconds from its start) and the part of the
+/// board it counts for.
+///
+/// Why segments rather than whole trials: when whole trials form the parts, a contestant who
+/// learns which trials are public (from a per-trial breakdown, or by probing) can predict only
+/// those. Drawing hidden segments of every test trial into each part leaves nothing per trial
+/// to target, and probing a single segment's membership costs submissions whose effect the
+/// Ladder rounds away (`docs/scoring.md`, "What a contestant can learn").
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Start, seconds from the trial start.
+    pub start_s: f64,
+    /// End (exclusive), seconds from the trial start.
+    pub end_s: f64,
+    /// The part it counts for.
+    pub part: Part,
+}
+
+/// The segment bounds of a trial of `duration_s` cut every `segment_s`: [k·L, min((k+1)·L, D)),
+/// the last one shorter when L does not divide D (a remainder below a microsecond is merged
+/// into the previous segment).
+pub fn segment_bounds(duration_s: f64, segment_s: f64) -> Vec<(f64, f64)> {
+    let n = ((duration_s / segment_s) - 1e-6).ceil().max(1.0) as usize;
+    (0..n)
+        .map(|k| {
+            let end = if k + 1 == n {
+                duration_s
+            } else {
+                (k + 1) as f64 * segment_s
+            };
+            (k as f64 * segment_s, end)
+        })
+        .collect()
+}
+
 /// The condition of a test trial in a paired design (the clustered-dendritic family): the
 /// clustered trial and its two controls carry the same events per synapse class, so the model's
 /// score on each tells whether it captures what clustering itself does.
@@ -113,4 +148,25 @@ pub mod role {
     /// Synaptic events of a dendritic trial, 2-D float64 (events × 2): synapse id (a row of
     /// `synapses.json`), time in ms from trial start; ordered by time.
     pub const EVENTS: &str = "events";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_tile_the_trial() {
+        assert_eq!(
+            segment_bounds(2.0, 0.5),
+            vec![(0.0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 2.0)]
+        );
+        assert_eq!(
+            segment_bounds(1.2, 0.5),
+            vec![(0.0, 0.5), (0.5, 1.0), (1.0, 1.2)]
+        );
+        assert_eq!(segment_bounds(0.3, 0.5), vec![(0.0, 0.3)]);
+        // 5 s in 1 s segments, with the rounding of 5/1: exactly 5.
+        assert_eq!(segment_bounds(5.0, 1.0).len(), 5);
+        assert_eq!(segment_bounds(0.9, 0.3).len(), 3);
+    }
 }

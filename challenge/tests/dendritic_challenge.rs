@@ -14,7 +14,7 @@ use arena_challenge::generate::{GenerateError, GeneratedChallenge, Visibility, g
 use arena_challenge::manifest::Stimulus;
 use arena_challenge::npy;
 use arena_challenge::predictions::{Limits, to_json};
-use arena_challenge::trial::{Condition, Part, Split};
+use arena_challenge::trial::{Condition, Part, Segment, Split};
 use arena_scoring::ScoringParams;
 use common::{dendritic as demo, hidden, public_view};
 
@@ -27,16 +27,16 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
     let (manifest, data) = demo();
     let g = generate(&manifest, 42, &data).unwrap();
 
-    // Three conditions per paired trial, in both splits; a pair shares its part.
+    // Three conditions per paired trial, in both splits; a pair shares its segments' parts.
     let pairs = |split: Split| {
-        let mut by_pair: BTreeMap<String, Vec<(Condition, Option<Part>)>> = BTreeMap::new();
+        let mut by_pair: BTreeMap<String, Vec<(Condition, Vec<Segment>)>> = BTreeMap::new();
         for t in g.trials.iter().filter(|t| t.split == split) {
             // Ids are `<split>-<pair>-<condition>`.
             let pair: Vec<&str> = t.id.splitn(3, '-').take(2).collect();
             by_pair
                 .entry(pair.join("-"))
                 .or_default()
-                .push((t.condition.unwrap(), t.part));
+                .push((t.condition.unwrap(), t.segments.clone()));
         }
         by_pair
     };
@@ -52,11 +52,12 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
             assert!(members.iter().all(|m| m.1 == members[0].1), "{pair}");
         }
     }
-    let public_pairs = pairs(Split::Test)
+    let units: Vec<Segment> = pairs(Split::Test)
         .values()
-        .filter(|m| m[0].1 == Some(Part::Public))
-        .count();
-    assert_eq!(public_pairs, manifest.n_public_test_trials());
+        .flat_map(|m| m[0].1.clone())
+        .collect();
+    let public_units = units.iter().filter(|s| s.part == Part::Public).count();
+    assert_eq!(public_units, manifest.n_public(units.len()));
 
     // Public: the cell files, the synapse table, every event table and the training responses.
     for name in ["cell.swc", "cell_biophysics.json", "synapses.json"] {
@@ -127,7 +128,7 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
             Baseline::Poisson
         ]
     );
-    let params = ScoringParams { delta_s: 0.004 };
+    let params = ScoringParams::with_delta(0.004);
     let mut primary = BTreeMap::new();
     let mut reproduced = BTreeMap::new();
     for b in Baseline::suited(&manifest) {
@@ -138,7 +139,14 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
             "{}: {spikes} spikes over {repeats} predicted repeats",
             b.name()
         );
-        let e = score_file(&to_json(&predicted), &hidden, &params, &Limits::default()).unwrap();
+        let e = score_file(
+            &to_json(&predicted),
+            &hidden,
+            manifest.sampling.dt_s,
+            &params,
+            &Limits::default(),
+        )
+        .unwrap();
         let conditions = e.public_conditions.clone().unwrap();
         let gap = conditions.clustering_gap.clone();
         assert!(gap.is_ok(), "{}: {gap:?}", b.name());
@@ -228,10 +236,17 @@ fn trained_on_dispersed_input_the_fitted_models_lose_ground_on_clustered_input()
 
     let public = public_view(&manifest, &g);
     let hidden = hidden(&g);
-    let params = ScoringParams { delta_s: 0.004 };
+    let params = ScoringParams::with_delta(0.004);
     let scores = |b: Baseline| {
         let predicted = b.predict(&public, 7).unwrap();
-        let e = score_file(&to_json(&predicted), &hidden, &params, &Limits::default()).unwrap();
+        let e = score_file(
+            &to_json(&predicted),
+            &hidden,
+            manifest.sampling.dt_s,
+            &params,
+            &Limits::default(),
+        )
+        .unwrap();
         let c = e.public_conditions.unwrap();
         let value = |m: &arena_scoring::Metric| m.clone().unwrap();
         let scores = (

@@ -163,7 +163,12 @@ fn a_copy_of_the_hidden_repeats_is_told_from_a_null_prediction() {
             (t.id.clone(), repeats)
         })
         .collect();
-    let outcome = score(&to_json(&copy), &d.hidden, &ScoringParams::default());
+    let outcome = score(
+        &to_json(&copy),
+        &d.hidden,
+        d.public.dt_s,
+        &ScoringParams::default(),
+    );
     let p = outcome.primary().expect("a copy is scored");
     assert!((p - 1.0).abs() < 0.1, "copy of the hidden repeats: {p}");
     let (passed, rule) = judge(Class::Adversarial, &outcome, None);

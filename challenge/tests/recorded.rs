@@ -443,10 +443,12 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
                                 .unwrap();
                             (
                                 t.id.clone(),
-                                repeats
-                                    .into_iter()
-                                    .map(|r| SpikeTrain::new(r).unwrap())
-                                    .collect(),
+                                arena_scoring::Prediction::Repeats(
+                                    repeats
+                                        .into_iter()
+                                        .map(|r| SpikeTrain::new(r).unwrap())
+                                        .collect(),
+                                ),
                             )
                         })
                         .collect();

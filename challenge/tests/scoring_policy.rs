@@ -17,7 +17,8 @@ fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u6
     score_file(
         &bytes,
         hidden,
-        &ScoringParams { delta_s: 0.004 },
+        public.dt_s,
+        &ScoringParams::with_delta(0.004),
         &Limits::default(),
     )
     .unwrap()

@@ -242,6 +242,17 @@ pub enum SubmissionCommand {
         /// Submission id.
         id: String,
     },
+    /// Contestant: mark one of your submissions for the final ranking (at most the
+    /// challenge's rules.final_selections; teams that select none are ranked by their latest).
+    Select {
+        /// Submission id.
+        id: String,
+    },
+    /// Contestant: remove a submission from your final selection.
+    Unselect {
+        /// Submission id.
+        id: String,
+    },
 }
 
 /// `arena demo` options.

@@ -546,16 +546,12 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
             .unwrap()
             .parse()
             .unwrap();
-        let trials = live::trials(&manifest, seed).unwrap();
-        let truth: Vec<_> = trials
-            .iter()
-            .enumerate()
-            .map(|(i, t)| live::ground_truth(&manifest, i, t, seed).unwrap())
-            .collect();
+        let truth = live::hidden_trials(&manifest, seed).unwrap();
         let again = score_file(
             &predictions,
             &truth,
-            &ScoringParams { delta_s: 0.004 },
+            manifest.sampling.dt_s,
+            &ScoringParams::with_delta(0.004),
             &Limits::default(),
         )
         .unwrap();

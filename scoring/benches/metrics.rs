@@ -8,11 +8,10 @@ mod common;
 
 use arena_scoring::coincidence::count_coincidences;
 use arena_scoring::kreuz::{isi_distance, spike_distance, spike_sync};
-use arena_scoring::naud::inner_product;
 use arena_scoring::psth::schreiber;
 use arena_scoring::van_rossum::van_rossum;
 use arena_scoring::victor_purpura::victor_purpura;
-use arena_scoring::{SuiteParams, Window, full_report, gamma};
+use arena_scoring::{Kernel, SuiteParams, Window, full_report, gamma};
 use common::{NoisyNeuron, poisson_repeats};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -30,8 +29,11 @@ fn pairwise_100k(c: &mut Criterion) {
         x.iter(|| count_coincidences(black_box(a.times()), b.times(), 0.004))
     });
     g.bench_function("gamma", |x| x.iter(|| gamma(black_box(a), b, w, 0.004)));
-    g.bench_function("inner_product", |x| {
-        x.iter(|| inner_product(black_box(a.times()), b.times(), 0.004))
+    g.bench_function("product_box", |x| {
+        x.iter(|| Kernel::Box.spikes(black_box(a.times()), b.times(), 0.004))
+    });
+    g.bench_function("product_triangle", |x| {
+        x.iter(|| Kernel::Triangle.spikes(black_box(a.times()), b.times(), 0.004))
     });
     g.bench_function("victor_purpura_q100", |x| {
         x.iter(|| victor_purpura(black_box(a), b, 100.0))

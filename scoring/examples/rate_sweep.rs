@@ -8,8 +8,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use arena_scoring::naud::poisson_md_star;
-use arena_scoring::{ScoringParams, SpikeTrain, TrialStats, Window, pooled_scores, trial_stats};
+use arena_scoring::naud::flat_md_star;
+use arena_scoring::{
+    Prediction, ScoringParams, SpikeTrain, TrialStats, Window, pooled_scores, trial_stats,
+};
 use common::{NoisyNeuron, poisson_repeats};
 
 const T: f64 = 20.0;
@@ -31,7 +33,7 @@ fn scores(stats: &[TrialStats]) -> (f64, f64) {
     let c: f64 = stats.iter().map(|t| t.null_c).sum();
     let spikes: usize = stats.iter().map(|t| t.recorded_spikes).sum();
     let rate = spikes as f64 / (stats[0].n_recorded as f64 * T * stats.len() as f64);
-    let data_rate_null = poisson_md_star(norm_d, a, c, rate);
+    let data_rate_null = flat_md_star(norm_d, a, c, rate);
     (
         s.primary.unwrap(),
         (md - data_rate_null) / (ceil - data_rate_null),
@@ -61,7 +63,7 @@ fn main() {
                     .enumerate()
                     .map(|(k, n)| {
                         let rec = n.repeats(1000 * seed + k as u64, n_rec);
-                        trial_stats(&rec, &make(seed, n, k as u64), w, &p)
+                        trial_stats(&rec, &Prediction::Repeats(make(seed, n, k as u64)), w, &p)
                     })
                     .collect();
                 let (a, b) = scores(&stats);

@@ -3,50 +3,44 @@
 //! Two sources of uncertainty are resampled separately (Efron & Tibshirani 1993, "An
 //! Introduction to the Bootstrap", percentile intervals, ch. 13):
 //! * **over trials**: the per-trial [`TrialStats`] are drawn with replacement and pooled
-//!   ([`bootstrap_over_trials`]): how much the score depends on which stimuli were tested;
-//! * **over repeats**: within every trial the recorded and the predicted repeats are drawn
-//!   with replacement ([`bootstrap_over_repeats`]): how much it depends on the neuron's and
-//!   the model's trial-to-trial noise.
+//!   ([`bootstrap_over_trials`]): how much the score depends on which stimuli (or segments)
+//!   were tested;
+//! * **over recorded repeats**: within every trial the recorded repeats are drawn with
+//!   replacement ([`bootstrap_over_repeats`]): how much it depends on the neuron's
+//!   trial-to-trial noise. The prediction is held fixed: it enters the ranked scores only as
+//!   the PSTH it describes ([`crate::prediction`]), and its repeats are the contestant's to
+//!   relate as they like, so they are not exchangeable draws to resample.
 //!
-//! Resampling repeats with replacement creates copies of one repeat. The unbiased
-//! within-set estimators (norm_D, norm_M, R, the ceiling's halves) must never pair a repeat
-//! with itself, so every within-set and across-split sum skips pairs of copies of the same
-//! original repeat and divides by the number of pairs kept. A resample in which some score is
-//! undefined (e.g. all copies of one repeat) is left out of that score's interval; the number
-//! of resamples used is reported, and an interval resting on fewer than half of them is
-//! reported as undefined.
+//! Resampling with replacement creates copies of one recorded repeat. The unbiased
+//! recorded-side estimators (norm_D, R, the ceiling's halves) must never pair a repeat with
+//! itself, so every such sum skips pairs of copies of the same original repeat and divides by
+//! the number of pairs kept. A resample in which some score is undefined (e.g. all copies of
+//! one repeat) is left out of that score's interval; the number of resamples used is reported,
+//! and an interval resting on fewer than half of them is reported as undefined.
 //!
-//! Known limitation, measured (not a bug): the repeat intervals of Md* are conservative when
-//! the prediction is as good as the data allow, and close to nominal otherwise (width matching
-//! the spread of the estimate, coverage 85–98 % in the runs below and in the test). With 60
-//! simulated experiments per row (5 s trials, 8 Hz events, N recorded and N predicted
-//! repeats, 300 resamples, 95 % level; fixed stimulus, fresh repeats per experiment), the mean
-//! width of the interval relative to 2 × 1.96 × the observed s.d. of the estimate was:
+//! Coverage, measured by `tests/bootstrap_coverage.rs` (40 simulated experiments per row: a
+//! 5 s trial of a noisy neuron at 8 Hz, 10 recorded repeats drawn afresh in each experiment,
+//! the prediction fixed, 300 resamples, 95 % level):
 //!
-//! | prediction                                  | N = 4 | N = 10 | N = 20 | covered     |
-//! |---------------------------------------------|-------|--------|--------|-------------|
-//! | same process as the data (Md* ≈ 1.00)       | 1.63  | 2.06   | 1.79   | 60/60 each  |
-//! | jitter 5 ms, reliability 0.5 (Md* ≈ 0.68)   | 1.19  | 1.03   | 1.04   | 59, 54, 57  |
+//! | prediction                                        | mean Md* | width / (2·1.96·s.d.) | covered |
+//! |---------------------------------------------------|----------|-----------------------|---------|
+//! | the neuron's true intensity                       | 1.001    | 2.02                  | 40/40 (the truth, 1) |
+//! | intensity of a model with 5 ms jitter, reliability 0.5 | 0.604 | 1.00                | 38/40 (the mean estimate) |
 //!
-//! ("covered": intervals containing the mean estimate over the 60 experiments.) Why: at
-//! Md* = 1 the first-order (linear) influence of a repeat cancels between the cross product
-//! and the norms (to first order a recorded repeat moves 2·cross and norm_D by the same
-//! amount), so the
-//! estimate behaves like a degenerate U-statistic: its s.d. falls as 1/N (0.032, 0.0097,
-//! 0.0054 above) instead of 1/√N (0.070, 0.046, 0.031 for the imperfect prediction). The
-//! plain bootstrap is known not to reproduce the law of degenerate U- and V-statistics
-//! (Bretagnolle 1983, Ann Inst Henri Poincaré 19:281; Arcones & Giné 1992, Ann Stat 20:655)
-//! and here overstates the spread by a roughly constant factor. Near the ceiling the
-//! intervals therefore err on the wide (safe) side; `tests/bootstrap_coverage.rs` checks
-//! both regimes. Intervals over trials have no such issue.
+//! At Md* = 1 the first-order influence of a recorded repeat cancels between the cross product
+//! and norm_D, so the estimate behaves like a degenerate U-statistic whose spread the plain
+//! bootstrap overstates (Bretagnolle 1983, Ann Inst Henri Poincaré 19:281; Arcones & Giné
+//! 1992, Ann Stat 20:655): near the ceiling the intervals err on the wide, safe side.
 
-use crate::coincidence::gamma;
+use crate::coincidence::{gamma, mean_gamma};
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
-use crate::naud::{PsthProducts, inner_product, poisson_norm_per_rate2};
+use crate::naud::{PsthProducts, flat_cross_per_rate, gram};
+use crate::prediction::Prediction;
 use crate::primary::{
     CoreScores, ScoringParams, SplitStats, TrialStats, balanced_splits, pooled_scores, trial_scores,
 };
+use crate::probabilistic::LikelihoodStats;
 use crate::psth::{PsthGram, relative_rate_error, schreiber};
 use crate::report::{FullReport, SuiteParams};
 use crate::resample;
@@ -110,6 +104,8 @@ pub struct CoreIntervals {
     pub md_star_ceiling: IntervalMetric,
     #[serde(with = "number_or_null")]
     pub primary: IntervalMetric,
+    #[serde(with = "number_or_null")]
+    pub bits_per_spike: IntervalMetric,
 }
 
 /// Quantile q of sorted values, linear interpolation between order statistics (Hyndman & Fan
@@ -164,13 +160,13 @@ fn run<const N: usize>(
 }
 
 /// The core scores of a resample as (key, value) pairs.
-fn core_entries(scores: CoreScores) -> [(&'static str, Metric); 7] {
+fn core_entries(scores: CoreScores) -> [(&'static str, Metric); 8] {
     scores.entries().map(|(k, m)| (k, m.clone()))
 }
 
 impl CoreIntervals {
-    fn from_entries(e: [(&'static str, IntervalMetric); 7]) -> CoreIntervals {
-        let [a, b, c, d, e2, f, g] = e.map(|(_, m)| m);
+    fn from_entries(e: [(&'static str, IntervalMetric); 8]) -> CoreIntervals {
+        let [a, b, c, d, e2, f, g, h] = e.map(|(_, m)| m);
         CoreIntervals {
             coincidence_factor: a,
             intrinsic_reliability: b,
@@ -179,6 +175,7 @@ impl CoreIntervals {
             md_star_null: e2,
             md_star_ceiling: f,
             primary: g,
+            bits_per_spike: h,
         }
     }
 }
@@ -194,17 +191,13 @@ pub fn bootstrap_over_trials(stats: &[TrialStats], p: &BootstrapParams) -> CoreI
     }))
 }
 
-/// Percentile intervals of the pooled scores, resampling recorded and predicted repeats with
-/// replacement within every trial (trials themselves fixed).
+/// Percentile intervals of the pooled scores, resampling the recorded repeats with
+/// replacement within every trial (trials and predictions fixed).
 pub fn bootstrap_over_repeats(trials: &[RepeatMatrices], p: &BootstrapParams) -> CoreIntervals {
     CoreIntervals::from_entries(run(p, |rng| {
         let stats: Vec<TrialStats> = trials
             .iter()
-            .map(|t| {
-                let d = resample::with_replacement(rng, t.gram_dd.len());
-                let m = resample::with_replacement(rng, t.gram_mm.len());
-                t.stats(&d, &m)
-            })
+            .map(|t| t.stats(&resample::with_replacement(rng, t.gram_dd.len())))
             .collect();
         core_entries(pooled_scores(&stats))
     }))
@@ -227,11 +220,11 @@ impl Serialize for ReportIntervals {
 }
 
 /// Percentile intervals of every key of [`crate::report::full_report`] for one trial,
-/// resampling its recorded and its predicted repeats with replacement (pairs of copies of
-/// one repeat skipped in within-set sums, as for [`bootstrap_over_repeats`]). Pairwise
+/// resampling its recorded repeats with replacement (pairs of copies of one repeat skipped in
+/// within-set sums, as for [`bootstrap_over_repeats`]; the prediction fixed). Pairwise
 /// distances are computed once per recorded × predicted pair and averaged over the resampled
-/// pairs; the explained variance of a resample follows from the products of the per-repeat
-/// smoothed PSTHs ([`crate::psth`]), computed once.
+/// recorded repeats and every predicted one; the explained variance of a resample follows from
+/// the products of the per-repeat smoothed PSTHs ([`crate::psth`]), computed once.
 pub fn bootstrap_report_over_repeats(
     recorded: &[SpikeTrain],
     predicted: &[SpikeTrain],
@@ -241,54 +234,63 @@ pub fn bootstrap_report_over_repeats(
 ) -> ReportIntervals {
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
-    let mats = RepeatMatrices::new(
-        &rec,
-        &pred,
-        window,
-        &ScoringParams {
-            delta_s: params.delta_s,
-        },
+    let prediction = Prediction::Repeats(pred.clone());
+    let mats = RepeatMatrices::new(&rec, &prediction, window, &params.scoring());
+    let psth = prediction.psth(window);
+    let norm_model = psth.norm(params.kernel, params.delta_s);
+    // Per recorded repeat: the mean over predicted repeats of each pairwise distance.
+    let per_recorded =
+        |f: &dyn Fn(&SpikeTrain, &SpikeTrain) -> Metric, what: &str| -> Vec<Metric> {
+            rec.iter()
+                .map(|a| {
+                    if pred.is_empty() {
+                        return undefined(format!("{what} undefined: no predicted repeats"));
+                    }
+                    mean_of(pred.iter().map(|b| f(a, b)), what)
+                })
+                .collect()
+        };
+    let vp = per_recorded(
+        &|a, b| Ok(victor_purpura(a, b, params.vp_q_per_s)),
+        "Victor–Purpura distance",
     );
-    let pairs = |f: &dyn Fn(&SpikeTrain, &SpikeTrain) -> Metric| -> Vec<Vec<Metric>> {
-        rec.iter()
-            .map(|a| pred.iter().map(|b| f(a, b)).collect())
-            .collect()
-    };
-    let vp = pairs(&|a, b| Ok(victor_purpura(a, b, params.vp_q_per_s)));
-    let vr = pairs(&|a, b| Ok(van_rossum(a, b, params.vr_tau_s)));
-    let isi = pairs(&|a, b| Ok(isi_distance(a, b, window)));
-    let spike = pairs(&|a, b| Ok(spike_distance(a, b, window)));
-    let sync = pairs(&|a, b| Ok(spike_sync(a, b, window)));
-    let schr = pairs(&|a, b| schreiber(a, b, params.schreiber_sigma_s));
-    let psth = PsthGram::new(&rec, &pred, window, params.psth_sigma_s, params.psth_dt_s);
+    let vr = per_recorded(
+        &|a, b| Ok(van_rossum(a, b, params.vr_tau_s)),
+        "van Rossum distance",
+    );
+    let isi = per_recorded(&|a, b| Ok(isi_distance(a, b, window)), "ISI-distance");
+    let spike = per_recorded(&|a, b| Ok(spike_distance(a, b, window)), "SPIKE-distance");
+    let sync = per_recorded(
+        &|a, b| Ok(spike_sync(a, b, window)),
+        "SPIKE-synchronisation",
+    );
+    let schr = per_recorded(
+        &|a, b| schreiber(a, b, params.schreiber_sigma_s),
+        "Schreiber correlation",
+    );
+    let psth_gram = PsthGram::new(&rec, &pred, window, params.psth_sigma_s, params.psth_dt_s);
+    let all_pred: Vec<usize> = (0..pred.len()).collect();
+    let pred_mean_count = psth.mean_count();
     ReportIntervals(
         run(p, |rng| {
             let d = resample::with_replacement(rng, rec.len());
-            let m = resample::with_replacement(rng, pred.len());
-            let stats = mats.stats(&d, &m);
+            let stats = mats.stats(&d);
             let core = trial_scores(&stats);
             let products = (|| -> Result<PsthProducts, Undefined> {
                 Ok(PsthProducts {
                     cross: stats.cross.clone()?,
                     norm_data: stats.norm_recorded.clone()?,
-                    norm_model: stats.norm_predicted.clone()?,
+                    norm_model: norm_model.clone()?,
                 })
             })();
-            let mean_pairs = |mat: &[Vec<Metric>], what: &str| -> Metric {
-                if d.is_empty() || m.is_empty() {
-                    return undefined(format!(
-                        "{what} undefined: no recorded or no predicted repeats"
-                    ));
+            let mean_over = |v: &[Metric], what: &str| -> Metric {
+                if d.is_empty() {
+                    return undefined(format!("{what} undefined: no recorded repeats"));
                 }
-                mean_of(
-                    d.iter()
-                        .flat_map(|&i| m.iter().map(move |&j| mat[i][j].clone())),
-                    what,
-                )
+                mean_of(d.iter().map(|&i| v[i].clone()), what)
             };
-            let mean_count = |idx: &[usize], counts: &[usize]| -> f64 {
-                idx.iter().map(|&i| counts[i] as f64).sum::<f64>() / idx.len().max(1) as f64
-            };
+            let rec_mean_count =
+                d.iter().map(|&i| mats.rec_spikes[i] as f64).sum::<f64>() / d.len().max(1) as f64;
             let report = FullReport {
                 coincidence_factor: core.coincidence_factor,
                 intrinsic_reliability: core.intrinsic_reliability,
@@ -296,17 +298,14 @@ pub fn bootstrap_report_over_repeats(
                 md_star: core.md_star,
                 cf2_star: products.clone().and_then(|x| x.cf2_star()),
                 d_star_p: products.and_then(|x| x.d_star_p()),
-                victor_purpura: mean_pairs(&vp, "Victor–Purpura distance"),
-                van_rossum: mean_pairs(&vr, "van Rossum distance"),
-                isi_distance: mean_pairs(&isi, "ISI-distance"),
-                spike_distance: mean_pairs(&spike, "SPIKE-distance"),
-                spike_sync: mean_pairs(&sync, "SPIKE-synchronisation"),
-                schreiber: mean_pairs(&schr, "Schreiber correlation"),
-                explained_variance: psth.explained_variance(&d, &m),
-                rate_error: relative_rate_error(
-                    mean_count(&d, &mats.rec_spikes),
-                    mean_count(&m, &mats.pred_spikes),
-                ),
+                victor_purpura: mean_over(&vp, "Victor–Purpura distance"),
+                van_rossum: mean_over(&vr, "van Rossum distance"),
+                isi_distance: mean_over(&isi, "ISI-distance"),
+                spike_distance: mean_over(&spike, "SPIKE-distance"),
+                spike_sync: mean_over(&sync, "SPIKE-synchronisation"),
+                schreiber: mean_over(&schr, "Schreiber correlation"),
+                explained_variance: psth_gram.explained_variance(&d, &all_pred),
+                rate_error: relative_rate_error(rec_mean_count, pred_mean_count),
                 primary: core.primary,
             };
             report.entries().map(|(k, v)| (k, v.clone()))
@@ -315,104 +314,100 @@ pub fn bootstrap_report_over_repeats(
     )
 }
 
-/// All pairwise quantities of one trial, from which the [`TrialStats`] of any resample of its
+/// All quantities of one trial from which the [`TrialStats`] of any resample of its recorded
 /// repeats follow without touching the spike trains again.
 #[derive(Clone, Debug)]
 pub struct RepeatMatrices {
     duration_s: f64,
     rec_spikes: Vec<usize>,
-    pred_spikes: Vec<usize>,
+    predicted_mean_count: f64,
     /// ⟨D_i, D_j⟩ (diagonal included).
     gram_dd: Vec<Vec<f64>>,
-    /// ⟨D_i, M_j⟩.
-    cross_dm: Vec<Vec<f64>>,
-    /// ⟨M_i, M_j⟩ (diagonal included).
-    gram_mm: Vec<Vec<f64>>,
-    /// Γ(D_i as data, M_j as prediction).
-    gamma_dm: Vec<Vec<Metric>>,
+    /// ⟨D_i, ν̂_M⟩ for each recorded repeat.
+    cross_d: Vec<Metric>,
+    /// ‖ν̂_M‖².
+    norm_m: Metric,
+    /// Mean Γ of recorded repeat i against the predicted repeats.
+    gamma_d: Vec<Metric>,
     /// Γ(D_i as data, D_j as prediction).
     gamma_dd: Vec<Vec<Metric>>,
-    /// Poisson-null a of each recorded repeat alone (s).
+    /// Flat-null a of each recorded repeat alone (s).
     null_a: Vec<f64>,
     null_c: f64,
-}
-
-fn products(a: &[SpikeTrain], b: &[SpikeTrain], delta_s: f64) -> Vec<Vec<f64>> {
-    a.iter()
-        .map(|x| {
-            b.iter()
-                .map(|y| inner_product(x.times(), y.times(), delta_s) as f64)
-                .collect()
-        })
-        .collect()
+    /// The likelihood parts of each recorded repeat alone (additive over repeats).
+    likelihood: Vec<LikelihoodStats>,
 }
 
 impl RepeatMatrices {
-    /// Precomputes the matrices of one trial (spikes outside `window` ignored).
+    /// Precomputes the quantities of one trial (spikes outside `window` ignored).
     pub fn new(
         recorded: &[SpikeTrain],
-        predicted: &[SpikeTrain],
+        predicted: &Prediction,
         window: Window,
         params: &ScoringParams,
     ) -> Self {
-        let delta = params.delta_s;
+        let (delta, kernel) = (params.delta_s, params.kernel);
         let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
-        let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
-        let gammas = |a: &[SpikeTrain], b: &[SpikeTrain]| -> Vec<Vec<Metric>> {
-            a.iter()
-                .map(|x| b.iter().map(|y| gamma(x, y, window, delta)).collect())
-                .collect()
-        };
+        let psth = predicted.psth(window);
+        let trains = predicted.trains(window);
         RepeatMatrices {
             duration_s: window.duration_s(),
             rec_spikes: rec.iter().map(SpikeTrain::len).collect(),
-            pred_spikes: pred.iter().map(SpikeTrain::len).collect(),
-            gram_dd: products(&rec, &rec, delta),
-            cross_dm: products(&rec, &pred, delta),
-            gram_mm: products(&pred, &pred, delta),
-            gamma_dm: gammas(&rec, &pred),
-            gamma_dd: gammas(&rec, &rec),
-            null_a: rec
+            predicted_mean_count: psth.mean_count(),
+            gram_dd: gram(&rec, kernel, delta),
+            cross_d: rec
                 .iter()
-                .map(|d| {
-                    crate::naud::poisson_cross_per_rate(std::slice::from_ref(d), window, delta)
+                .map(|d| psth.product_with_spikes(d.times(), kernel, delta))
+                .collect(),
+            norm_m: psth.norm(kernel, delta),
+            gamma_d: rec
+                .iter()
+                .map(|d| match &trains {
+                    Some(m) => mean_gamma(std::slice::from_ref(d), m, window, delta),
+                    None => undefined(
+                        "coincidence factor undefined: an intensity prediction has no spike \
+                         trains to match",
+                    ),
                 })
                 .collect(),
-            null_c: poisson_norm_per_rate2(window, delta),
+            gamma_dd: rec
+                .iter()
+                .map(|x| rec.iter().map(|y| gamma(x, y, window, delta)).collect())
+                .collect(),
+            null_a: rec
+                .iter()
+                .map(|d| flat_cross_per_rate(std::slice::from_ref(d), window, kernel, delta))
+                .collect(),
+            null_c: kernel.flat_norm_s2(window, delta),
+            likelihood: rec
+                .iter()
+                .map(|d| LikelihoodStats::of(&psth, std::slice::from_ref(d), window))
+                .collect(),
         }
     }
 
-    /// The [`TrialStats`] of the repeats `rec_idx` (indices into the recorded repeats, copies
-    /// allowed) and `pred_idx` (into the predicted repeats). With each index once, this equals
-    /// [`crate::primary::trial_stats`].
-    pub fn stats(&self, rec_idx: &[usize], pred_idx: &[usize]) -> TrialStats {
-        let all_pairs = |a: &[usize], b: &[usize], m: &[Vec<f64>]| -> f64 {
-            let s: f64 = a
-                .iter()
-                .flat_map(|&i| b.iter().map(move |&j| m[i][j]))
-                .sum();
-            s / (a.len() * b.len()) as f64
+    /// The [`TrialStats`] of the recorded repeats `rec_idx` (indices, copies allowed). With
+    /// each index once, this equals [`crate::primary::trial_stats`].
+    pub fn stats(&self, rec_idx: &[usize]) -> TrialStats {
+        let n = rec_idx.len();
+        let mean = |v: &[Metric], what: &str| -> Metric {
+            if n == 0 {
+                return undefined(format!("{what} undefined: no recorded repeats"));
+            }
+            mean_of(rec_idx.iter().map(|&i| v[i].clone()), what)
         };
-        let norm_predicted = match pred_idx {
-            [] => undefined("PSTH norm undefined: no repeats"),
-            [j] => Ok(self.gram_mm[*j][*j]),
-            _ => distinct_mean(pred_idx, pred_idx, &self.gram_mm, "predicted PSTH norm"),
-        };
-        let splits = balanced_splits(rec_idx.len())
+        let splits = balanced_splits(n)
             .iter()
             .map(|mask| {
-                let a: Vec<usize> = rec_idx
-                    .iter()
-                    .zip(mask)
-                    .filter(|(_, m)| **m)
-                    .map(|(i, _)| *i)
-                    .collect();
-                let b: Vec<usize> = rec_idx
-                    .iter()
-                    .zip(mask)
-                    .filter(|(_, m)| !**m)
-                    .map(|(i, _)| *i)
-                    .collect();
+                let side = |keep: bool| -> Vec<usize> {
+                    rec_idx
+                        .iter()
+                        .zip(mask)
+                        .filter(|(_, m)| **m == keep)
+                        .map(|(i, _)| *i)
+                        .collect()
+                };
+                let (a, b) = (side(true), side(false));
                 let nan = |m: Metric| m.unwrap_or(f64::NAN);
                 SplitStats {
                     cross: nan(distinct_mean(&a, &b, &self.gram_dd, "split cross")),
@@ -421,34 +416,29 @@ impl RepeatMatrices {
                 }
             })
             .collect();
+        let sum_likelihood = {
+            let parts: Vec<&LikelihoodStats> =
+                rec_idx.iter().map(|&i| &self.likelihood[i]).collect();
+            LikelihoodStats {
+                spikes: parts.iter().map(|p| p.spikes).sum(),
+                exposure_s: parts.iter().map(|p| p.exposure_s).sum(),
+                model_nats: parts.iter().map(|p| p.model_nats.clone()).sum(),
+            }
+        };
         TrialStats {
             duration_s: self.duration_s,
-            n_recorded: rec_idx.len(),
-            n_predicted: pred_idx.len(),
+            n_recorded: n,
             recorded_spikes: rec_idx.iter().map(|&i| self.rec_spikes[i]).sum(),
-            predicted_spikes: pred_idx.iter().map(|&j| self.pred_spikes[j]).sum(),
-            coincidence_factor: if rec_idx.is_empty() || pred_idx.is_empty() {
-                undefined("coincidence factor undefined: no recorded or no predicted repeats")
-            } else {
-                mean_of(
-                    rec_idx
-                        .iter()
-                        .flat_map(|&i| pred_idx.iter().map(move |&j| self.gamma_dm[i][j].clone())),
-                    "coincidence factor",
-                )
-            },
+            predicted_mean_count: self.predicted_mean_count,
+            coincidence_factor: mean(&self.gamma_d, "coincidence factor"),
             intrinsic_reliability: self.reliability(rec_idx),
-            cross: if rec_idx.is_empty() || pred_idx.is_empty() {
-                undefined("PSTH cross product undefined: no recorded or no predicted repeats")
-            } else {
-                Ok(all_pairs(rec_idx, pred_idx, &self.cross_dm))
-            },
+            cross: mean(&self.cross_d, "PSTH cross product"),
             norm_recorded: distinct_mean(rec_idx, rec_idx, &self.gram_dd, "recorded PSTH norm"),
-            norm_predicted,
-            null_a: rec_idx.iter().map(|&i| self.null_a[i]).sum::<f64>()
-                / rec_idx.len().max(1) as f64,
+            norm_predicted: self.norm_m.clone(),
+            null_a: rec_idx.iter().map(|&i| self.null_a[i]).sum::<f64>() / n.max(1) as f64,
             null_c: self.null_c,
             splits,
+            likelihood: sum_likelihood,
         }
     }
 }
@@ -490,6 +480,7 @@ fn distinct_mean(a: &[usize], b: &[usize], m: &[Vec<f64>], what: &str) -> Metric
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prediction::Prediction;
     use crate::primary::{trial_scores, trial_stats};
 
     fn t(v: &[f64]) -> SpikeTrain {
@@ -513,9 +504,9 @@ mod tests {
     fn identity_resample_equals_trial_stats() {
         let (d, m, w) = example();
         let p = ScoringParams::default();
-        let direct = trial_scores(&trial_stats(&d, &m, w, &p));
-        let mats = RepeatMatrices::new(&d, &m, w, &p);
-        let via = trial_scores(&mats.stats(&[0, 1, 2, 3, 4, 5], &[0, 1, 2]));
+        let direct = trial_scores(&trial_stats(&d, &Prediction::Repeats(m.clone()), w, &p));
+        let mats = RepeatMatrices::new(&d, &Prediction::Repeats(m.clone()), w, &p);
+        let via = trial_scores(&mats.stats(&[0, 1, 2, 3, 4, 5]));
         for ((k, a), (_, b)) in direct.entries().into_iter().zip(via.entries()) {
             match (a, b) {
                 (Ok(x), Ok(y)) => assert!((x - y).abs() < 1e-12, "{k}: {x} vs {y}"),
@@ -523,11 +514,12 @@ mod tests {
                 _ => panic!("{k}: {a:?} vs {b:?}"),
             }
         }
-        // Single deterministic prediction: norm_M includes the self product.
-        let one = RepeatMatrices::new(&d, &m[..1], w, &p).stats(&[0, 1, 2, 3, 4, 5], &[0]);
+        // The prediction is fixed: its norm is the trial's, whatever the resample.
+        let one = Prediction::Repeats(m[..1].to_vec());
+        let mats = RepeatMatrices::new(&d, &one, w, &p);
         assert_eq!(
-            one.norm_predicted,
-            trial_stats(&d, &m[..1], w, &p).norm_predicted
+            mats.stats(&[0, 0, 3]).norm_predicted,
+            trial_stats(&d, &one, w, &p).norm_predicted
         );
     }
 
@@ -536,10 +528,10 @@ mod tests {
         // Resample {0, 0, 1}: ordered position pairs of distinct origin are (0,1) twice each
         // way, so norm_D = ⟨D0, D1⟩ exactly, not inflated by ⟨D0, D0⟩.
         let (d, m, w) = example();
-        let mats = RepeatMatrices::new(&d, &m, w, &ScoringParams::default());
-        let s = mats.stats(&[0, 0, 1], &[0, 1]);
+        let mats = RepeatMatrices::new(&d, &Prediction::Repeats(m), w, &ScoringParams::default());
+        let s = mats.stats(&[0, 0, 1]);
         assert_eq!(s.norm_recorded, Ok(mats.gram_dd[0][1]));
-        assert!(mats.stats(&[2, 2, 2], &[0]).norm_recorded.is_err());
+        assert!(mats.stats(&[2, 2, 2]).norm_recorded.is_err());
     }
 
     #[test]
@@ -600,7 +592,7 @@ mod tests {
                         })
                         .collect()
                 };
-                trial_stats(&shift(&d), &shift(&m), w, &p)
+                trial_stats(&shift(&d), &Prediction::Repeats(shift(&m)), w, &p)
             })
             .collect();
         let bp = BootstrapParams {
@@ -612,8 +604,9 @@ mod tests {
         let md = pooled_scores(&stats).md_star.unwrap();
         let iv = a.md_star.unwrap();
         assert!(iv.low <= md && md <= iv.high, "{iv:?} vs {md}");
-        let mats: Vec<RepeatMatrices> =
-            (0..2).map(|_| RepeatMatrices::new(&d, &m, w, &p)).collect();
+        let mats: Vec<RepeatMatrices> = (0..2)
+            .map(|_| RepeatMatrices::new(&d, &Prediction::Repeats(m.clone()), w, &p))
+            .collect();
         let r = bootstrap_over_repeats(&mats, &bp);
         assert_eq!(r, bootstrap_over_repeats(&mats, &bp));
         let iv = r.md_star.clone().unwrap();

@@ -87,10 +87,30 @@ pub fn gamma(data: &SpikeTrain, model: &SpikeTrain, window: Window, delta_s: f64
     Ok((n_coinc - expected) / (0.5 * (n_data + n_model)) / normaliser)
 }
 
-/// Mean Γ over all (recorded, predicted) pairs.
+/// Mean of Γ over `pairs` of trains, leaving out the pairs in which both trains are empty:
+/// Γ is 0/0 there, and such a pair (a quiet segment, a repeat without spikes) says nothing
+/// either way. Any other undefined pair makes the mean undefined with its reason.
+fn mean_over_pairs<'a>(
+    pairs: impl Iterator<Item = (&'a SpikeTrain, &'a SpikeTrain)>,
+    window: Window,
+    delta_s: f64,
+    what: &str,
+) -> Metric {
+    let values: Vec<Metric> = pairs
+        .filter(|(d, m)| !(d.is_empty() && m.is_empty()))
+        .map(|(d, m)| gamma(d, m, window, delta_s))
+        .collect();
+    if values.is_empty() {
+        return undefined(format!("{what} undefined: no spikes in any pair of trains"));
+    }
+    mean_of(values, what)
+}
+
+/// Mean Γ over all (recorded, predicted) pairs, pairs of two empty trains left out.
 ///
 /// # Errors (undefined)
-/// Either set is empty, or any pair is undefined (its reason is reported).
+/// Either set is empty, every pair is empty, or any other pair is undefined (its reason is
+/// reported).
 pub fn mean_gamma(
     data: &[SpikeTrain],
     model: &[SpikeTrain],
@@ -100,9 +120,10 @@ pub fn mean_gamma(
     if data.is_empty() || model.is_empty() {
         return undefined("coincidence factor undefined: no recorded or no predicted repeats");
     }
-    mean_of(
-        data.iter()
-            .flat_map(|d| model.iter().map(move |m| gamma(d, m, window, delta_s))),
+    mean_over_pairs(
+        data.iter().flat_map(|d| model.iter().map(move |m| (d, m))),
+        window,
+        delta_s,
         "coincidence factor",
     )
 }
@@ -111,8 +132,10 @@ pub fn mean_gamma(
 /// and D_j as prediction (both orientations, since Γ is not symmetric). INCF 2009 convention
 /// (Jolivet et al. 2008): a model's Γ is then reported as Γ/R.
 ///
+/// Pairs of two empty repeats are left out, as in [`mean_gamma`].
+///
 /// # Errors (undefined)
-/// Fewer than 2 repeats, or any pair undefined.
+/// Fewer than 2 repeats, every pair empty, or any other pair undefined.
 pub fn intrinsic_reliability(data: &[SpikeTrain], window: Window, delta_s: f64) -> Metric {
     if data.len() < 2 {
         return undefined(format!(
@@ -120,13 +143,15 @@ pub fn intrinsic_reliability(data: &[SpikeTrain], window: Window, delta_s: f64) 
             data.len()
         ));
     }
-    mean_of(
+    mean_over_pairs(
         data.iter().enumerate().flat_map(|(i, d)| {
             data.iter()
                 .enumerate()
                 .filter(move |(j, _)| *j != i)
-                .map(move |(_, m)| gamma(d, m, window, delta_s))
+                .map(move |(_, m)| (d, m))
         }),
+        window,
+        delta_s,
         "intrinsic reliability",
     )
 }
@@ -198,6 +223,17 @@ mod tests {
         assert!(intrinsic_reliability(std::slice::from_ref(&a), w, 0.01).is_err());
         let mg = mean_gamma(std::slice::from_ref(&a), &[b.clone(), a.clone()], w, 0.01).unwrap();
         assert!((mg - 0.5 * (0.88 / 2.5 / 0.94 + 1.0)).abs() < 1e-12);
+        // A pair of two empty trains is left out; a train against an empty one counts (Γ 0).
+        let empty = SpikeTrain::default();
+        let r = intrinsic_reliability(&[a.clone(), empty.clone(), empty.clone()], w, 0.01);
+        // Pairs (a, ∅) and (∅, a) twice each: Γ(a, ∅) = 0 and Γ(∅, a) = (0 − 0)/(1)/(0.96) = 0.
+        assert_eq!(r, Ok(0.0));
+        let quiet = intrinsic_reliability(&[empty.clone(), empty.clone()], w, 0.01);
+        assert!(quiet.unwrap_err().reason.contains("no spikes in any pair"));
+        assert_eq!(
+            mean_gamma(&[a.clone(), empty.clone()], &[empty], w, 0.01),
+            Ok(0.0)
+        );
     }
 
     /// Maximum bipartite matching by augmenting paths (Kuhn's algorithm): the naive reference.

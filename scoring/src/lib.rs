@@ -8,8 +8,13 @@
 //! * [`train`]: validated [`SpikeTrain`]s and observation [`Window`]s.
 //! * [`metric`]: [`Metric`] = a value or the reason it is [`Undefined`].
 //! * [`coincidence`]: Kistler's coincidence factor Γ and the intrinsic reliability R.
-//! * [`naud`]: Md* and relatives with unbiased estimators (Naud et al. 2011).
-//! * [`primary`]: the chance- and ceiling-normalised primary score, per trial and pooled.
+//! * [`kernel`]: the positive-definite triangle kernel of the PSTH products (and the INCF box,
+//!   for comparison), with the closed forms of the constant-rate null.
+//! * [`prediction`]: what a submission predicts for a trial (repeats or an intensity) and the
+//!   PSTH that every ranked score sees of it.
+//! * [`naud`]: Md* and relatives with unbiased recorded-side estimators (Naud et al. 2011).
+//! * [`primary`]: the chance- and ceiling-normalised primary score, per trial and pooled, with
+//!   its properties and their proofs.
 //! * [`victor_purpura`], [`van_rossum`], [`kreuz`] (ISI, SPIKE, SPIKE-sync), [`psth`]
 //!   (Schreiber, explained variance, rate errors): the rest of the suite.
 //! * [`probabilistic`] (intensity predictions: bits per spike, ROC) and [`voltage`]
@@ -19,7 +24,7 @@
 //!
 //! # Example
 //! ```
-//! use arena_scoring::{ScoringParams, SpikeTrain, Window, pooled_scores, trial_stats};
+//! use arena_scoring::{Prediction, ScoringParams, SpikeTrain, Window, pooled_scores, trial_stats};
 //!
 //! let window = Window::new(0.0, 1.0)?;
 //! // Four recorded repeats of one trial and one deterministic predicted train.
@@ -27,7 +32,7 @@
 //!     .iter()
 //!     .map(|j| SpikeTrain::new(vec![0.1 + j, 0.4, 0.7 - j]))
 //!     .collect::<Result<_, _>>()?;
-//! let predicted = [SpikeTrain::new(vec![0.101, 0.4, 0.699])?];
+//! let predicted = Prediction::Repeats(vec![SpikeTrain::new(vec![0.101, 0.4, 0.699])?]);
 //! let stats = trial_stats(&recorded, &predicted, window, &ScoringParams::default());
 //! let scores = pooled_scores(&[stats]);
 //! let md = scores.md_star.expect("defined here");
@@ -42,9 +47,11 @@
 
 pub mod bootstrap;
 pub mod coincidence;
+pub mod kernel;
 pub mod kreuz;
 pub mod metric;
 pub mod naud;
+pub mod prediction;
 pub mod primary;
 pub mod probabilistic;
 pub mod psth;
@@ -56,7 +63,9 @@ pub mod victor_purpura;
 pub mod voltage;
 
 pub use coincidence::{count_coincidences, gamma, intrinsic_reliability, mean_gamma};
+pub use kernel::Kernel;
 pub use metric::{Metric, Undefined};
+pub use prediction::{Prediction, Psth};
 pub use primary::{
     CoreScores, ScoringParams, SplitStats, TrialStats, pooled_scores, trial_scores, trial_stats,
 };
@@ -64,4 +73,9 @@ pub use report::{FullReport, SuiteParams, full_report};
 pub use train::{SpikeTrain, TrainError, Window};
 
 /// Names the metric definitions; bumped on any change that can alter a reported value.
-pub const METRICS_VERSION: &str = "core-1";
+///
+/// * `core-1`: Md* with the INCF box kernel and an unbiased model norm for K ≥ 2 predicted
+///   repeats (gameable by dependent repeats).
+/// * `core-2`: the triangle kernel and the norm of the predicted PSTH ([`primary`] lists the
+///   properties and their proofs); `bits_per_spike` for intensity predictions.
+pub const METRICS_VERSION: &str = "core-2";

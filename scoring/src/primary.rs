@@ -4,72 +4,83 @@
 //! primary = (Md* − Md*_null) / (Md*_ceiling − Md*_null)
 //! ```
 //!
-//! * Md* (Naud et al. 2011, see [`crate::naud`]) is bias-corrected on both sides: unbiased
-//!   within-set norms on the recorded and (for N_M ≥ 2) the predicted side.
-//! * Md*_null = a/√(norm_D·c) is the best Md* a homogeneous Poisson prediction reaches at
-//!   *any* rate (closed form, [`crate::naud::md_star_null`]). Using the data's own rate instead
-//!   would leave room for gaming: a Poisson train at 2–4× the data rate then scores clearly
-//!   above 0. With the maximum over rates, no constant-rate prediction beats 0 in expectation.
+//! * Md* (Naud et al. 2011, see [`crate::naud`]) compares the recorded PSTH, with an unbiased
+//!   norm, with the PSTH the prediction describes ([`crate::prediction`]), through the
+//!   positive-definite triangle kernel of [`crate::kernel`].
+//! * Md*_null = a/√(norm_D·c) is the best Md* of a flat PSTH at *any* rate (closed form,
+//!   [`crate::naud::md_star_null`]). With the null at the data's own rate a flat prediction at
+//!   2–4× that rate would score clearly above 0.
 //! * Md*_ceiling is the data scored against itself: for balanced bipartitions (A, B) of the
 //!   N_D recorded repeats (sizes ⌊N_D/2⌋ and ⌈N_D/2⌉), Md*(A, B) with unbiased norms on both
-//!   sides, averaged over splits. Unbiasedness makes this an estimate of what a perfect
-//!   stochastic model would reach with all N_D repeats, so held-out repeats score about 1.
-//!   All splits are used when there are at most 64 of them (N_D ≤ 8: 3, 10, 10, 35, 35 for
-//!   N_D = 4..8); otherwise 64 distinct splits are drawn with ChaCha8 seeded by
-//!   [`SPLIT_SEED`], by a partial Fisher–Yates shuffle written out here (so the choice cannot
-//!   change with a `rand` upgrade).
+//!   sides, averaged over splits: an estimate of Md* of the true PSTH against itself, 1 up to
+//!   the noise of a ratio of estimates. All splits are used when there are at most 64 of them
+//!   (N_D ≤ 8: 3, 10, 10, 35, 35 for N_D = 4..8); otherwise 64 distinct splits are drawn with
+//!   ChaCha8 seeded by [`SPLIT_SEED`], by a partial Fisher–Yates shuffle written out here (so
+//!   the choice cannot change with a `rand` upgrade).
 //!
-//! # Evidence (simulation)
-//! `cargo run --release -p arena-scoring --example rate_sweep`: a noisy rate-modulated neuron
-//! (3 trials × 20 s, 8.2 Hz; events fire with probability 0.75, ±1.5 ms jitter, 1.5 Hz
-//! background), Δ = 4 ms, mean ± s.d. over 20 seeds. The right column uses a null at the
-//! data's rate instead of the best rate, for contrast.
+//! # Properties (metrics version core-2), with proofs
+//! Notation: ν is the true PSTH of the neuron on a trial (the intensity of its spikes given the
+//! stimulus), D_1..D_N the recorded repeats (independent draws), μ the predicted PSTH (merged
+//! repeats with weight 1/K, or an intensity), ⟨·,·⟩ the triangle-kernel product, ‖μ‖² = ⟨μ, μ⟩.
+//! "In expectation" below means for the ratio of the expected numerator and denominator, the
+//! first-order behaviour of Md*; the tests state the measured spread around it.
 //!
-//! ```text
-//! prediction                                      primary primary, data-rate null
-//! held-out repeats (N_D = N_M = 4)         +0.996 ± 0.013          +0.996 ± 0.011
-//! held-out repeats (N_D = N_M = 6)         +0.999 ± 0.007          +0.999 ± 0.006
-//! held-out repeats (N_D = N_M = 10)        +1.001 ± 0.004          +1.001 ± 0.004
-//! held-out repeats (N_D = N_M = 20)        +1.000 ± 0.002          +1.000 ± 0.002
-//! Poisson 1.0 Hz, 10 repeats               -0.434 ± 0.006          -0.198 ± 0.005
-//! Poisson 4.1 Hz, 10 repeats               -0.325 ± 0.012          -0.107 ± 0.010
-//! Poisson 8.2 Hz, 10 repeats               -0.199 ± 0.009          -0.001 ± 0.007
-//! Poisson 16.4 Hz, 10 repeats              -0.047 ± 0.014          +0.126 ± 0.012
-//! Poisson 24.6 Hz, 10 repeats              -0.002 ± 0.011          +0.163 ± 0.009
-//! Poisson 30.0 Hz, 10 repeats              -0.005 ± 0.012          +0.161 ± 0.010
-//! Poisson 50.0 Hz, 10 repeats              -0.086 ± 0.007          +0.093 ± 0.005
-//! Poisson 124.9 Hz, 10 repeats             -0.285 ± 0.003          -0.073 ± 0.002
-//! Poisson 125.1 Hz, 10 repeats             -0.285 ± 0.004          -0.073 ± 0.003
-//! Poisson 130.0 Hz, 10 repeats             -0.292 ± 0.004          -0.079 ± 0.003
-//! Poisson 500.0 Hz, 10 repeats             -0.422 ± 0.005          -0.188 ± 0.003
-//! Poisson 8.2 Hz, 1 repeat (deterministic)   -0.354 ± 0.020          -0.131 ± 0.017
-//! ```
-//!
-//! (1) Bias correction: held-out repeats score 1.00 whether there are 4 or 20 of them.
-//! (2) Chance correction: no constant rate scores above 0 (the best, near r* ≈ 3× the data
-//! rate, reaches −0.002 ± 0.011), including rates at and above 1/(2Δ) = 125 Hz, where Γ
-//! would be singular. With a data-rate null, 2–4× the data rate scores +0.13 to +0.16.
-//! (3) Ceiling: held-out repeats score 1 ± 0.01. (4) No singularity (Md* has none; the
-//! score is smooth across 124.9/125.1 Hz) and no reward for wrong rates: the score falls on
-//! both sides of r*.
+//! 1. **Dependence-proof.** cross = ⟨∪D, ∪M⟩/(NK) and norm_M = ⟨∪M, ∪M⟩/K² depend on the
+//!    predicted repeats only through their merged multiset ∪M and K, and are computed from the
+//!    sorted multiset, so any reassignment of spikes between repeats that keeps ∪M leaves them,
+//!    and the primary, unchanged bit for bit (proptest in [`crate::prediction`] and in
+//!    `tests/primary_properties.rs`). Γ and Γ/R, means over pairs of repeats as in the INCF
+//!    competition, do move and are reported, not ranked.
+//! 2. **Kernel.** K(s) = (1 − |s|/Δ)⁺ = (1/Δ)·(1_{[−Δ/2,Δ/2)} ⋆ 1_{[−Δ/2,Δ/2)})(s), so
+//!    ⟨μ, μ⟩ = (1/Δ)∫ n_μ(u)² du ≥ 0 for every signed measure: the kernel is positive
+//!    semi-definite, Cauchy–Schwarz holds and μ ↦ ‖μ‖² is convex. The INCF box has none of
+//!    this (its Fourier transform changes sign) and grids spaced just over Δ exploited it
+//!    ([`crate::kernel`]).
+//! 3. **Chance-corrected.** Let μ be random (its own randomness: seeds, phases) but built
+//!    without stimulus information, with expectation Eμ = r·1 (a constant rate r on the
+//!    window; this is what "no stimulus information" means for a PSTH: its time course cannot
+//!    follow the stimulus, so averaged over the contestant's choices it is flat). Then
+//!    E[cross] = ⟨ν̂_D, Eμ⟩ = r·a, and E‖μ‖² = ‖Eμ‖² + E‖μ − Eμ‖² ≥ ‖Eμ‖² = r²c (positive
+//!    semi-definiteness of the variance term). So the expected Md* is at most
+//!    2ra / (norm_D + r²c) ≤ max_r = Md*_null, and the primary is ≤ 0. Equality needs μ
+//!    exactly flat at r* = √(norm_D/c): a flat intensity reaches 0 exactly; K independent
+//!    Poisson repeats at r have E‖μ‖² = r²c + rT/K and stay below. Periodic grids, bursts,
+//!    anti-phase repeats and dense-plus-empty repeats all fall under this bound (under the
+//!    box the variance term can be negative, which is what they exploited). Measured: no
+//!    constant-rate prediction, at any rate and any K, above 0 + 0.02 on average over 50
+//!    seeds (`tests/primary_properties.rs`).
+//! 4. **Bounded.** For μ independent of the recorded repeats, E[cross] = ⟨ν, μ⟩ and
+//!    E[norm_D] = ‖ν‖² (unbiased), so by Cauchy–Schwarz and AM–GM the expected Md* is
+//!    2⟨ν, μ⟩ / (‖ν‖² + ‖μ‖²) ≤ 2‖ν‖‖μ‖ / (‖ν‖² + ‖μ‖²) ≤ 1, with equality only for μ = ν; the
+//!    ceiling estimates the value 1 of μ = ν. So no prediction made without the hidden
+//!    responses exceeds a primary of 1 in expectation. A prediction built from the hidden
+//!    repeats themselves is not independent of them and can (the gauntlet's oracles).
+//! 5. **Calibrated.** K repeats drawn from the generating process have
+//!    E‖μ‖² = ‖ν‖² + (E⟨M_1, M_1⟩ − ‖ν‖²)/K, so their Md* is 1/(1 + ε/K) with
+//!    ε = (E⟨M_1, M_1⟩/‖ν‖² − 1)/2 ≥ 0: below 1 by a term that falls as 1/K, rising with K.
+//!    ε is large for unreliable neurons (a repeat's spikes are mostly its own) and small for
+//!    reliable ones; `examples/repeat_curve.rs` prints the curve for K = 1…100 and
+//!    the README says how many repeats to send. An intensity has no such term (K = ∞).
 //!
 //! # Pooling trials
-//! A challenge has several test trials, each with its own window and repeats. Every quantity
-//! above is a sum over time, so trials are pooled by summing their parts: cross, norm_D,
-//! norm_M, a, c, and for split index s the split's cross, norm_A, norm_B. Pooled Md*_null is
-//! then the best *single* constant rate over all trials. Trials with different N_D have
-//! different numbers of splits; splits are pooled by index over the smallest number of splits
-//! among the trials (split s of every trial is pooled with split s of every other). Γ and R are
-//! not additive and are averaged over trials.
+//! A challenge has several test trials (or segments), each with its own window and repeats.
+//! Every quantity above is a sum over time, so trials are pooled by summing their parts:
+//! cross, norm_D, norm_M, a, c, and for split index s the split's cross, norm_A, norm_B. Pooled
+//! Md*_null is then the best *single* constant rate over all trials. Trials with different N_D
+//! have different numbers of splits; splits are pooled by index over the smallest number of
+//! splits among the trials (split s of every trial is pooled with split s of every other). Γ
+//! and R are not additive and are averaged over trials; the log-likelihood of an intensity is
+//! additive and pooled with one mean-rate reference over all trials
+//! ([`crate::probabilistic::LikelihoodStats`]).
 
 use crate::coincidence::{intrinsic_reliability, mean_gamma};
+use crate::kernel::Kernel;
 use crate::metric::{
     Metric, Undefined, finite, mean_of, number_or_null, number_or_reason, undefined,
 };
-use crate::naud::{
-    cross_product, inner_product, md_star, md_star_null, poisson_cross_per_rate,
-    poisson_norm_per_rate2, set_norm,
-};
+use crate::naud::{cross_product, flat_cross_per_rate, gram, md_star, md_star_null, recorded_norm};
+use crate::prediction::Prediction;
+use crate::probabilistic::LikelihoodStats;
 use crate::resample;
 use crate::train::{SpikeTrain, Window};
 use serde::{Deserialize, Serialize};
@@ -85,15 +96,27 @@ pub const MAX_SPLITS: usize = 64;
 pub struct ScoringParams {
     /// Coincidence precision Δ (seconds) for Γ and the Md* kernel. Default 0.004 (INCF 2009).
     pub delta_s: f64,
+    /// Kernel of the PSTH products. Default (and always, on the server) the triangle;
+    /// the box reproduces the INCF / GIF-toolbox Md* for comparison with published values.
+    #[serde(default)]
+    pub kernel: Kernel,
 }
 
 impl Default for ScoringParams {
     fn default() -> Self {
-        ScoringParams { delta_s: 0.004 }
+        ScoringParams::with_delta(0.004)
     }
 }
 
 impl ScoringParams {
+    /// The default kernel with precision `delta_s` (seconds).
+    pub fn with_delta(delta_s: f64) -> Self {
+        ScoringParams {
+            delta_s,
+            kernel: Kernel::Triangle,
+        }
+    }
+
     /// Checks the parameters (Δ finite and positive), naming the field.
     ///
     /// # Errors
@@ -130,33 +153,33 @@ pub struct TrialStats {
     pub duration_s: f64,
     /// Number of recorded repeats N_D.
     pub n_recorded: usize,
-    /// Number of predicted repeats N_M.
-    pub n_predicted: usize,
     /// Total recorded spikes in the window (all repeats).
     pub recorded_spikes: usize,
-    /// Total predicted spikes in the window (all repeats).
-    pub predicted_spikes: usize,
-    /// Mean Γ over recorded × predicted pairs.
+    /// Expected predicted spikes per repeat in the window (the predicted PSTH's mass).
+    pub predicted_mean_count: f64,
+    /// Mean Γ over recorded × predicted pairs (undefined for an intensity).
     #[serde(with = "number_or_reason")]
     pub coincidence_factor: Metric,
     /// Intrinsic reliability R.
     #[serde(with = "number_or_reason")]
     pub intrinsic_reliability: Metric,
-    /// cross = ⟨ν_D, ν_M⟩ estimate (pair count).
+    /// cross = ⟨ν̂_D, ν̂_M⟩ estimate.
     #[serde(with = "number_or_reason")]
     pub cross: Metric,
-    /// Unbiased ‖ν_D‖² estimate (pair count).
+    /// Unbiased ‖ν_D‖² estimate.
     #[serde(with = "number_or_reason")]
     pub norm_recorded: Metric,
-    /// ‖ν_M‖² estimate (pair count; ⟨M,M⟩ for one predicted repeat).
+    /// ‖ν̂_M‖², the predicted PSTH's squared norm.
     #[serde(with = "number_or_reason")]
     pub norm_predicted: Metric,
-    /// Poisson-null a (seconds), see [`crate::naud::poisson_cross_per_rate`].
+    /// Flat-null a (seconds), see [`crate::naud::flat_cross_per_rate`].
     pub null_a: f64,
-    /// Poisson-null c (seconds²), see [`crate::naud::poisson_norm_per_rate2`].
+    /// Flat-null c (seconds²), see [`Kernel::flat_norm_s2`].
     pub null_c: f64,
     /// Per-split products for the ceiling (empty when N_D < 4).
     pub splits: Vec<SplitStats>,
+    /// The additive parts of the Poisson log-likelihood of an intensity prediction.
+    pub likelihood: LikelihoodStats,
 }
 
 /// The scores the foundation reports, per trial and pooled.
@@ -171,7 +194,7 @@ pub struct CoreScores {
     /// Γ / R.
     #[serde(with = "number_or_null")]
     pub gamma_over_r: Metric,
-    /// Md* (Naud et al. 2011).
+    /// Md* (Naud et al. 2011; version core-2, see the module docs).
     #[serde(with = "number_or_null")]
     pub md_star: Metric,
     /// Best Md* of any constant-rate prediction.
@@ -183,10 +206,14 @@ pub struct CoreScores {
     /// (Md* − null) / (ceiling − null).
     #[serde(with = "number_or_null")]
     pub primary: Metric,
+    /// Poisson log-likelihood gain over the mean-rate model, bits per spike (intensity
+    /// predictions only; the proper scoring rule of the probabilistic track).
+    #[serde(with = "number_or_null")]
+    pub bits_per_spike: Metric,
 }
 
 /// The JSON keys of [`CoreScores`], in declaration order.
-pub const CORE_KEYS: [&str; 7] = [
+pub const CORE_KEYS: [&str; 8] = [
     "coincidence_factor",
     "intrinsic_reliability",
     "gamma_over_r",
@@ -194,11 +221,12 @@ pub const CORE_KEYS: [&str; 7] = [
     "md_star_null",
     "md_star_ceiling",
     "primary",
+    "bits_per_spike",
 ];
 
 impl CoreScores {
     /// Every score with its JSON key ([`CORE_KEYS`]), in declaration order (for `notes` maps).
-    pub fn entries(&self) -> [(&'static str, &Metric); 7] {
+    pub fn entries(&self) -> [(&'static str, &Metric); 8] {
         let values = [
             &self.coincidence_factor,
             &self.intrinsic_reliability,
@@ -207,41 +235,49 @@ impl CoreScores {
             &self.md_star_null,
             &self.md_star_ceiling,
             &self.primary,
+            &self.bits_per_spike,
         ];
         std::array::from_fn(|k| (CORE_KEYS[k], values[k]))
     }
 }
 
-/// Computes the additive statistics of one trial. Spikes outside `window` are ignored.
-/// `params` must pass [`ScoringParams::validate`] (checked in debug builds).
+/// Computes the additive statistics of one trial (or segment) on `window`. Recorded spikes
+/// and predictions outside `window` are ignored. `params` must pass
+/// [`ScoringParams::validate`] (checked in debug builds).
 pub fn trial_stats(
     recorded: &[SpikeTrain],
-    predicted: &[SpikeTrain],
+    predicted: &Prediction,
     window: Window,
     params: &ScoringParams,
 ) -> TrialStats {
     debug_assert!(params.validate().is_ok(), "{:?}", params.validate());
-    let delta = params.delta_s;
+    let (delta, kernel) = (params.delta_s, params.kernel);
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
-    let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
-    let gram = gram_matrix(&rec, delta);
+    let psth = predicted.psth(window);
+    let gram = gram(&rec, kernel, delta);
+    let coincidence_factor = match predicted.trains(window) {
+        Some(trains) => mean_gamma(&rec, &trains, window, delta),
+        None => undefined(
+            "coincidence factor undefined: an intensity prediction has no spike trains to match",
+        ),
+    };
     TrialStats {
         duration_s: window.duration_s(),
         n_recorded: rec.len(),
-        n_predicted: pred.len(),
         recorded_spikes: rec.iter().map(SpikeTrain::len).sum(),
-        predicted_spikes: pred.iter().map(SpikeTrain::len).sum(),
-        coincidence_factor: mean_gamma(&rec, &pred, window, delta),
+        predicted_mean_count: psth.mean_count(),
+        coincidence_factor,
         intrinsic_reliability: intrinsic_reliability(&rec, window, delta),
-        cross: cross_product(&rec, &pred, delta),
-        norm_recorded: set_norm(&rec, delta, false),
-        norm_predicted: set_norm(&pred, delta, true),
-        null_a: poisson_cross_per_rate(&rec, window, delta),
-        null_c: poisson_norm_per_rate2(window, delta),
+        cross: cross_product(&rec, &psth, kernel, delta),
+        norm_recorded: recorded_norm(&gram),
+        norm_predicted: psth.norm(kernel, delta),
+        null_a: flat_cross_per_rate(&rec, window, kernel, delta),
+        null_c: kernel.flat_norm_s2(window, delta),
         splits: balanced_splits(rec.len())
             .iter()
             .map(|in_a| split_stats(&gram, in_a))
             .collect(),
+        likelihood: LikelihoodStats::of(&psth, &rec, window),
     }
 }
 
@@ -261,15 +297,20 @@ pub fn pooled_scores(stats: &[TrialStats]) -> CoreScores {
             md_star: none.clone(),
             md_star_null: none.clone(),
             md_star_ceiling: none.clone(),
-            primary: none,
+            primary: none.clone(),
+            bits_per_spike: none,
         };
     }
-    let gamma = mean_of(
-        stats.iter().map(|s| s.coincidence_factor.clone()),
+    let gamma = duration_weighted(
+        stats,
+        |s| &s.coincidence_factor,
+        |s| s.recorded_spikes == 0 && s.predicted_mean_count == 0.0,
         "coincidence factor",
     );
-    let r = mean_of(
-        stats.iter().map(|s| s.intrinsic_reliability.clone()),
+    let r = duration_weighted(
+        stats,
+        |s| &s.intrinsic_reliability,
+        |s| s.recorded_spikes == 0,
         "intrinsic reliability",
     );
     let gamma_over_r = match (&gamma, &r) {
@@ -283,6 +324,7 @@ pub fn pooled_scores(stats: &[TrialStats]) -> CoreScores {
     let null = pooled_null(stats);
     let ceiling = pooled_ceiling(stats);
     let primary = primary_score(&md, &null, &ceiling);
+    let likelihood: Vec<&LikelihoodStats> = stats.iter().map(|s| &s.likelihood).collect();
     CoreScores {
         coincidence_factor: gamma,
         intrinsic_reliability: r,
@@ -291,7 +333,29 @@ pub fn pooled_scores(stats: &[TrialStats]) -> CoreScores {
         md_star_null: null,
         md_star_ceiling: ceiling,
         primary,
+        bits_per_spike: LikelihoodStats::bits_per_spike(&likelihood),
     }
+}
+
+/// The mean of a per-trial metric over trials (or segments) weighted by their durations, leaving
+/// out the ones `silent` says have no spikes to compare (their value is 0/0): Γ and R of a part
+/// pooled from its segments, whatever their length. Any other undefined value makes the mean
+/// undefined with its reason.
+fn duration_weighted(
+    stats: &[TrialStats],
+    metric: impl Fn(&TrialStats) -> &Metric,
+    silent: impl Fn(&TrialStats) -> bool,
+    what: &str,
+) -> Metric {
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for s in stats.iter().filter(|s| !silent(s)) {
+        sum += metric(s).clone()? * s.duration_s;
+        weight += s.duration_s;
+    }
+    if weight == 0.0 {
+        return undefined(format!("{what} undefined: no spikes in any trial"));
+    }
+    finite(sum / weight, what)
 }
 
 /// (Md* − null) / (ceiling − null), undefined when any piece is or when ceiling ≤ null.
@@ -343,20 +407,6 @@ fn pooled_ceiling(stats: &[TrialStats]) -> Metric {
         }),
         "Md*_ceiling",
     )
-}
-
-/// Symmetric matrix G_ij = ⟨D_i, D_j⟩ for i ≠ j (diagonal unused, left 0).
-fn gram_matrix(trains: &[SpikeTrain], delta_s: f64) -> Vec<Vec<f64>> {
-    let n = trains.len();
-    let mut g = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in i + 1..n {
-            let v = inner_product(trains[i].times(), trains[j].times(), delta_s) as f64;
-            g[i][j] = v;
-            g[j][i] = v;
-        }
-    }
-    g
 }
 
 /// Products of one split from the Gram matrix: `in_a[i]` tells whether repeat i is in A.
@@ -449,7 +499,6 @@ fn draw_splits(n: usize, k: usize) -> Vec<Vec<bool>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::naud::PsthProducts;
 
     fn train(t: &[f64]) -> SpikeTrain {
         SpikeTrain::new(t.to_vec()).unwrap()
@@ -494,43 +543,66 @@ mod tests {
                 ])
             })
             .collect();
-        let gram = gram_matrix(&d, 0.004);
+        let g = gram(&d, Kernel::Triangle, 0.004);
+        let w = Window::new(0.0, 1.0).unwrap();
         for mask in balanced_splits(6) {
             let a: Vec<SpikeTrain> = (0..6).filter(|&i| mask[i]).map(|i| d[i].clone()).collect();
             let b: Vec<SpikeTrain> = (0..6).filter(|&i| !mask[i]).map(|i| d[i].clone()).collect();
-            let direct = PsthProducts::new(&a, &b, 0.004).unwrap();
-            let s = split_stats(&gram, &mask);
-            assert!((s.cross - direct.cross).abs() < 1e-12);
-            assert!((s.norm_a - direct.norm_data).abs() < 1e-12);
-            assert!((s.norm_b - direct.norm_model).abs() < 1e-12);
+            let s = split_stats(&g, &mask);
+            let cross = cross_product(
+                &a,
+                &Prediction::Repeats(b.clone()).psth(w),
+                Kernel::Triangle,
+                0.004,
+            );
+            assert!((s.cross - cross.unwrap()).abs() < 1e-12);
+            let norm = |x: &[SpikeTrain]| recorded_norm(&gram(x, Kernel::Triangle, 0.004)).unwrap();
+            assert!((s.norm_a - norm(&a)).abs() < 1e-12);
+            assert!((s.norm_b - norm(&b)).abs() < 1e-12);
         }
     }
 
     #[test]
     fn primary_hand_computed() {
         // Δ = 0.01, window [0, 1). D1 = D2 = D3 = {0.1}, D4 = {0.5}; M = {0.1, 0.5} (single).
-        // Gram: G12 = G13 = G23 = 1, others 0 → norm_D = 2·3/(4·3) = 0.5.
+        // Spikes coincide exactly or are 0.4 s apart, so the triangle and the box agree on
+        // every product: G12 = G13 = G23 = 1, others 0 → norm_D = 2·3/(4·3) = 0.5.
         // Splits {1,2|3,4}, {1,3|2,4}, {1,4|2,3}: each cross 0.5, norms (1,0), (1,0), (0,1) → Md* 1.
         // cross = (1+1+1+1)/4 = 1, norm_M = ⟨M,M⟩ = 2 → Md* = 2/2.5 = 0.8.
-        // a = 4·0.02/4 = 0.02 s, c = 0.02 − 0.0001 = 0.0199 s², null = 0.02/√(0.5·0.0199).
+        // Triangle null: every spike sees the whole triangle, a = 4·Δ/4 = 0.01 s;
+        // c = TΔ − Δ²/3 = 0.01 − 0.0001/3 s². Box null: a = 0.02 s, c = 2TΔ − Δ² = 0.0199 s².
         // Γ(D_i, M): ν = 2 Hz, 2νΔ = 0.04; (1 − 0.04)/(1.5)/0.96 = 2/3 for each i.
         // R: 6 ordered pairs among D1..D3 score (1 − 0.02)/1/0.98 = 1; 6 pairs with D4 score
         // (0 − 0.02)/1/0.98 → R = 0.5 − 0.5·0.02/0.98.
         let d = [train(&[0.1]), train(&[0.1]), train(&[0.1]), train(&[0.5])];
-        let m = [train(&[0.1, 0.5])];
+        let m = Prediction::Repeats(vec![train(&[0.1, 0.5])]);
         let w = Window::new(0.0, 1.0).unwrap();
-        let stats = trial_stats(&d, &m, w, &ScoringParams { delta_s: 0.01 });
-        let s = trial_scores(&stats);
-        let null = 0.02 / (0.5f64 * 0.0199).sqrt();
         let r = 0.5 - 0.5 * 0.02 / 0.98;
         let close = |x: &Metric, y: f64| (x.clone().unwrap() - y).abs() < 1e-12;
-        assert!(close(&s.md_star, 0.8));
-        assert!(close(&s.md_star_null, null));
-        assert!(close(&s.md_star_ceiling, 1.0));
-        assert!(close(&s.primary, (0.8 - null) / (1.0 - null)));
-        assert!(close(&s.coincidence_factor, 2.0 / 3.0));
-        assert!(close(&s.intrinsic_reliability, r));
-        assert!(close(&s.gamma_over_r, 2.0 / 3.0 / r));
+        for (kernel, a, c) in [
+            (Kernel::Triangle, 0.01, 0.01 - 0.0001 / 3.0),
+            (Kernel::Box, 0.02, 0.0199),
+        ] {
+            let params = ScoringParams {
+                delta_s: 0.01,
+                kernel,
+            };
+            let s = trial_scores(&trial_stats(&d, &m, w, &params));
+            let null = a / (0.5f64 * c).sqrt();
+            assert!(close(&s.md_star, 0.8), "{kernel:?}");
+            assert!(close(&s.md_star_null, null), "{kernel:?}");
+            assert!(close(&s.md_star_ceiling, 1.0), "{kernel:?}");
+            assert!(close(&s.primary, (0.8 - null) / (1.0 - null)), "{kernel:?}");
+            assert!(close(&s.coincidence_factor, 2.0 / 3.0));
+            assert!(close(&s.intrinsic_reliability, r));
+            assert!(close(&s.gamma_over_r, 2.0 / 3.0 / r));
+            assert!(
+                s.bits_per_spike
+                    .unwrap_err()
+                    .reason
+                    .contains("no intensity")
+            );
+        }
     }
 
     #[test]
@@ -543,11 +615,14 @@ mod tests {
         let d2: Vec<SpikeTrain> = (0..5)
             .map(|k| train(&[0.05 * (k + 1) as f64, 0.6]))
             .collect();
-        let m1 = [train(&[0.1, 0.69]), train(&[0.2])];
-        let m2 = [train(&[0.6]), train(&[0.1, 0.6])];
+        let m1 = vec![train(&[0.1, 0.69]), train(&[0.2])];
+        let m2 = vec![train(&[0.6]), train(&[0.1, 0.6])];
         let p = ScoringParams::default();
         let w = Window::new(0.0, 1.0).unwrap();
-        let pooled = pooled_scores(&[trial_stats(&d1, &m1, w, &p), trial_stats(&d2, &m2, w, &p)]);
+        let stats = |d: &[SpikeTrain], m: &[SpikeTrain]| {
+            trial_stats(d, &Prediction::Repeats(m.to_vec()), w, &p)
+        };
+        let pooled = pooled_scores(&[stats(&d1, &m1), stats(&d2, &m2)]);
         let cat = |a: &[SpikeTrain], b: &[SpikeTrain]| -> Vec<SpikeTrain> {
             a.iter()
                 .zip(b)
@@ -560,7 +635,7 @@ mod tests {
         };
         let whole = trial_stats(
             &cat(&d1, &d2),
-            &cat(&m1, &m2),
+            &Prediction::Repeats(cat(&m1, &m2)),
             Window::new(0.0, 3.0).unwrap(),
             &p,
         );
@@ -576,14 +651,20 @@ mod tests {
         let w = Window::new(0.0, 1.0).unwrap();
         let p = ScoringParams::default();
         let three = [train(&[0.1]), train(&[0.1]), train(&[0.1])];
-        let s = trial_scores(&trial_stats(&three, &three[..1], w, &p));
+        let one = Prediction::Repeats(three[..1].to_vec());
+        let s = trial_scores(&trial_stats(&three, &one, w, &p));
         assert!(s.md_star_ceiling.unwrap_err().reason.contains("at least 4"));
         assert!(s.primary.is_err());
         assert!(s.md_star.is_ok());
         let empty = pooled_scores(&[]);
         assert!(empty.primary.unwrap_err().reason.contains("no trials"));
-        let json = serde_json::to_value(trial_scores(&trial_stats(&three, &[], w, &p))).unwrap();
-        assert!(json["md_star"].is_null());
+        let none = trial_scores(&trial_stats(&three, &Prediction::Repeats(vec![]), w, &p));
+        assert!(
+            none.md_star
+                .unwrap_err()
+                .reason
+                .contains("no predicted repeats")
+        );
     }
 
     #[test]
@@ -592,7 +673,12 @@ mod tests {
             .map(|k| train(&[0.1, 0.3 + 0.01 * k as f64]))
             .collect();
         let w = Window::new(0.0, 1.0).unwrap();
-        let stats = trial_stats(&d, &d[..1], w, &ScoringParams::default());
+        let stats = trial_stats(
+            &d,
+            &Prediction::Repeats(d[..1].to_vec()),
+            w,
+            &ScoringParams::default(),
+        );
         let json = serde_json::to_string(&stats).unwrap();
         let back: TrialStats = serde_json::from_str(&json).unwrap();
         assert_eq!(back, stats);

@@ -9,8 +9,10 @@
 //!   109:2727): the area under the ROC curve and the true-positive rate at 0.1 % and 1 %
 //!   false positives, plus the same with a ±Δ tolerance.
 
-use crate::metric::{Undefined, finite, undefined};
-use crate::train::SpikeTrain;
+use crate::kernel::Steps;
+use crate::metric::{Metric, Undefined, finite, undefined};
+use crate::prediction::{Prediction, Psth};
+use crate::train::{SpikeTrain, Window};
 use serde::{Deserialize, Serialize};
 
 /// A predicted firing intensity: `rate_hz[k]` holds on [start_s + k·dt_s, start_s + (k+1)·dt_s).
@@ -51,87 +53,133 @@ impl Intensity {
             None => Ok(()),
         }
     }
+}
 
-    /// The peri-stimulus time histogram of predicted spike trains as an intensity: bins of
-    /// `dt_s` from 0 covering `duration_s` (the last bin may extend past it), rate = spikes in
-    /// the bin over all `trains` / (number of trains · `dt_s`), Hz. How a spike-time
-    /// prediction becomes a per-bin score for [`roc`] (with one train and at most one spike
-    /// per bin, 0 or 1/`dt_s`).
-    pub fn from_trains(trains: &[SpikeTrain], duration_s: f64, dt_s: f64) -> Intensity {
-        // Whole bins when the duration is a multiple of dt_s up to rounding, else one more.
-        let x = duration_s / dt_s;
-        let n_bins = if (x - x.round()).abs() < 1e-9 {
-            x.round()
-        } else {
-            x.ceil()
-        }
-        .max(1.0) as usize;
-        let mut grid = Intensity {
-            start_s: 0.0,
-            dt_s,
-            rate_hz: vec![0.0; n_bins],
+/// The additive parts of the Poisson log-likelihood of a predicted intensity on one window
+/// (one trial or segment), so that a part of a challenge is scored with one mean-rate
+/// reference over all its windows.
+///
+/// With n_j the recorded spikes (all N repeats) in piece j of the intensity, λ_j its rate and
+/// ℓ_j its length: `model_nats` = Σ_j n_j ln λ_j − N Σ_j λ_j ℓ_j, the log-likelihood of the
+/// recorded spikes under the inhomogeneous Poisson process λ up to terms that do not depend on
+/// the prediction (ln n_j!, and ln of the bin widths, shared with the reference).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LikelihoodStats {
+    /// Recorded spikes in the window, all repeats.
+    pub spikes: f64,
+    /// Exposure N·T: recorded repeats × window duration, seconds.
+    pub exposure_s: f64,
+    /// The prediction's log-likelihood part, nats; undefined for a spike-train prediction or
+    /// where a recorded spike meets λ = 0 (log-likelihood −∞).
+    #[serde(with = "crate::metric::number_or_reason")]
+    pub model_nats: Metric,
+}
+
+impl LikelihoodStats {
+    /// The parts for a predicted PSTH and recorded repeats restricted to `window`.
+    pub fn of(psth: &Psth, recorded: &[SpikeTrain], window: Window) -> LikelihoodStats {
+        let spikes: usize = recorded.iter().map(SpikeTrain::len).sum();
+        let model_nats = match psth {
+            Psth::Density(steps) => density_nats(steps, recorded),
+            Psth::Spikes { .. } => undefined(
+                "bits per spike undefined: a spike-train prediction has no intensity (submit \
+                 an intensity for the probabilistic track)",
+            ),
         };
-        let scale = 1.0 / (trains.len().max(1) as f64 * dt_s);
-        let counts = grid.counts(trains);
-        for (r, c) in grid.rate_hz.iter_mut().zip(counts) {
-            *r = f64::from(c) * scale;
+        LikelihoodStats {
+            spikes: spikes as f64,
+            exposure_s: recorded.len() as f64 * window.duration_s(),
+            model_nats,
         }
-        grid
     }
 
-    /// Spike counts per bin summed over `trains`; spikes outside the grid are ignored.
-    fn counts(&self, trains: &[SpikeTrain]) -> Vec<u32> {
-        let mut n = vec![0u32; self.rate_hz.len()];
-        for &t in trains.iter().flat_map(|s| s.times()) {
-            let k = ((t - self.start_s) / self.dt_s).floor();
-            if k >= 0.0 && (k as usize) < n.len() {
-                n[k as usize] += 1;
-            }
+    /// Poisson log-likelihood gain over the mean-rate model, bits per spike, pooled over
+    /// windows (Pillow et al. 2008, Nature 454:995, "single-spike information"):
+    /// ```text
+    /// I = [Σ model_nats − (S ln λ̄ − λ̄ E)] / (S ln 2),   S = Σ spikes, E = Σ exposure, λ̄ = S/E
+    /// ```
+    /// 0 for a flat prediction at the recorded mean rate; positive when the prediction
+    /// explains spike timing. A proper scoring rule: its expectation is maximised only by the
+    /// true intensity.
+    ///
+    /// # Errors (undefined)
+    /// No window, a window without a defined `model_nats`, or no recorded spike.
+    pub fn bits_per_spike(parts: &[&LikelihoodStats]) -> Metric {
+        if parts.is_empty() {
+            return undefined("bits per spike undefined: nothing to score");
         }
-        n
+        let mut nats = 0.0;
+        for p in parts {
+            nats += p.model_nats.clone()?;
+        }
+        let s: f64 = parts.iter().map(|p| p.spikes).sum();
+        let e: f64 = parts.iter().map(|p| p.exposure_s).sum();
+        if s == 0.0 || e <= 0.0 {
+            return undefined("bits per spike undefined: no recorded spikes");
+        }
+        let mean_rate = s / e;
+        let reference = s * mean_rate.ln() - mean_rate * e;
+        finite(
+            (nats - reference) / (std::f64::consts::LN_2 * s),
+            "bits per spike",
+        )
     }
 }
 
-/// Poisson log-likelihood gain over the mean-rate model, bits per spike.
-///
-/// With n_k the spike count of bin k summed over the N recorded repeats, λ_k the predicted
-/// intensity and λ̄ = Σn_k / (N·K·dt) the recorded mean rate:
-/// ```text
-/// I = [Σ_k n_k ln(λ_k/λ̄) − N·dt·Σ_k (λ_k − λ̄)] / (ln 2 · Σ_k n_k)
-/// ```
-/// (the ln n_k! terms cancel). 0 for the mean-rate prediction; positive when the prediction
-/// explains spike timing.
+/// Σ_j n_j ln λ_j − N Σ_j λ_j ℓ_j over the pieces of a density (see [`LikelihoodStats`]).
+fn density_nats(steps: &Steps, recorded: &[SpikeTrain]) -> Metric {
+    let pieces = steps.rate_hz.len();
+    let mut counts = vec![0u64; pieces];
+    for train in recorded {
+        let mut j = 0;
+        for &t in train.times() {
+            while j < pieces && t >= steps.edges[j + 1] {
+                j += 1;
+            }
+            if j == pieces || t < steps.edges[j] {
+                return undefined(format!(
+                    "log-likelihood undefined: a recorded spike at {t} s lies outside the \
+                     predicted intensity's bins"
+                ));
+            }
+            counts[j] += 1;
+        }
+    }
+    let mut nats = 0.0;
+    for (j, (&n, &lam)) in counts.iter().zip(&steps.rate_hz).enumerate() {
+        if n > 0 {
+            if lam == 0.0 {
+                return undefined(format!(
+                    "log-likelihood undefined: the bin at {} s has {n} recorded spike(s) but a \
+                     predicted intensity of 0 (log-likelihood −∞)",
+                    steps.edges[j]
+                ));
+            }
+            nats += n as f64 * lam.ln();
+        }
+        nats -= recorded.len() as f64 * lam * (steps.edges[j + 1] - steps.edges[j]);
+    }
+    finite(nats, "log-likelihood")
+}
+
+/// Poisson log-likelihood gain over the mean-rate model, bits per spike, of one intensity on
+/// its own grid ([`LikelihoodStats::bits_per_spike`] of a single window).
 ///
 /// # Errors (undefined)
-/// Invalid intensity, no repeats, no recorded spikes on the grid, or λ_k = 0 in a bin with a
-/// spike (log-likelihood −∞).
+/// Invalid intensity, no repeats, no recorded spikes on the grid, or λ = 0 in a bin with a
+/// spike.
 pub fn poisson_bits_per_spike(intensity: &Intensity, recorded: &[SpikeTrain]) -> crate::Metric {
     intensity.validate()?;
     if recorded.is_empty() {
         return undefined("log-likelihood undefined: no recorded repeats");
     }
-    let n = intensity.counts(recorded);
-    let total: f64 = n.iter().map(|&c| f64::from(c)).sum();
-    if total == 0.0 {
-        return undefined("log-likelihood undefined: no recorded spikes on the intensity grid");
-    }
-    let repeats = recorded.len() as f64;
-    let dt = intensity.dt_s;
-    let mean_rate = total / (repeats * n.len() as f64 * dt);
-    let mut gain = 0.0;
-    for (k, (&c, &lam)) in n.iter().zip(&intensity.rate_hz).enumerate() {
-        if c > 0 {
-            if lam == 0.0 {
-                return undefined(format!(
-                    "log-likelihood undefined: bin {k} has {c} recorded spike(s) but a predicted \
-                     intensity of 0 (log-likelihood −∞)"
-                ));
-            }
-            gain += f64::from(c) * (lam / mean_rate).ln();
-        }
-        gain -= repeats * dt * (lam - mean_rate);
-    }
-    finite(gain / (std::f64::consts::LN_2 * total), "log-likelihood")
+    let end = intensity.start_s + intensity.rate_hz.len() as f64 * intensity.dt_s;
+    let window = Window::new(intensity.start_s, end).map_err(|e| crate::Undefined {
+        reason: e.to_string(),
+    })?;
+    let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
+    let psth = Prediction::Intensity(intensity.clone()).psth(window);
+    LikelihoodStats::bits_per_spike(&[&LikelihoodStats::of(&psth, &rec, window)])
 }
 
 /// ROC summary of spike / no-spike classification per bin.
@@ -325,7 +373,7 @@ mod tests {
         assert_eq!(poisson_bits_per_spike(&grid(&[5.0; 4]), &rec), Ok(0.0));
         // Zero intensity where a spike occurred: −∞, undefined.
         let e = poisson_bits_per_spike(&grid(&[0.0, 10.0, 10.0, 0.0]), &rec).unwrap_err();
-        assert!(e.reason.contains("bin 0"), "{}", e.reason);
+        assert!(e.reason.contains("the bin at 0 s"), "{}", e.reason);
         assert!(
             grid(&[1.0, -1.0])
                 .validate()
@@ -402,18 +450,6 @@ mod tests {
         // Scores after dilation: (0, 5, 5, 5, 0, 0); positive 5 vs negatives (0, 5, 5, 0, 0):
         // wins 3, ties 2 → (3 + 1)/5 = 0.8.
         assert!((r.auc - 0.8).abs() < 1e-15, "{}", r.auc);
-    }
-
-    #[test]
-    fn intensity_from_trains_is_the_psth() {
-        // Two trains over 0.35 s in 0.1 s bins (4 bins, the last past the end): spikes at
-        // 0.05 and 0.15 | 0.15 and 0.31 → counts (1, 2, 0, 1) / (2 · 0.1 s) = (5, 10, 0, 5) Hz.
-        let i = Intensity::from_trains(&[t(&[0.05, 0.15]), t(&[0.15, 0.31])], 0.35, 0.1);
-        assert_eq!(i.start_s, 0.0);
-        assert_eq!(i.rate_hz.len(), 4);
-        for (got, want) in i.rate_hz.iter().zip([5.0, 10.0, 0.0, 5.0]) {
-            assert!((got - want).abs() < 1e-12, "{:?}", i.rate_hz);
-        }
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! averaged over all recorded × predicted pairs; set-level scores (Γ, R, Md*, CF2*, D*_P,
 //! explained variance, rate error, primary) use all repeats at once.
 
+use crate::kernel::Kernel;
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
 use crate::naud::PsthProducts;
+use crate::prediction::Prediction;
 use crate::primary::{ScoringParams, positive, trial_scores, trial_stats};
 use crate::psth::{explained_variance, mean_schreiber, rate_error};
 use crate::train::{SpikeTrain, Window};
@@ -33,6 +35,10 @@ pub struct SuiteParams {
     pub psth_sigma_s: f64,
     /// PSTH sampling step for the explained variance, s. Default 0.001.
     pub psth_dt_s: f64,
+    /// Kernel of Md* and the primary. Default the triangle; the box gives the INCF / GIF
+    /// toolbox values.
+    #[serde(default)]
+    pub kernel: Kernel,
 }
 
 impl Default for SuiteParams {
@@ -44,11 +50,20 @@ impl Default for SuiteParams {
             schreiber_sigma_s: 0.004,
             psth_sigma_s: 0.010,
             psth_dt_s: 0.001,
+            kernel: Kernel::Triangle,
         }
     }
 }
 
 impl SuiteParams {
+    /// The parameters of the core scores.
+    pub fn scoring(&self) -> ScoringParams {
+        ScoringParams {
+            delta_s: self.delta_s,
+            kernel: self.kernel,
+        }
+    }
+
     /// Checks every parameter (all finite and positive, except q ≥ 0), naming the field.
     ///
     /// # Errors
@@ -166,15 +181,14 @@ pub fn full_report(
 ) -> FullReport {
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
-    let core = trial_scores(&trial_stats(
+    let prediction = Prediction::Repeats(pred.clone());
+    let core = trial_scores(&trial_stats(&rec, &prediction, window, &params.scoring()));
+    let products = PsthProducts::new(
         &rec,
-        &pred,
-        window,
-        &ScoringParams {
-            delta_s: params.delta_s,
-        },
-    ));
-    let products = PsthProducts::new(&rec, &pred, params.delta_s);
+        &prediction.psth(window),
+        params.kernel,
+        params.delta_s,
+    );
     let p = *params;
     FullReport {
         coincidence_factor: core.coincidence_factor,
@@ -249,7 +263,7 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.validate().unwrap_err().reason.starts_with("vp_q_per_s"));
-        assert!(ScoringParams { delta_s: f64::NAN }.validate().is_err());
+        assert!(ScoringParams::with_delta(f64::NAN).validate().is_err());
     }
 
     #[test]

@@ -1,17 +1,15 @@
-//! Coverage of the repeat bootstrap's intervals of Md*, measured over simulated experiments
-//! (fixed stimulus, fresh recorded and predicted repeats in each experiment):
-//! * prediction = held-out repeats of the same neuron (true Md* = 1, identical PSTHs): the
-//!   95 % interval contains 1 in most experiments and is conservative (wider than the spread
-//!   of the estimate; see the `bootstrap` module docs for why), neither degenerate nor
-//!   uselessly wide;
-//! * an imperfect prediction (Md* ≈ 0.68): the interval's width matches the spread of the
-//!   estimate and it covers the mean estimate nearly as often as nominal (85 % in this
-//!   seeded run of 40 experiments; 90 % in 60 experiments, module docs of `bootstrap`).
+//! Coverage of the recorded-repeat bootstrap's intervals of Md*, measured over simulated
+//! experiments (fixed stimulus and prediction, fresh recorded repeats in each experiment):
+//! * prediction = the neuron's true intensity (true Md* = 1): the 95 % interval contains 1 in
+//!   most experiments, neither degenerate nor uselessly wide;
+//! * an imperfect prediction (a jittered, less reliable model's intensity): the interval's
+//!   width matches the spread of the estimate and it covers the mean estimate about as often
+//!   as nominal.
 
 mod common;
 
 use arena_scoring::bootstrap::{BootstrapParams, RepeatMatrices, bootstrap_over_repeats};
-use arena_scoring::{ScoringParams, Window, trial_scores};
+use arena_scoring::{Prediction, ScoringParams, Window, trial_scores};
 use common::NoisyNeuron;
 
 /// What `experiments` runs produced.
@@ -26,9 +24,9 @@ struct Coverage {
     mean: f64,
 }
 
-/// `count` experiments with 10 recorded repeats of a noisy neuron and 10 predicted repeats of
-/// the same neuron with `model_jitter_s` and `model_reliability`; coverage of `reference`, or
-/// of the mean estimate when `None`.
+/// `count` experiments with 10 recorded repeats of a noisy neuron, scored against the intensity
+/// of the same neuron with `model_jitter_s` and `model_reliability`; coverage of `reference`,
+/// or of the mean estimate when `None`.
 fn experiments(
     model_jitter_s: f64,
     model_reliability: f64,
@@ -48,15 +46,15 @@ fn experiments(
     model.jitter_s = model_jitter_s;
     model.reliability = model_reliability;
     let (mut intervals, mut estimates) = (Vec::new(), Vec::new());
+    let pred = Prediction::Intensity(model.intensity(1e-4));
     for e in 0..count {
         let data = neuron.repeats(600 + e, n);
-        let pred = model.repeats(700 + e, n);
         let mats = RepeatMatrices::new(&data, &pred, w, &p);
         let iv = bootstrap_over_repeats(std::slice::from_ref(&mats), &bp)
             .md_star
             .unwrap();
         let all: Vec<usize> = (0..n).collect();
-        estimates.push(trial_scores(&mats.stats(&all, &all)).md_star.unwrap());
+        estimates.push(trial_scores(&mats.stats(&all)).md_star.unwrap());
         intervals.push(iv);
     }
     let k = count as f64;

@@ -5,7 +5,9 @@
 
 mod common;
 
-use arena_scoring::{ScoringParams, SpikeTrain, TrainError, Window, trial_scores, trial_stats};
+use arena_scoring::{
+    Prediction, ScoringParams, SpikeTrain, TrainError, Window, trial_scores, trial_stats,
+};
 use common::{NoisyNeuron, poisson_repeats};
 
 const T: f64 = 20.0;
@@ -25,7 +27,12 @@ fn mean_primary(make: &MakePrediction<'_>) -> f64 {
             let neuron = NoisyNeuron::new(7000 + seed, T, 8.0);
             let data = neuron.repeats(7100 + seed, 10);
             let pred = make(seed, &neuron, &data);
-            let stats = trial_stats(&data, &pred, window(), &ScoringParams::default());
+            let stats = trial_stats(
+                &data,
+                &Prediction::Repeats(pred),
+                window(),
+                &ScoringParams::default(),
+            );
             trial_scores(&stats).primary.unwrap()
         })
         .sum::<f64>()

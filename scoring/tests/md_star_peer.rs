@@ -8,17 +8,16 @@
 //!   counts exactly the pairs with |lag| ≤ 4 ms, as our symmetric kernel with Δ = 4.25 ms
 //!   (no lag falls between 4.0 and 4.5 ms, so the choice of Δ in that range is immaterial);
 //! * recorded norm: unbiased (pairs i ≠ j) in both;
-//! * model norm: the toolbox uses ⟨mean model train, mean model train⟩, which keeps each
-//!   repeat's product with itself (biased); ours is unbiased for N_M ≥ 2. They coincide for a
-//!   single (deterministic) predicted repeat, where we compare Md* end to end; for N_M ≥ 2 we
-//!   compare each product and the Md* formula fed with the toolbox's (biased) model norm built
-//!   from our inner products.
+//! * model norm: ⟨mean model train, mean model train⟩, each repeat's product with itself kept,
+//!   in both (metrics version core-2; version 1 was unbiased on the model side too and agreed
+//!   with the toolbox only for a single predicted repeat). So with the box kernel our Md* is
+//!   the toolbox's on every case, end to end.
 //!
 //! Tolerance 1e-9 relative (absolute 1e-9 near zero): the toolbox's FFT convolution leaves
 //! round-off on integer pair counts.
 
-use arena_scoring::SpikeTrain;
-use arena_scoring::naud::{PsthProducts, cross_product, inner_product, md_star, set_norm};
+use arena_scoring::naud::{PsthProducts, gram, recorded_norm};
+use arena_scoring::{Kernel, Prediction, SpikeTrain, Window};
 use serde_json::Value;
 
 /// Our Δ, seconds (see module docs).
@@ -56,14 +55,6 @@ fn assert_close(ours: f64, peer: f64, what: &str, case: &str) {
     );
 }
 
-/// The toolbox's model norm: (1/N_M²) Σ_{i,j} ⟨M_i, M_j⟩ including i = j, from our inner
-/// product on the merged model spikes.
-fn biased_norm(model: &[SpikeTrain]) -> f64 {
-    let mut all: Vec<f64> = model.iter().flat_map(|t| t.times().to_vec()).collect();
-    all.sort_by(f64::total_cmp);
-    inner_product(&all, &all, DELTA_S) as f64 / (model.len() * model.len()) as f64
-}
-
 #[test]
 fn md_star_agrees_with_gif_fitting_toolbox() {
     let doc = load();
@@ -77,40 +68,37 @@ fn md_star_agrees_with_gif_fitting_toolbox() {
         let data = trains(&c["data"], grid);
         let model = trains(&c["model"], grid);
         let peer = |k: &str| c[k].as_f64().unwrap();
-        let cross = cross_product(&data, &model, DELTA_S).unwrap();
-        let norm_d = set_norm(&data, DELTA_S, false).unwrap();
-        let norm_m_biased = biased_norm(&model);
-        assert_close(cross, peer("toolbox_cross"), "cross", name);
+        let window = Window::new(0.0, 10.0).unwrap();
+        let psth = Prediction::Repeats(model.clone()).psth(window);
+        let ours = PsthProducts::new(&data, &psth, Kernel::Box, DELTA_S).unwrap();
+        assert_close(ours.cross, peer("toolbox_cross"), "cross", name);
         assert_close(
-            norm_d,
+            recorded_norm(&gram(&data, Kernel::Box, DELTA_S)).unwrap(),
             peer("toolbox_norm_data_unbiased"),
             "recorded norm",
             name,
         );
         assert_close(
-            norm_m_biased,
-            peer("toolbox_norm_model_biased"),
-            "biased model norm",
+            ours.norm_data,
+            peer("toolbox_norm_data_unbiased"),
+            "recorded norm",
             name,
         );
-        let theirs = peer("toolbox_md_star");
         assert_close(
-            md_star(cross, norm_d, norm_m_biased).unwrap(),
-            theirs,
-            "Md* (toolbox's model norm)",
+            ours.norm_model,
+            peer("toolbox_norm_model_biased"),
+            "model norm",
             name,
         );
-        if model.len() == 1 {
-            // Definitions agree: our full Md* equals the toolbox's.
-            single += 1;
-            let ours = PsthProducts::new(&data, &model, DELTA_S)
-                .unwrap()
-                .md_star()
-                .unwrap();
-            assert_close(ours, theirs, "Md* (N_M = 1)", name);
-        }
+        assert_close(
+            ours.md_star().unwrap(),
+            peer("toolbox_md_star"),
+            "Md*",
+            name,
+        );
+        single += usize::from(model.len() == 1);
     }
-    // Five cases have a single predicted repeat: nd2_nm1, nd3_nm1, nd5_nm1_far,
-    // model_equals_repeat, empty_model.
+    // Five cases have a single predicted repeat (nd2_nm1, nd3_nm1, nd5_nm1_far,
+    // model_equals_repeat, empty_model), four have several.
     assert_eq!(single, 5);
 }

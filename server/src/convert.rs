@@ -1,6 +1,6 @@
 //! The one boundary between domain values and wire messages on the server side.
 
-use arena_challenge::board::NamedMetric;
+use arena_challenge::board::{self, NamedMetric, Row};
 use arena_challenge::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::trial::Split;
 use arena_proto::v1 as pb;
@@ -67,5 +67,56 @@ pub fn clustering_effect(r: &EffectReport) -> pb::ClusteringEffect {
         clustered_rate_hz: r.clustered_rate_hz,
         time_dispersed: Some(control(&r.time_dispersed)),
         space_scattered: Some(control(&r.space_scattered)),
+    }
+}
+
+/// A board row on the wire. `step` > 0 (the open board's Ladder): every value is the released
+/// submission's, rounded to the step, as its primary is; 0: exact. The reasons of the undefined
+/// values travel in `notes`.
+pub fn leaderboard_row(r: Row, step: f64) -> pb::LeaderboardRow {
+    let scores = &r.best.scores;
+    let mut notes = std::collections::HashMap::new();
+    let mut value = |name: &str| {
+        let m = scores.iter().find(|m| m.name == name);
+        match m.and_then(|m| m.value) {
+            Some(v) => Some(board::round_to(v, step)),
+            None => {
+                if let Some(m) = m.filter(|m| !m.note.is_empty()) {
+                    notes.insert(name.to_string(), m.note.clone());
+                }
+                None
+            }
+        }
+    };
+    let md_star = value("md_star");
+    let gamma_over_r = value("gamma_over_r");
+    let primary_clustered = value("primary_clustered");
+    let primary_dispersed = value("primary_dispersed");
+    let clustering_gap = value("clustering_gap");
+    let bits_per_spike = value("bits_per_spike");
+    let primary_note = scores
+        .iter()
+        .find(|m| m.name == "primary" && m.value.is_none())
+        .map(|m| m.note.clone());
+    if let (None, Some(note)) = (r.primary, primary_note) {
+        notes.insert("primary".into(), note);
+    }
+    pb::LeaderboardRow {
+        rank: r.rank,
+        primary: r.primary,
+        md_star,
+        gamma_over_r,
+        primary_clustered,
+        primary_dispersed,
+        clustering_gap,
+        bits_per_spike,
+        notes,
+        selected: r.best.selected,
+        team: r.best.team,
+        model: r.best.model,
+        is_baseline: r.best.is_baseline,
+        n_submissions: r.n_submissions,
+        submitted_at: r.best.created_at,
+        submission_id: r.best.submission_id,
     }
 }

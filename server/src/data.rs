@@ -8,7 +8,7 @@ use arena_challenge::baselines::{PublicChallenge, TrialListing};
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::generate::Visibility;
 use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::{Condition, Part, Split, role};
+use arena_challenge::trial::{Condition, Part, Segment, Split, role};
 
 use crate::store::{ChallengeRow, Store};
 
@@ -26,11 +26,18 @@ pub async fn hidden_trials(
         if t.split != Split::Test.as_str() {
             continue;
         }
-        let part = t
-            .part
-            .as_deref()
-            .and_then(Part::parse)
-            .ok_or("a test trial has no part")?;
+        let segments: Vec<Segment> =
+            match (&t.segments_json, t.part.as_deref().and_then(Part::parse)) {
+                (Some(json), _) => serde_json::from_str(json)
+                    .map_err(|e| format!("stored segments of trial {}: {e}", t.trial_id))?,
+                // Stored before segments existed: the whole trial counts for its part.
+                (None, Some(part)) => vec![Segment {
+                    start_s: 0.0,
+                    end_s: t.duration_s,
+                    part,
+                }],
+                (None, None) => return Err(format!("test trial {} has no part", t.trial_id)),
+            };
         let name = format!("{}_{}.npy", t.trial_id, role::SPIKES);
         let npy = store
             .file(&challenge.id, &name, Visibility::Hidden.as_str())
@@ -39,7 +46,7 @@ pub async fn hidden_trials(
             .ok_or_else(|| format!("hidden file {name} is missing"))?;
         let condition = condition(t.condition.as_deref())?;
         hidden.push(
-            HiddenTrial::from_npy(&t.trial_id, part, t.duration_s, &npy)
+            HiddenTrial::from_npy(&t.trial_id, t.duration_s, &npy, segments)
                 .map_err(|e| e.to_string())?
                 .with_condition(condition),
         );

@@ -5,6 +5,11 @@
 //! stores the evaluation, the status change and the job's end in one transaction. A server stopped
 //! mid-job leaves the job `running`; the next start puts it back in the queue, so nothing acknowledged
 //! is ever lost.
+//!
+//! A job scores a submission under the current metric definitions ([`METRICS_VERSION`]). After
+//! a change of definitions every stored submission gets one more job at start
+//! ([`Store::enqueue_rescore`]); the new evaluation is stored beside the old ones. A live
+//! evaluation is rescored on trials regenerated from its stored seed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,24 +95,51 @@ async fn score(
         .map_err(db)?
         .ok_or("the predictions vanished")?;
     let manifest = Manifest::parse(&challenge.manifest_toml).map_err(|e| e.to_string())?;
-    let hidden = data::hidden_trials(store, &challenge).await?;
-    let params = ScoringParams {
-        delta_s: manifest.scoring.delta_ms / 1000.0,
+    let params = ScoringParams::with_delta(manifest.scoring.delta_ms / 1000.0);
+    let dt_s = manifest.sampling.dt_s;
+    let live = submission.mode == "live";
+    let (hidden, seeds_json) = if live {
+        let seeds_json = store
+            .latest_evaluation(submission_id)
+            .await
+            .map_err(db)?
+            .ok_or("a live submission without its first evaluation")?
+            .seeds_json;
+        let seed = live_seed(&seeds_json)?;
+        let hidden = compute
+            .run(move || arena_challenge::live::hidden_trials(&manifest, seed))
+            .await
+            .map_err(|e| format!("regenerating the live trials stopped: {e}"))?
+            .map_err(|e| e.to_string())?;
+        (hidden, seeds_json)
+    } else {
+        (
+            data::hidden_trials(store, &challenge).await?,
+            "{}".to_string(),
+        )
     };
     let evaluation = compute
-        .run(move || score_file(&bytes, &hidden, &params, &limits).map_err(|e| e.to_string()))
+        .run(move || score_file(&bytes, &hidden, dt_s, &params, &limits).map_err(|e| e.to_string()))
         .await
         .map_err(|e| format!("the scorer stopped: {e}"))??;
-    let record = Record::new(&evaluation, &params);
+    let record = Record::new(&evaluation, &params, live);
     store
         .finish_job(
             job_id,
-            &record.evaluation(submission_id, &challenge, &submission.sha256, "{}"),
+            &record.evaluation(submission_id, &challenge, &submission.sha256, &seeds_json),
         )
         .await
         .map_err(db)?;
     tracing::info!(submission = %submission_id, "scored");
     Ok(())
+}
+
+/// The fresh hidden seed of a live evaluation, from its audit record's seeds.
+fn live_seed(seeds_json: &str) -> Result<u64, String> {
+    serde_json::from_str::<serde_json::Value>(seeds_json)
+        .ok()
+        .and_then(|v| v["live_seed"].as_str().and_then(|s| s.parse().ok()))
+        .ok_or_else(|| format!("the live evaluation's seeds {seeds_json:?} hold no live_seed"))
 }
 
 /// An evaluation in the form the store keeps it, shared by queued and live scoring.
@@ -118,29 +150,33 @@ pub(crate) struct Record {
     /// Public primary score.
     pub public_primary: Option<f64>,
     params_json: String,
-    trials: Vec<(String, &'static str, String)>,
+    trials: Vec<(String, String)>,
     created_at: String,
 }
 
 impl Record {
-    /// Serialises an evaluation and its parameters.
-    pub fn new(evaluation: &Evaluation, params: &ScoringParams) -> Record {
+    /// Serialises an evaluation and its parameters. A live evaluation's trials are fresh and
+    /// never reused, so its scores count for both boards: its private scores are its public
+    /// ones.
+    pub fn new(evaluation: &Evaluation, params: &ScoringParams, live: bool) -> Record {
         let public = evaluation.named(Part::Public);
+        let public_json = serde_json::to_string(&public).expect("scores serialise");
         Record {
             public_primary: value_of(&public, "primary"),
-            public_json: serde_json::to_string(&public).expect("scores serialise"),
-            private_json: serde_json::to_string(&evaluation.named(Part::Private))
-                .expect("scores serialise"),
-            params_json: serde_json::json!({ "delta_s": params.delta_s }).to_string(),
+            private_json: if live {
+                public_json.clone()
+            } else {
+                serde_json::to_string(&evaluation.named(Part::Private)).expect("scores serialise")
+            },
+            public_json,
+            params_json: serde_json::to_string(params).expect("parameters serialise"),
             trials: evaluation
                 .trials
                 .iter()
                 .map(|t| {
-                    (
-                        t.trial_id.clone(),
-                        t.part.as_str(),
-                        serde_json::to_string(&named(&t.scores)).expect("scores serialise"),
-                    )
+                    let scores =
+                        serde_json::to_string(&named(&t.scores)).expect("scores serialise");
+                    (t.trial_id.clone(), scores)
                 })
                 .collect(),
             created_at: clock::now(),
@@ -169,11 +205,7 @@ impl Record {
             public_primary: self.public_primary,
             created_at: &self.created_at,
             seeds_json,
-            trials: self
-                .trials
-                .iter()
-                .map(|(t, p, s)| (t.clone(), *p, s.clone()))
-                .collect(),
+            trials: self.trials.clone(),
         }
     }
 }

@@ -95,6 +95,16 @@ pub async fn start(
             "jobs left running by a previous server are queued again"
         );
     }
+    let rescore = store
+        .enqueue_rescore(arena_scoring::METRICS_VERSION, &clock::now())
+        .await?;
+    if rescore > 0 {
+        tracing::info!(
+            rescore,
+            metrics_version = arena_scoring::METRICS_VERSION,
+            "stored submissions queued to be scored under the current metric definitions"
+        );
+    }
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);

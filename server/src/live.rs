@@ -14,10 +14,9 @@ use arena_challenge::evaluate::evaluate;
 use arena_challenge::hash::sha256_hex;
 use arena_challenge::live::{self, Answers, LiveTrial, MAX_REPEATS};
 use arena_challenge::manifest::Manifest;
-use arena_challenge::predictions::to_json;
 use arena_challenge::trial::Part;
 use arena_proto::v1 as pb;
-use arena_scoring::{ScoringParams, Window, trial_scores, trial_stats};
+use arena_scoring::{Prediction, ScoringParams, Window, trial_scores, trial_stats};
 use rand::RngCore;
 use tokio::sync::mpsc;
 use tonic::{Status, Streaming};
@@ -167,9 +166,7 @@ async fn stream_and_score(
         })
         .collect();
     let mut scored_trials = Vec::with_capacity(trials.len());
-    let params = ScoringParams {
-        delta_s: s.manifest.scoring.delta_ms / 1000.0,
-    };
+    let params = ScoringParams::with_delta(s.manifest.scoring.delta_ms / 1000.0);
     let dt = s.manifest.sampling.dt_s;
     let deadline = Duration::from_secs_f64(s.manifest.live.answer_deadline_s);
     send(
@@ -262,6 +259,7 @@ async fn stream_and_score(
             let (hidden, scores) = compute
                 .run(move || {
                     let window = Window::new(0.0, hidden.duration_s).expect("positive duration");
+                    let predicted = Prediction::Repeats(predicted);
                     let scores =
                         trial_scores(&trial_stats(&hidden.recorded, &predicted, window, &params));
                     (hidden, scores)
@@ -287,19 +285,12 @@ async fn stream_and_score(
                 .map_err(|e| format!("the running score stopped: {e}"))??,
         );
     }
-    let predictions = answers.into_predictions(&trials);
-    let (evaluation, predictions) = compute
-        .run(move || (evaluate(&hidden, &predictions, &params), predictions))
+    let (predictions, bytes) = answers.into_submission(&trials);
+    let evaluation = compute
+        .run(move || evaluate(&hidden, &predictions, &params))
         .await
         .map_err(|e| format!("the scorer stopped: {e}"))?;
-    let record = Record::new(&evaluation, &params);
-    let bytes = to_json(
-        &predictions
-            .trials
-            .iter()
-            .map(|(k, v)| (k.clone(), v.iter().map(|t| t.times().to_vec()).collect()))
-            .collect(),
-    );
+    let record = Record::new(&evaluation, &params, true);
     let sha = sha256_hex(&bytes);
     let submission_id = format!("sub-{}", id.trim_start_matches("live-"));
     let now = clock::now();

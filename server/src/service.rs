@@ -12,10 +12,10 @@ use arena_challenge::generate::{DataFiles, Visibility, generate};
 use arena_challenge::hash::{dataset_hash, sha256_hex};
 use arena_challenge::manifest::{Kind, Manifest};
 use arena_challenge::predictions::{self, PredictionError, TrialShape};
-use arena_challenge::trial::Split;
+use arena_challenge::trial::{Part, Split};
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_server::Arena;
-use arena_scoring::ScoringParams;
+use arena_scoring::{METRICS_VERSION, ScoringParams};
 use futures::Stream;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{self, internal, stored_metrics};
-use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Store};
+use crate::store::{ChallengeRow, Inserted, NewChallenge, NewSubmission, Selected, Store};
 use crate::{data, live};
 
 const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
@@ -85,10 +85,11 @@ impl ArenaService {
             .ok_or_else(|| Status::not_found(format!("challenge {id:?} does not exist")))
     }
 
-    async fn test_shapes(&self, challenge_id: &str) -> Result<Vec<TrialShape>, Status> {
+    async fn test_shapes(&self, challenge: &ChallengeRow) -> Result<Vec<TrialShape>, Status> {
+        let stored: StoredSpec = serde_json::from_str(&challenge.spec_json).map_err(internal)?;
         Ok(self
             .store
-            .trials(challenge_id)
+            .trials(&challenge.id)
             .await
             .map_err(internal)?
             .into_iter()
@@ -96,8 +97,36 @@ impl ArenaService {
             .map(|t| TrialShape {
                 id: t.trial_id,
                 duration_s: t.duration_s,
+                dt_s: stored.dt_s,
             })
             .collect())
+    }
+
+    /// Every scored submission of a challenge as a board entry with the scores of `part`
+    /// (under the current metrics version).
+    async fn board_entries(&self, challenge_id: &str, part: Part) -> Result<Vec<Entry>, Status> {
+        let mut entries = Vec::new();
+        for e in self
+            .store
+            .board_entries(challenge_id, METRICS_VERSION)
+            .await
+            .map_err(internal)?
+        {
+            let scores = match part {
+                Part::Public => &e.public_scores_json,
+                Part::Private => &e.private_scores_json,
+            };
+            entries.push(Entry {
+                submission_id: e.submission_id,
+                team: e.team,
+                model: e.model_name,
+                is_baseline: e.is_baseline,
+                created_at: e.created_at,
+                scores: stored_metrics(scores)?,
+                selected: e.selected,
+            });
+        }
+        Ok(entries)
     }
 
     async fn receive_upload(
@@ -207,7 +236,11 @@ impl ArenaService {
             )));
         }
         let challenge = self.challenge(&row.challenge_id).await?;
-        let show_private = who.sees_everything() || challenge.status == "closed";
+        let closed = challenge.status == "closed";
+        let show_private = who.sees_everything() || closed;
+        // While the challenge is open its team sees only what the Ladder released; a live
+        // evaluation's trials are fresh, so its exact scores tell nothing about the test set.
+        let exact = show_private || row.mode == "live";
         let mut view = pb::Submission {
             id: row.id.clone(),
             challenge_id: row.challenge_id.clone(),
@@ -218,6 +251,7 @@ impl ArenaService {
             created_at: row.created_at,
             error: row.error.unwrap_or_default(),
             is_baseline: row.is_baseline,
+            selected: self.store.is_selected(&row.id).await.map_err(internal)?,
             ..Default::default()
         };
         if let Some(e) = self
@@ -226,12 +260,14 @@ impl ArenaService {
             .await
             .map_err(internal)?
         {
-            view.scores = convert::metrics(&stored_metrics(&e.public_scores_json)?);
+            if exact {
+                view.scores = convert::metrics(&stored_metrics(&e.public_scores_json)?);
+            } else {
+                view.scores = self.ladder_release(&challenge, &view.team, &row.id).await?;
+            }
             if show_private {
                 view.private_scores = convert::metrics(&stored_metrics(&e.private_scores_json)?);
-            }
-            for t in self.store.trial_scores(e.id).await.map_err(internal)? {
-                if show_private || t.part == "public" {
+                for t in self.store.trial_scores(e.id).await.map_err(internal)? {
                     view.trials.push(pb::TrialScores {
                         trial_id: t.trial_id,
                         metrics: convert::metrics(&stored_metrics(&t.scores_json)?),
@@ -250,6 +286,53 @@ impl ArenaService {
             });
         }
         Ok(view)
+    }
+}
+
+impl ArenaService {
+    /// What the Ladder released to `team` up to and including submission `id`: its public
+    /// primary as displayed on the board after that submission, and whether that submission
+    /// moved it.
+    async fn ladder_release(
+        &self,
+        challenge: &ChallengeRow,
+        team: &str,
+        id: &str,
+    ) -> Result<Vec<pb::MetricValue>, Status> {
+        let manifest = Manifest::parse(&challenge.manifest_toml).map_err(internal)?;
+        let step = manifest.rules.ladder_step;
+        let mut entries: Vec<Entry> = self
+            .board_entries(&challenge.id, Part::Public)
+            .await?
+            .into_iter()
+            .filter(|e| e.team == team)
+            .collect();
+        // Entries come in submission order; keep those up to this one.
+        let Some(upto) = entries.iter().position(|e| e.submission_id == id) else {
+            return Ok(vec![pb::MetricValue {
+                name: "primary".into(),
+                note: "not scored yet under the current metrics version".into(),
+                ..Default::default()
+            }]);
+        };
+        entries.truncate(upto + 1);
+        let released = board::ladder(&entries, step);
+        let note = match released {
+            Some((_, by)) if by.submission_id == id => format!(
+                "the Ladder released this submission's public primary, rounded to its step {step}"
+            ),
+            Some(_) => format!(
+                "the Ladder kept the team's earlier public primary: this submission did not beat it \
+                 by more than the step {step} (exact public scores are shown once the challenge closes)"
+            ),
+            None => "no public primary released yet".into(),
+        };
+        Ok(vec![pb::MetricValue {
+            name: "primary".into(),
+            value: released.map(|(v, _)| v),
+            note,
+            ..Default::default()
+        }])
     }
 }
 
@@ -555,7 +638,7 @@ impl Arena for ArenaService {
                 "idempotency_key must be at most 200 characters",
             ));
         }
-        let shapes = self.test_shapes(&challenge.id).await?;
+        let shapes = self.test_shapes(&challenge).await?;
         let limits = self.config.limits;
         let bytes = req.predictions_json;
         let bytes = self
@@ -661,9 +744,7 @@ impl Arena for ArenaService {
         let hidden = data::hidden_trials(&self.store, &c)
             .await
             .map_err(internal)?;
-        let params = ScoringParams {
-            delta_s: public.manifest.scoring.delta_ms / 1000.0,
-        };
+        let params = ScoringParams::with_delta(public.manifest.scoring.delta_ms / 1000.0);
         let clustering_effect = self
             .store
             .clustering_effect(&c.id)
@@ -812,27 +893,14 @@ impl Arena for ArenaService {
     ) -> Result<Response<pb::LeaderboardResponse>, Status> {
         self.auth.require(&request, ALL_ROLES).await?;
         let c = self.challenge(&request.get_ref().challenge_id).await?;
+        let manifest = Manifest::parse(&c.manifest_toml).map_err(internal)?;
+        let rules = &manifest.rules;
         let part = if c.status == "closed" {
-            "private"
+            Part::Private
         } else {
-            "public"
+            Part::Public
         };
-        let mut entries = Vec::new();
-        for e in self.store.board_entries(&c.id).await.map_err(internal)? {
-            let scores = if part == "public" {
-                &e.public_scores_json
-            } else {
-                &e.private_scores_json
-            };
-            entries.push(Entry {
-                submission_id: e.submission_id,
-                team: e.team,
-                model: e.model_name,
-                is_baseline: e.is_baseline,
-                created_at: e.created_at,
-                scores: stored_metrics(scores)?,
-            });
-        }
+        let entries = self.board_entries(&c.id, part).await?;
         let counts: BTreeMap<String, u32> = self
             .store
             .submission_counts(&c.id)
@@ -841,28 +909,105 @@ impl Arena for ArenaService {
             .into_iter()
             .map(|(team, n)| (team, n as u32))
             .collect();
-        let rows = board::rank(entries, &counts)
+        let (rows, step) = match part {
+            Part::Public => (
+                board::public_board(entries, &counts, rules.ladder_step),
+                rules.ladder_step,
+            ),
+            Part::Private => (
+                board::private_board(entries, &counts, rules.final_selections as usize),
+                0.0,
+            ),
+        };
+        let rows = rows
             .into_iter()
-            .map(|r| pb::LeaderboardRow {
-                rank: r.rank,
-                primary: board::value_of(&r.best.scores, "primary"),
-                md_star: board::value_of(&r.best.scores, "md_star"),
-                gamma_over_r: board::value_of(&r.best.scores, "gamma_over_r"),
-                primary_clustered: board::value_of(&r.best.scores, "primary_clustered"),
-                primary_dispersed: board::value_of(&r.best.scores, "primary_dispersed"),
-                clustering_gap: board::value_of(&r.best.scores, "clustering_gap"),
-                team: r.best.team,
-                model: r.best.model,
-                is_baseline: r.best.is_baseline,
-                n_submissions: r.n_submissions,
-                submitted_at: r.best.created_at,
-                submission_id: r.best.submission_id,
-            })
+            .map(|r| convert::leaderboard_row(r, step))
             .collect();
+        let pending = self
+            .store
+            .pending_rescore(&c.id, METRICS_VERSION)
+            .await
+            .map_err(internal)?;
         Ok(Response::new(pb::LeaderboardResponse {
             challenge_id: c.id,
-            part: part.into(),
+            part: part.as_str().into(),
             rows,
+            metrics_version: METRICS_VERSION.into(),
+            pending_rescore: pending as u32,
+            ladder_step: rules.ladder_step,
+            final_selections: rules.final_selections,
+        }))
+    }
+
+    async fn select_submission(
+        &self,
+        request: Request<pb::SelectSubmissionRequest>,
+    ) -> Result<Response<pb::SelectSubmissionResponse>, Status> {
+        let who = self.auth.require(&request, &[Role::Contestant]).await?;
+        let req = request.into_inner();
+        if req.submission_id.is_empty() {
+            return Err(Status::invalid_argument("submission_id is empty"));
+        }
+        let row = self
+            .store
+            .submission(&req.submission_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                Status::not_found(format!("submission {:?} does not exist", req.submission_id))
+            })?;
+        if row.team != who.name {
+            return Err(Status::permission_denied(format!(
+                "submission {:?} belongs to another team",
+                row.id
+            )));
+        }
+        let c = self.challenge(&row.challenge_id).await?;
+        if c.status != "open" {
+            return Err(Status::failed_precondition(format!(
+                "challenge {:?} is closed: the final selection can no longer change",
+                c.id
+            )));
+        }
+        if row.status == "failed" {
+            return Err(Status::failed_precondition(format!(
+                "submission {:?} failed scoring and cannot count for the final ranking",
+                row.id
+            )));
+        }
+        let manifest = Manifest::parse(&c.manifest_toml).map_err(internal)?;
+        let limit = manifest.rules.final_selections;
+        let outcome = self
+            .store
+            .select_submission(
+                &c.id,
+                &row.team,
+                &row.id,
+                !req.unselect,
+                i64::from(limit),
+                &clock::now(),
+            )
+            .await
+            .map_err(internal)?;
+        let selected = match outcome {
+            Selected::Done(list) => list,
+            Selected::LimitReached(list) => {
+                return Err(Status::resource_exhausted(format!(
+                    "team {:?} has selected {} submissions on challenge {:?}, the limit of \
+                     rules.final_selections; unselect one first: {}",
+                    row.team,
+                    list.len(),
+                    c.id,
+                    list.join(", ")
+                )));
+            }
+        };
+        tracing::info!(submission = %row.id, team = %row.team, unselect = req.unselect, "final selection");
+        Ok(Response::new(pb::SelectSubmissionResponse {
+            challenge_id: c.id,
+            team: row.team,
+            selected,
+            final_selections: limit,
         }))
     }
 }

@@ -87,6 +87,9 @@ pub struct TrialRow {
     pub files_json: String,
     /// The condition of a test trial in a paired design, if any.
     pub condition: Option<String>,
+    /// Test trials: the segments and their parts, JSON (hidden); `None` for trials stored
+    /// before segments existed, whose whole-trial `part` applies.
+    pub segments_json: Option<String>,
 }
 
 /// Name, hash and size of a stored file.
@@ -121,6 +124,8 @@ pub struct SubmissionRow {
     pub error: Option<String>,
     /// RFC 3339.
     pub created_at: String,
+    /// `offline` or `live`.
+    pub mode: String,
 }
 
 /// A stored evaluation.
@@ -157,8 +162,6 @@ pub struct EvaluationRow {
 pub struct TrialScoreRow {
     /// Trial id.
     pub trial_id: String,
-    /// `public` or `private`.
-    pub part: String,
     /// Named scores, JSON.
     pub scores_json: String,
 }
@@ -180,6 +183,8 @@ pub struct BoardEntryRow {
     pub public_scores_json: String,
     /// Named private scores of the latest evaluation, JSON.
     pub private_scores_json: String,
+    /// Selected by its team for the final ranking.
+    pub selected: bool,
 }
 
 /// A new challenge with everything generated for it.
@@ -260,6 +265,15 @@ pub struct NewLive<'a> {
     pub started_at: &'a str,
 }
 
+/// What happened to a selection.
+#[derive(Debug)]
+pub enum Selected {
+    /// Done: the team's selected submissions now.
+    Done(Vec<String>),
+    /// The team already has as many selections as the rules allow: those.
+    LimitReached(Vec<String>),
+}
+
 /// What happened to a submission insert.
 #[derive(Debug)]
 pub enum Inserted {
@@ -299,12 +313,12 @@ pub struct NewEvaluation<'a> {
     pub created_at: &'a str,
     /// Seeds that generated the scored trials, JSON (`{}` for offline submissions).
     pub seeds_json: &'a str,
-    /// (trial id, part, named scores JSON).
-    pub trials: Vec<(String, &'a str, String)>,
+    /// (trial id, named scores JSON) of every whole trial.
+    pub trials: Vec<(String, String)>,
 }
 
 const SUBMISSION_COLUMNS: &str =
-    "id, challenge_id, team, model_name, is_baseline, sha256, status, error, created_at";
+    "id, challenge_id, team, model_name, is_baseline, sha256, status, error, created_at, mode";
 
 impl Store {
     /// Opens (creating if missing) the SQLite file at `path` in WAL mode and applies migrations.
@@ -444,19 +458,21 @@ impl Store {
         }
         for t in &c.generated.trials {
             let files_json = serde_json::to_string(&t.files).expect("a string map serialises");
+            let segments_json = (!t.segments.is_empty())
+                .then(|| serde_json::to_string(&t.segments).expect("segments serialise"));
             sqlx::query(
-                "INSERT INTO trials (challenge_id, trial_id, ordinal, split, part, duration_s, n_repeats, files_json, condition)
+                "INSERT INTO trials (challenge_id, trial_id, ordinal, split, duration_s, n_repeats, files_json, condition, segments_json)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(c.id)
             .bind(&t.id)
             .bind(t.ordinal as i64)
             .bind(t.split.as_str())
-            .bind(t.part.map(|p| p.as_str()))
             .bind(t.duration_s)
             .bind(t.n_repeats as i64)
             .bind(files_json)
             .bind(t.condition.map(|c| c.as_str()))
+            .bind(segments_json)
             .execute(&mut *tx)
             .await?;
         }
@@ -513,8 +529,8 @@ impl Store {
     /// A challenge's trials in order.
     pub async fn trials(&self, challenge_id: &str) -> Result<Vec<TrialRow>, StoreError> {
         sqlx::query_as(
-            "SELECT trial_id, split, part, duration_s, n_repeats, files_json, condition FROM trials
-             WHERE challenge_id = ? ORDER BY ordinal",
+            "SELECT trial_id, split, part, duration_s, n_repeats, files_json, condition, segments_json
+             FROM trials WHERE challenge_id = ? ORDER BY ordinal",
         )
         .bind(challenge_id)
         .fetch_all(&self.pool)
@@ -620,6 +636,16 @@ impl Store {
         .await
     }
 
+    /// Whether a submission is one of its team's final selections.
+    pub async fn is_selected(&self, submission_id: &str) -> Result<bool, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT submission_id FROM final_selections WHERE submission_id = ?")
+                .bind(submission_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
     /// The predictions file of a submission.
     pub async fn predictions(&self, submission_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let row: Option<(Vec<u8>,)> =
@@ -635,7 +661,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE submissions SET status = 'queued'
-             WHERE id IN (SELECT submission_id FROM jobs WHERE state = 'running')",
+             WHERE status = 'scoring' AND id IN (SELECT submission_id FROM jobs WHERE state = 'running')",
         )
         .execute(&mut *tx)
         .await?;
@@ -661,10 +687,13 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((_, submission_id)) = &claimed {
-            sqlx::query("UPDATE submissions SET status = 'scoring' WHERE id = ?")
-                .bind(submission_id)
-                .execute(&mut *tx)
-                .await?;
+            // A rescore leaves a scored submission on the board while it runs.
+            sqlx::query(
+                "UPDATE submissions SET status = 'scoring' WHERE id = ? AND status = 'queued'",
+            )
+            .bind(submission_id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(claimed)
@@ -780,7 +809,8 @@ impl Store {
         error: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE submissions SET status = 'failed', error = ? WHERE id = ?")
+        // A failed rescore keeps the submission scored under its earlier version.
+        sqlx::query("UPDATE submissions SET status = 'failed', error = ? WHERE id = ? AND status != 'scored'")
             .bind(error)
             .bind(submission_id)
             .execute(&mut *tx)
@@ -810,7 +840,7 @@ impl Store {
     /// The per-trial scores of an evaluation, in trial order.
     pub async fn trial_scores(&self, evaluation_id: i64) -> Result<Vec<TrialScoreRow>, StoreError> {
         sqlx::query_as(
-            "SELECT s.trial_id, s.part, s.scores_json FROM trial_scores s
+            "SELECT s.trial_id, s.scores_json FROM trial_scores s
              JOIN evaluations e ON e.id = s.evaluation_id
              JOIN submissions b ON b.id = e.submission_id
              JOIN trials t ON t.challenge_id = b.challenge_id AND t.trial_id = s.trial_id
@@ -821,22 +851,123 @@ impl Store {
         .await
     }
 
-    /// Every scored submission of a challenge with its latest evaluation.
+    /// Every scored submission of a challenge with its latest evaluation under `metrics_version`
+    /// (submissions not yet scored under it are left out) and whether its team selected it.
     pub async fn board_entries(
         &self,
         challenge_id: &str,
+        metrics_version: &str,
     ) -> Result<Vec<BoardEntryRow>, StoreError> {
         sqlx::query_as(
             "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at,
-                    e.public_scores_json, e.private_scores_json
+                    e.public_scores_json, e.private_scores_json,
+                    EXISTS (SELECT 1 FROM final_selections f WHERE f.submission_id = s.id) AS selected
              FROM submissions s
-             JOIN evaluations e ON e.id = (SELECT MAX(id) FROM evaluations WHERE submission_id = s.id)
+             JOIN evaluations e ON e.id = (SELECT MAX(id) FROM evaluations
+                                           WHERE submission_id = s.id AND metrics_version = ?)
              WHERE s.challenge_id = ? AND s.status = 'scored'
              ORDER BY s.created_at, s.id",
         )
+        .bind(metrics_version)
         .bind(challenge_id)
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// Scored submissions of a challenge that have no evaluation under `metrics_version` yet.
+    pub async fn pending_rescore(
+        &self,
+        challenge_id: &str,
+        metrics_version: &str,
+    ) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM submissions s WHERE s.challenge_id = ? AND s.status = 'scored'
+             AND NOT EXISTS (SELECT 1 FROM evaluations e
+                             WHERE e.submission_id = s.id AND e.metrics_version = ?)",
+        )
+        .bind(challenge_id)
+        .bind(metrics_version)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Queues a scoring job for every scored submission that has no evaluation under
+    /// `metrics_version` and no job waiting: after a change of the metric definitions, every
+    /// stored submission is scored again, its earlier evaluations kept. Returns how many.
+    pub async fn enqueue_rescore(
+        &self,
+        metrics_version: &str,
+        now: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (submission_id, state, created_at)
+             SELECT s.id, 'queued', ? FROM submissions s
+             WHERE s.status = 'scored'
+               AND NOT EXISTS (SELECT 1 FROM evaluations e
+                               WHERE e.submission_id = s.id AND e.metrics_version = ?)
+               AND NOT EXISTS (SELECT 1 FROM jobs j
+                               WHERE j.submission_id = s.id AND j.state IN ('queued', 'running'))
+             ORDER BY s.created_at, s.id",
+        )
+        .bind(now)
+        .bind(metrics_version)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Marks (or, with `select` false, unmarks) a submission as one of its team's final
+    /// selections, at most `limit` per team and challenge, in one write transaction.
+    pub async fn select_submission(
+        &self,
+        challenge_id: &str,
+        team: &str,
+        submission_id: &str,
+        select: bool,
+        limit: i64,
+        now: &str,
+    ) -> Result<Selected, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if select {
+            let (already,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM final_selections WHERE submission_id = ?")
+                    .bind(submission_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if already == 0 {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM final_selections WHERE challenge_id = ? AND team = ?",
+                )
+                .bind(challenge_id)
+                .bind(team)
+                .fetch_one(&mut *tx)
+                .await?;
+                if count >= limit {
+                    return Ok(Selected::LimitReached(
+                        selection_of(&mut tx, challenge_id, team).await?,
+                    ));
+                }
+                sqlx::query(
+                    "INSERT INTO final_selections (challenge_id, team, submission_id, selected_at)
+                     VALUES (?, ?, ?, ?)",
+                )
+                .bind(challenge_id)
+                .bind(team)
+                .bind(submission_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        } else {
+            sqlx::query("DELETE FROM final_selections WHERE submission_id = ?")
+                .bind(submission_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let list = selection_of(&mut tx, challenge_id, team).await?;
+        tx.commit().await?;
+        Ok(Selected::Done(list))
     }
 
     /// Submissions per team on a challenge (all statuses).
@@ -851,6 +982,23 @@ impl Store {
         .fetch_all(&self.pool)
         .await
     }
+}
+
+/// The submissions a team selected on a challenge, in the order it selected them.
+async fn selection_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    challenge_id: &str,
+    team: &str,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT submission_id FROM final_selections WHERE challenge_id = ? AND team = ?
+         ORDER BY selected_at, submission_id",
+    )
+    .bind(challenge_id)
+    .bind(team)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// The clustering check as stored: serde JSON, checked to read back.
@@ -893,14 +1041,15 @@ async fn insert_evaluation(
     .bind(e.seeds_json)
     .fetch_one(&mut **tx)
     .await?;
-    for (trial_id, part, scores_json) in &e.trials {
-        sqlx::query("INSERT INTO trial_scores (evaluation_id, trial_id, part, scores_json) VALUES (?, ?, ?, ?)")
-            .bind(evaluation_id)
-            .bind(trial_id)
-            .bind(*part)
-            .bind(scores_json)
-            .execute(&mut **tx)
-            .await?;
+    for (trial_id, scores_json) in &e.trials {
+        sqlx::query(
+            "INSERT INTO trial_scores (evaluation_id, trial_id, scores_json) VALUES (?, ?, ?)",
+        )
+        .bind(evaluation_id)
+        .bind(trial_id)
+        .bind(scores_json)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(evaluation_id)
 }

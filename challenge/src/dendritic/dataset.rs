@@ -163,6 +163,5 @@ pub fn generate(
             coincidence_delta_s: manifest.scoring.delta_ms * 1e-3,
         },
     )?;
-    let n_public_pairs = manifest.n_public_test_trials();
-    Ok(assembly.finish(n_public_pairs, hidden_seed, reliability, Some(report)))
+    Ok(assembly.finish(manifest, hidden_seed, reliability, Some(report)))
 }

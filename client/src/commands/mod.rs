@@ -54,6 +54,12 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Submission {
             command: SubmissionCommand::Show { id },
         } => submit::show_command(&mut client(&cli).await?, id, json).await,
+        Command::Submission {
+            command: SubmissionCommand::Select { id },
+        } => submit::select_command(&mut client(&cli).await?, id, false, json).await,
+        Command::Submission {
+            command: SubmissionCommand::Unselect { id },
+        } => submit::select_command(&mut client(&cli).await?, id, true, json).await,
         Command::Leaderboard { challenge } => {
             let board = submit::leaderboard(&mut client(&cli).await?, challenge).await?;
             submit::print_leaderboard(&board, json);

@@ -114,6 +114,7 @@ pub fn submission_json(s: &pb::Submission) -> Value {
         "submission_id": s.id, "challenge_id": s.challenge_id, "team": s.team, "model": s.model_name,
         "is_baseline": s.is_baseline, "status": status_name(s.status), "sha256": s.sha256,
         "created_at": s.created_at, "scores": scores, "notes": notes, "trials": trials, "audit": audit,
+        "selected": s.selected,
     });
     if !s.private_scores.is_empty() {
         v["private_scores"] = private_scores;
@@ -160,12 +161,63 @@ fn print_submission(s: &pb::Submission) {
             println!("  {:<22} {}", m.name, num(m.value));
         }
     }
+    if !s.trials.is_empty() {
+        println!("per trial (primary):");
+        for t in &s.trials {
+            let primary = t.metrics.iter().find(|m| m.name == "primary");
+            println!(
+                "  {:<22} {}",
+                t.trial_id,
+                num(primary.and_then(|m| m.value))
+            );
+        }
+    }
+    if s.selected {
+        println!("selected for the final ranking");
+    }
     if let Some(a) = &s.audit {
         println!(
             "audit: sha256 {} dataset {} metrics {} ({}), params {}",
             s.sha256, a.dataset_hash, a.metrics_version, a.scoring_library_version, a.params_json
         );
     }
+}
+
+/// `arena submission select` / `unselect`.
+pub async fn select_command(
+    client: &mut Client,
+    id: &str,
+    unselect: bool,
+    as_json: bool,
+) -> Result<()> {
+    let r = client
+        .select_submission(pb::SelectSubmissionRequest {
+            submission_id: id.to_string(),
+            unselect,
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    if as_json {
+        print_json(&json!({
+            "submission_id": id, "challenge_id": r.challenge_id, "team": r.team,
+            "selected": r.selected, "final_selections": r.final_selections,
+        }));
+    } else {
+        println!(
+            "team {} on {}: {} of {} final selections: {}",
+            r.team,
+            r.challenge_id,
+            r.selected.len(),
+            r.final_selections,
+            if r.selected.is_empty() {
+                "none (the latest submissions count)".to_string()
+            } else {
+                r.selected.join(", ")
+            }
+        );
+    }
+    Ok(())
 }
 
 /// `arena submit`.
@@ -240,16 +292,26 @@ pub fn leaderboard_json(board: &pb::LeaderboardResponse) -> Value {
         .rows
         .iter()
         .map(|r| {
+            let notes: std::collections::BTreeMap<&str, &str> = r
+                .notes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             json!({
                 "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
                 "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
                 "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
                 "submission_id": r.submission_id, "primary_clustered": r.primary_clustered,
                 "primary_dispersed": r.primary_dispersed, "clustering_gap": r.clustering_gap,
+                "bits_per_spike": r.bits_per_spike, "selected": r.selected, "notes": notes,
             })
         })
         .collect();
-    json!({ "challenge_id": board.challenge_id, "part": board.part, "rows": rows })
+    json!({
+        "challenge_id": board.challenge_id, "part": board.part, "rows": rows,
+        "metrics_version": board.metrics_version, "pending_rescore": board.pending_rescore,
+        "ladder_step": board.ladder_step, "final_selections": board.final_selections,
+    })
 }
 
 /// Prints a leaderboard as text or JSON.
@@ -258,12 +320,31 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
         print_json(&leaderboard_json(board));
         return;
     }
+    let rule = if board.part == "public" {
+        format!("Ladder step {}", board.ladder_step)
+    } else {
+        format!(
+            "best of each team's {} final selections",
+            board.final_selections
+        )
+    };
     println!(
-        "leaderboard of {} ({} part)",
-        board.challenge_id, board.part
+        "leaderboard of {} ({} part; {rule}; metrics {})",
+        board.challenge_id, board.part, board.metrics_version
     );
-    // Paired (clustered-dendritic) challenges add the primary by condition and the gap.
-    let paired = board.rows.iter().any(|r| r.primary_clustered.is_some());
+    if board.pending_rescore > 0 {
+        println!(
+            "  {} submissions are being scored again under {} and are not shown yet",
+            board.pending_rescore, board.metrics_version
+        );
+    }
+    // Paired (clustered-dendritic) challenges add the primary by condition and the gap; the
+    // probabilistic track adds bits per spike when any row has it.
+    let paired = board
+        .rows
+        .iter()
+        .any(|r| r.primary_clustered.is_some() || r.notes.contains_key("primary_clustered"));
+    let intensity = board.rows.iter().any(|r| r.bits_per_spike.is_some());
     let rows: Vec<Vec<String>> = board
         .rows
         .iter()
@@ -287,6 +368,9 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
                     num(r.clustering_gap),
                 ]);
             }
+            if intensity {
+                row.push(num(r.bits_per_spike));
+            }
             row.extend([
                 r.n_submissions.to_string(),
                 r.submitted_at.chars().take(19).collect(),
@@ -298,6 +382,24 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
     if paired {
         header.extend(["CLUSTERED", "DISPERSED", "GAP"]);
     }
+    if intensity {
+        header.push("BITS/SPIKE");
+    }
     header.extend(["N", "TIME (UTC)"]);
     table(&header, &rows);
+    // Undefined values are printed as "-": say why, once per reason.
+    let mut reasons: Vec<String> = board
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.notes
+                .iter()
+                .map(move |(k, v)| format!("{} {k}: {v}", r.team))
+        })
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    for line in reasons {
+        println!("  - {line}");
+    }
 }

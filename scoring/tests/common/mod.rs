@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use arena_scoring::SpikeTrain;
+use arena_scoring::probabilistic::Intensity;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -51,6 +52,28 @@ impl NoisyNeuron {
         (0..n).map(|_| self.repeat(&mut rng)).collect()
     }
 
+    /// The process's true intensity (Hz) on bins of `dt_s`: the background plus, for each
+    /// event, `reliability` × the Gaussian jitter density, integrated over each bin exactly
+    /// (error function), so the PSTH of infinitely many repeats is this intensity.
+    pub fn intensity(&self, dt_s: f64) -> Intensity {
+        let n = (self.duration_s / dt_s).round() as usize;
+        let cdf = |x: f64| 0.5 * (1.0 + erf(x / (self.jitter_s * std::f64::consts::SQRT_2)));
+        let mut rate_hz = vec![self.background_hz; n];
+        for &e in &self.events {
+            let lo = (((e - 6.0 * self.jitter_s) / dt_s).floor().max(0.0)) as usize;
+            let hi = (((e + 6.0 * self.jitter_s) / dt_s).ceil() as usize).min(n);
+            for (k, r) in rate_hz.iter_mut().enumerate().take(hi).skip(lo) {
+                let (a, b) = (k as f64 * dt_s - e, (k + 1) as f64 * dt_s - e);
+                *r += self.reliability * (cdf(b) - cdf(a)) / dt_s;
+            }
+        }
+        Intensity {
+            start_s: 0.0,
+            dt_s,
+            rate_hz,
+        }
+    }
+
     /// Mean firing rate of the process, Hz.
     pub fn mean_rate_hz(&self) -> f64 {
         self.events.len() as f64 * self.reliability / self.duration_s + self.background_hz
@@ -93,4 +116,23 @@ fn finish(mut t: Vec<f64>, duration_s: f64) -> SpikeTrain {
     t.sort_by(f64::total_cmp);
     t.dedup();
     SpikeTrain::new(t).expect("generated train is valid")
+}
+
+/// The error function, to 1.2e-7 (Abramowitz & Stegun 7.1.26 improved: Numerical Recipes'
+/// erfc Chebyshev fit).
+pub fn erf(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let tau = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 { 1.0 - tau } else { tau - 1.0 }
 }
