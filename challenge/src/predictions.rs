@@ -382,7 +382,30 @@ fn intensity_of(
     }))
 }
 
-/// Serialises predictions in the documented file format (the inverse of [`parse`]).
+/// Serialises validated predictions, repeats and intensities alike, in the documented file
+/// format: the inverse of [`parse`] (intensities must start at the trial start, as parsed ones
+/// do).
+pub fn encode(predictions: &Predictions) -> Vec<u8> {
+    let trials: BTreeMap<&str, serde_json::Value> = predictions
+        .trials
+        .iter()
+        .map(|(id, p)| {
+            let value = match p {
+                Prediction::Repeats(trains) => {
+                    serde_json::json!(trains.iter().map(|t| t.times()).collect::<Vec<_>>())
+                }
+                Prediction::Intensity(i) => {
+                    serde_json::json!({ "bin_s": i.dt_s, "rate_hz": i.rate_hz })
+                }
+            };
+            (id.as_str(), value)
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "trials": trials })).expect("finite floats serialise")
+}
+
+/// Serialises raw predicted repeats in the documented file format (the inverse of [`parse`]
+/// for repeats; any floats, so that tests can write malformed files).
 pub fn to_json(trials: &BTreeMap<String, Vec<Vec<f64>>>) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "trials": trials })).expect("finite floats serialise")
 }
@@ -524,6 +547,16 @@ mod tests {
         assert!(m.contains("expected a number"), "{m}");
         let m = message(r#"{"trials": {"test-00": 3, "test-01": [[]]}}"#);
         assert!(m.contains("a list of repeats"), "{m}");
+    }
+
+    #[test]
+    fn encode_is_the_inverse_of_parse() {
+        let json = r#"{"trials": {"test-00": {"bin_s": 0.5, "rate_hz": [1,2,3,4,5,6,7,8,9,10]}, "test-01": [[0.25, 4.5], []]}}"#;
+        let p = check(json).unwrap();
+        assert_eq!(
+            parse(&encode(&p), &shapes(), &Limits::default()).unwrap(),
+            p
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! The gaming gauntlet on the demo dataset (issue 3): every adversarial entry scores no better
-//! than the constant-rate null or is rejected, oracles built from the hidden data do not beat the
-//! data's ceiling, malformed files are refused naming the trial, and the baselines rank
-//! the generating model > every fitted model > Poisson. See the table with
+//! The gaming gauntlet (issue 13, version 2) on the demo datasets: every entry without stimulus
+//! information scores no better than the constant-rate null (0 + 0.05) or is rejected, the
+//! adaptive adversary included; every entry made without hidden data stays within the data's
+//! ceiling (1 + 0.05); entries built from hidden data are reported, exempt; malformed files are
+//! refused naming the trial; the baselines rank the generating model > every fitted model >
+//! Poisson on simulated data. See the tables with
 //! `cargo test -p arena-challenge --test gauntlet -- --nocapture`.
 
 mod common;
@@ -18,18 +20,6 @@ use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, public_view};
-
-/// An entry known to exceed its bound on the injected-current data, with the reason. Where it is
-/// listed as a finding it must still fail (so the listing is removed once the scoring changes).
-///
-/// The neighbour oracle is the hidden data itself (reordered; the score ignores order). Md*'s
-/// cross term averages over all recorded × predicted pairs, and is unbiased only when the
-/// prediction's noise is independent of the data's; here each recorded repeat also meets
-/// itself, which adds (1/N_D)·(⟨D_i, D_i⟩/‖ν_D‖² − 1) to Md* (measured ≈ +0.035 in Md*,
-/// +0.039 ± 0.007 in primary over 10 hidden seeds with 10 repeats), past the ceiling's noise (0.03). Only
-/// someone holding the hidden responses can submit it. The term is small when the repeats are
-/// nearly identical, as on the clustered-dendritic demo, where the entry stays within bound.
-const NEIGHBOUR_ORACLE: &str = "each hidden repeat's neighbour (repeat k+1 for k)";
 
 struct Demo {
     public: PublicChallenge,
@@ -75,36 +65,34 @@ fn entries_11() -> &'static [Entry] {
     ENTRIES_11.get_or_init(|| gauntlet(demo_11(), 1))
 }
 
-/// Every entry passes but the findings known for this data, which must fail; the honest entries
-/// come in `honest_order`.
-fn assert_all_pass_but_known_findings(
-    data: &str,
-    entries: &[Entry],
-    honest_order: &[&str],
-    findings: &[&str],
-) {
+/// Every entry passes its bound, every class is present, and the honest entries come in
+/// `honest_order`.
+fn assert_all_pass(data: &str, entries: &[Entry], honest_order: &[&str]) {
     eprintln!("gauntlet on {data}:\n{}", table(entries));
     for e in entries {
-        if findings.contains(&e.name.as_str()) {
-            assert!(
-                !e.passed,
-                "{}: now passes ({:?}); remove it from the findings",
-                e.name, e.outcome
-            );
-        } else {
-            assert!(
-                e.passed,
-                "{}: {:?} breaks \"{}\"",
-                e.name, e.outcome, e.rule
-            );
-        }
+        assert!(
+            e.passed,
+            "{}: {:?} breaks \"{}\"",
+            e.name, e.outcome, e.rule
+        );
     }
-    for class in [Class::Adversarial, Class::Oracle, Class::Malformed] {
+    for class in [
+        Class::NoStimulus,
+        Class::NoHiddenData,
+        Class::HiddenData,
+        Class::Malformed,
+    ] {
         assert!(
             entries.iter().any(|e| e.class == class),
             "no {class:?} entry"
         );
     }
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.name.starts_with("adaptive adversary")),
+        "no adaptive adversary"
+    );
     let honest: Vec<&str> = entries
         .iter()
         .filter(|e| e.class == Class::Honest)
@@ -126,21 +114,15 @@ const SIMULATED_HONEST: [&str; 7] = [
 
 #[test]
 fn the_gauntlet_holds_on_hidden_seed_11() {
-    assert_all_pass_but_known_findings(
-        "the demo, hidden seed 11",
-        entries_11(),
-        &SIMULATED_HONEST,
-        &[NEIGHBOUR_ORACLE],
-    );
+    assert_all_pass("the demo, hidden seed 11", entries_11(), &SIMULATED_HONEST);
 }
 
 #[test]
 fn the_gauntlet_holds_on_hidden_seed_12() {
-    assert_all_pass_but_known_findings(
+    assert_all_pass(
         "the demo, hidden seed 12",
         &gauntlet(&demo(12), 2),
         &SIMULATED_HONEST,
-        &[NEIGHBOUR_ORACLE],
     );
 }
 
@@ -150,8 +132,8 @@ fn the_gauntlet_is_reproducible() {
 }
 
 /// The gauntlet's bounds have teeth: the hidden repeats themselves, submitted as a prediction,
-/// score about 1 (far from the null) and would fail the adversarial bound. If the scorer could
-/// not tell this from a null prediction, every adversarial entry would pass trivially.
+/// score about 1 (far from the null) and would fail the no-information bound. If the scorer could
+/// not tell this from a null prediction, every such entry would pass trivially.
 #[test]
 fn a_copy_of_the_hidden_repeats_is_told_from_a_null_prediction() {
     let d = demo_11();
@@ -171,71 +153,102 @@ fn a_copy_of_the_hidden_repeats_is_told_from_a_null_prediction() {
     );
     let p = outcome.primary().expect("a copy is scored");
     assert!((p - 1.0).abs() < 0.1, "copy of the hidden repeats: {p}");
-    let (passed, rule) = judge(Class::Adversarial, &outcome, None);
+    let (passed, rule) = judge(Class::NoStimulus, &outcome, None);
     assert!(
         !passed,
         "a copy of the data passes \"{rule}\" with primary {p}"
     );
-    // The neighbour entry is the same set of trains reordered: the same score.
-    let entries = gauntlet(d, 1);
-    let neighbour = entries.iter().find(|e| e.name == NEIGHBOUR_ORACLE).unwrap();
-    let q = neighbour.outcome.primary().unwrap();
-    assert!((p - q).abs() < 1e-9, "copy {p} vs neighbour {q}");
+    // The neighbour entry is the same set of trains reordered: the same score, bit for bit
+    // (the primary sees only the merged repeats).
+    let neighbour = entries_11()
+        .iter()
+        .find(|e| e.name.starts_with("each hidden repeat's neighbour"))
+        .unwrap();
+    assert_eq!(neighbour.class, Class::HiddenData);
+    assert_eq!(neighbour.outcome.primary(), Some(p));
 }
 
-/// How the tolerances were chosen (slow in debug, about 75 s): the spread of the primary over
-/// 10 hidden seeds, each with its own entry seed. Three standard deviations of every entry that
-/// scores 0 in expectation (Poisson at 2–4× the training rate, around the best constant rate)
-/// must fit in `NULL_TOLERANCE`, and of the reference baseline (a perfect model) in
-/// `CEILING_TOLERANCE`. Run with `-- --ignored --nocapture` to print the spread table.
+/// The attacks of issue 13, which version 1 of the score rewarded, rerun here on the demo:
+/// each stays within its bound, and the tricks on the best baseline do not lift it.
+#[test]
+fn the_measured_attacks_of_issue_13_stay_within_their_bounds() {
+    let e = entries_11();
+    let primary = |prefix: &str| {
+        e.iter()
+            .find(|x| x.name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no entry {prefix}"))
+            .outcome
+            .primary()
+            .unwrap()
+    };
+    for attack in [
+        "a dense train (every 0.1 ms) plus a one-spike repeat",
+        "the same, on every other trial only",
+        "two anti-phase grids 1.01·Δ apart",
+        "anti-phase grids on the first half",
+    ] {
+        let p = primary(attack);
+        assert!(p <= NULL_TOLERANCE, "{attack}: {p}");
+    }
+    let best = primary("baseline reference");
+    for trick in [
+        "each repeat of the best baseline sent twice",
+        "the same for every other spike",
+    ] {
+        let p = primary(trick);
+        assert!(p <= 1.0 + CEILING_TOLERANCE, "{trick}: {p}");
+        assert!(
+            p <= best + 0.02,
+            "{trick} lifts the best baseline: {p} vs {best}"
+        );
+    }
+}
+
+/// How the tolerances compare with the spread (slow in debug): every entry's primary over 10
+/// hidden seeds, each with its own entry seed. The no-information entries' largest mean plus
+/// three standard deviations must stay within `NULL_TOLERANCE`, and the reference baseline
+/// within `CEILING_TOLERANCE` of 1. Run with `-- --ignored --nocapture` for the table.
 #[test]
 #[ignore = "slow: 10 demo challenges; documents the tolerances"]
-fn tolerances_cover_three_standard_deviations() {
+fn tolerances_cover_the_spread() {
     let runs: Vec<Vec<Entry>> = (21..=30u64).map(|s| gauntlet(&demo(s), s * 100)).collect();
     let spread = |name: &str| {
         let v: Vec<f64> = runs
             .iter()
-            .map(|r| {
-                let e = r.iter().find(|e| e.name == name).unwrap();
-                e.outcome.primary().unwrap()
-            })
+            .filter_map(|r| r.iter().find(|e| e.name == name)?.outcome.primary())
             .collect();
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
         let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        (mean, sd)
+        (mean, sd, v.iter().copied().fold(f64::MIN, f64::max))
     };
     for e in runs[0].iter().filter(|e| e.outcome.primary().is_some()) {
-        let (mean, sd) = spread(&e.name);
-        eprintln!("{:<60} {mean:+.4} ± {sd:.4}", e.name);
-    }
-    for e in runs[0]
-        .iter()
-        .filter(|e| e.name.contains("× the training rate"))
-    {
-        let (mean, sd) = spread(&e.name);
-        if !e.name.starts_with("Poisson at 1×") {
-            assert!(mean.abs() < 2.0 * sd + 0.01, "{}: mean {mean}", e.name);
-            assert!(3.0 * sd <= NULL_TOLERANCE, "{}: sd {sd}", e.name);
+        let (mean, sd, max) = spread(&e.name);
+        eprintln!("{:<72} {mean:+.4} ± {sd:.4} (max {max:+.4})", e.name);
+        if e.class == Class::NoStimulus {
+            assert!(
+                mean + 3.0 * sd <= NULL_TOLERANCE,
+                "{}: {mean} ± {sd}",
+                e.name
+            );
         }
     }
-    let (mean, sd) = spread("baseline reference");
+    let (mean, sd, _) = spread("baseline reference");
     assert!(
-        (mean - 1.0).abs() < CEILING_TOLERANCE,
-        "reference mean {mean}"
+        (mean - 1.0).abs() + 3.0 * sd <= CEILING_TOLERANCE,
+        "reference {mean} ± {sd}"
     );
-    assert!(3.0 * sd <= CEILING_TOLERANCE, "reference sd {sd}");
 }
 
-/// The gauntlet on recorded data (issue 3): the DRN156 frozen-noise recordings, 2 test trials
-/// × 5 s × 10 recorded repeats. There is no generating model, so the honest entries are the
-/// fitted models and the Poisson null, and the shifted copy degrades the best fitted one. The
-/// neighbour oracle exceeds the ceiling here too, by the same mechanism as on the demo.
+/// The gauntlet on recorded data: the DRN156 frozen-noise recordings, 2 test trials × 5 s × 10
+/// recorded repeats. There is no generating model, so no quality order is known for the fitted
+/// models (the AdEx fitted to this cell fires too little and scores below the Poisson null: a
+/// finding about the model, not gaming); the Poisson baseline is held to the null's bound.
 #[test]
 fn the_gauntlet_holds_on_recorded_data() {
     let (manifest, data) = common::drn();
     let d = challenge(&manifest, &data, 3);
-    assert_all_pass_but_known_findings(
+    assert_all_pass(
         "the DRN156 recordings",
         &gauntlet(&d, 5),
         &[
@@ -246,33 +259,20 @@ fn the_gauntlet_holds_on_recorded_data() {
             "baseline lif",
             "baseline poisson",
         ],
-        // Known for this recording: fitted on the AEC-compensated training voltage, the AdEx
-        // has a positive leak (on the raw voltage its regression found a negative one and the
-        // fit was refused), but its fitted exponential threshold (V_T ≈ −5 mV, Δ_T ≈ 0.4 mV)
-        // lets it fire about 11 of the 75 spikes of a test sweep, so it scores below the
-        // Poisson null (≈ −0.26 against ≈ −0.15), and the null is then not below every fitted
-        // model. Both are findings about the AdEx baseline on DRN spike initiation, not
-        // gaming.
-        &[NEIGHBOUR_ORACLE, "baseline adex", "baseline poisson"],
     );
 }
 
-/// The gauntlet on the clustered-dendritic demo (issue 5), hidden seed 42: 9 test trials
-/// (3 pairs × 3 conditions, `dataset.toml`) × 2 s × 4 repeats, all pooled. Every trick must
-/// stay at or below the null, the oracles within the ceiling (the neighbour oracle included:
-/// the repeats of this cell are nearly identical, measured +1.014), and the generating cable
-/// model must rank first, above the two-layer, the linear and the Poisson baselines. The
-/// stimulus-peak entry is empty here (there is no injected current to peak), so it scores as
-/// the empty prediction. Ignored in the debug test run: it simulates
-/// the 1011-compartment cell for 156 s (84 s for the challenge, 72 s for the reference
-/// baseline's fresh repeats); run it with
-/// `cargo test --release -p arena-challenge --test gauntlet -- --ignored --nocapture dendritic`.
+/// The gauntlet on the clustered-dendritic demo, hidden seed 42: 9 test trials (3 pairs × 3
+/// conditions) × 2 s × 4 repeats, all pooled. Ignored in the debug test run: it simulates the
+/// 1011-compartment cell for the challenge and for the reference baseline's fresh repeats; run
+/// it with `cargo test --release -p arena-challenge --test gauntlet -- --ignored --nocapture
+/// dendritic`.
 #[test]
-#[ignore = "simulates 156 s of the 1011-compartment cell: about 3 min in release"]
+#[ignore = "simulates the 1011-compartment cell: minutes in release"]
 fn the_gauntlet_holds_on_the_dendritic_demo() {
     let (manifest, data) = common::dendritic();
     let d = challenge(&manifest, &data, 42);
-    assert_all_pass_but_known_findings(
+    assert_all_pass(
         "the clustered-dendritic demo, hidden seed 42",
         &gauntlet(&d, 7),
         &[
@@ -281,6 +281,5 @@ fn the_gauntlet_holds_on_the_dendritic_demo() {
             "baseline linear",
             "baseline poisson",
         ],
-        &[],
     );
 }

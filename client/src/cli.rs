@@ -197,6 +197,11 @@ pub struct ScoreArgs {
     /// van Rossum time constant τ, milliseconds.
     #[arg(long, default_value_t = 10.0)]
     pub vr_tau_ms: f64,
+    /// Kernel of Md*, CF2*, D*_P and the primary: `triangle` (the server's, metrics version
+    /// core-2) or `box` (the INCF / GIF fitting toolbox convention, for comparison with
+    /// published Md* values; not gaming-proof).
+    #[arg(long, default_value = "triangle", value_parser = ["triangle", "box"])]
+    pub kernel: String,
 }
 
 /// `arena challenge ...`.
@@ -215,6 +220,11 @@ pub enum ChallengeCommand {
         /// for several files.
         #[arg(long = "hidden", value_name = "PATH")]
         hidden: Vec<PathBuf>,
+        /// The hidden seed (default: drawn by the server). Fixes the hidden test trials of a
+        /// simulated challenge and the public/private draw, so the challenge can be created
+        /// again exactly; keep it as secret as the hidden data.
+        #[arg(long, value_name = "N")]
+        hidden_seed: Option<u64>,
     },
     /// Close a challenge for good: no more submissions, the board shows the private part.
     Close {
@@ -274,4 +284,8 @@ pub struct DemoArgs {
     /// Seed of the stochastic baselines.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Hidden seed of every demo challenge (default: drawn by the server for each), to repeat
+    /// a demo run exactly.
+    #[arg(long, value_name = "N")]
+    pub hidden_seed: Option<u64>,
 }

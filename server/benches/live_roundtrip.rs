@@ -188,6 +188,7 @@ async fn live(evaluations: usize) -> (Vec<Duration>, f64) {
                 files: vec![],
                 hidden_files: vec![],
                 challenge_id: "bench".into(),
+                hidden_seed: None,
             },
         )),
     }]))

@@ -428,7 +428,7 @@ impl Arena for ArenaService {
                 "challenge {id:?} already exists; choose another id"
             )));
         }
-        let hidden_seed = rand::rng().next_u64();
+        let hidden_seed = header.hidden_seed.unwrap_or_else(|| rand::rng().next_u64());
         let generated = {
             let manifest = manifest.clone();
             let data: DataFiles = files
@@ -773,14 +773,15 @@ impl Arena for ArenaService {
             .map(|e| {
                 let (outcome, note, scores) = match &e.outcome {
                     gauntlet::Outcome::Rejected(why) => ("rejected", why.clone(), None),
-                    gauntlet::Outcome::NotFitted(why) => ("not_fitted", why.clone(), None),
+                    gauntlet::Outcome::NotBuilt(why) => ("not_built", why.clone(), None),
                     gauntlet::Outcome::Scored {
                         primary,
                         md_star,
                         gamma_over_r,
+                        note,
                     } => (
                         "scored",
-                        String::new(),
+                        note.clone(),
                         Some((primary, md_star, gamma_over_r)),
                     ),
                 };

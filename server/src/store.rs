@@ -280,7 +280,7 @@ pub enum Inserted {
     /// Stored with its job.
     New,
     /// The idempotency key was used before: the earlier submission.
-    Existing(SubmissionRow),
+    Existing(Box<SubmissionRow>),
     /// The team has used its daily limit.
     LimitReached,
 }
@@ -586,7 +586,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(row) = existing {
-                return Ok(Inserted::Existing(row));
+                return Ok(Inserted::Existing(Box::new(row)));
             }
         }
         let (today,): (i64,) = sqlx::query_as(

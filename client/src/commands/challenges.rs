@@ -78,6 +78,7 @@ pub async fn create(
     manifest_path: &Path,
     hidden: &[PathBuf],
     id: Option<&str>,
+    hidden_seed: Option<u64>,
 ) -> Result<pb::CreateChallengeResponse> {
     let text = std::fs::read_to_string(manifest_path)
         .with_context(|| format!("cannot read the manifest {}", manifest_path.display()))?;
@@ -127,6 +128,7 @@ pub async fn create(
         files: info(&files),
         hidden_files: info(&hidden_files),
         challenge_id: id.unwrap_or_default().to_string(),
+        hidden_seed,
     };
     files.extend(hidden_files);
     let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
@@ -167,9 +169,10 @@ pub async fn create_command(
     manifest: &Path,
     hidden: &[PathBuf],
     id: Option<&str>,
+    hidden_seed: Option<u64>,
     as_json: bool,
 ) -> Result<()> {
-    let r = create(client, manifest, hidden, id).await?;
+    let r = create(client, manifest, hidden, id, hidden_seed).await?;
     if as_json {
         print_json(&json!({
             "challenge_id": r.challenge_id, "dataset_hash": r.dataset_hash,

@@ -87,9 +87,10 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
         let mut org = connect(&url, Some(&organizer)).await?;
         let mut boards = Vec::new();
         for (i, c) in list.iter().enumerate() {
-            let created = challenges::create(&mut org, &c.manifest, &c.hidden, None)
-                .await
-                .with_context(|| format!("creating {}", c.manifest.display()))?;
+            let created =
+                challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
+                    .await
+                    .with_context(|| format!("creating {}", c.manifest.display()))?;
             let id = created.challenge_id;
             say(format!(
                 "created challenge {id} (dataset {})",

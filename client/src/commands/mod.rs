@@ -33,6 +33,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
                     manifest,
                     id,
                     hidden,
+                    hidden_seed,
                 },
         } => {
             challenges::create_command(
@@ -40,6 +41,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
                 manifest,
                 hidden,
                 id.as_deref(),
+                *hidden_seed,
                 json,
             )
             .await

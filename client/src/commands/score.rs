@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use arena_scoring::report::{SuiteParams, full_report};
-use arena_scoring::{SpikeTrain, Window};
+use arena_scoring::{Kernel, SpikeTrain, Window};
 use serde_json::{Map, Value, json};
 
 use crate::cli::ScoreArgs;
@@ -66,6 +66,11 @@ pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
         delta_s: args.delta_ms / 1000.0,
         vp_q_per_s: args.vp_q,
         vr_tau_s: args.vr_tau_ms / 1000.0,
+        kernel: if args.kernel == "box" {
+            Kernel::Box
+        } else {
+            Kernel::Triangle
+        },
         ..SuiteParams::default()
     };
     params
