@@ -35,7 +35,7 @@
 use crate::coincidence::{gamma, mean_gamma};
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
-use crate::naud::{PsthProducts, flat_cross_per_rate, gram};
+use crate::naud::{flat_cross_per_rate, gram};
 use crate::prediction::Prediction;
 use crate::primary::{
     CoreScores, ScoringParams, SplitStats, TrialStats, balanced_splits, pooled_scores, trial_scores,
@@ -237,7 +237,6 @@ pub fn bootstrap_report_over_repeats(
     let prediction = Prediction::Repeats(pred.clone());
     let mats = RepeatMatrices::new(&rec, &prediction, window, &params.scoring());
     let psth = prediction.psth(window);
-    let norm_model = psth.norm(params.kernel, params.delta_s);
     // Per recorded repeat: the mean over predicted repeats of each pairwise distance.
     let per_recorded =
         |f: &dyn Fn(&SpikeTrain, &SpikeTrain) -> Metric, what: &str| -> Vec<Metric> {
@@ -276,13 +275,7 @@ pub fn bootstrap_report_over_repeats(
             let d = resample::with_replacement(rng, rec.len());
             let stats = mats.stats(&d);
             let core = trial_scores(&stats);
-            let products = (|| -> Result<PsthProducts, Undefined> {
-                Ok(PsthProducts {
-                    cross: stats.cross.clone()?,
-                    norm_data: stats.norm_recorded.clone()?,
-                    norm_model: norm_model.clone()?,
-                })
-            })();
+            let products = stats.products();
             let mean_over = |v: &[Metric], what: &str| -> Metric {
                 if d.is_empty() {
                     return undefined(format!("{what} undefined: no recorded repeats"));

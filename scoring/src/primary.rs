@@ -241,6 +241,20 @@ impl CoreScores {
     }
 }
 
+impl TrialStats {
+    /// The three PSTH products of Md*, CF2* and D*_P, when all are defined.
+    ///
+    /// # Errors
+    /// The first undefined product.
+    pub fn products(&self) -> Result<crate::naud::PsthProducts, Undefined> {
+        Ok(crate::naud::PsthProducts {
+            cross: self.cross.clone()?,
+            norm_data: self.norm_recorded.clone()?,
+            norm_model: self.norm_predicted.clone()?,
+        })
+    }
+}
+
 /// Computes the additive statistics of one trial (or segment) on `window`. Recorded spikes
 /// and predictions outside `window` are ignored. `params` must pass
 /// [`ScoringParams::validate`] (checked in debug builds).

@@ -106,46 +106,186 @@ impl Grid {
     }
 }
 
-/// Trial-averaged PSTH (Hz) smoothed by a unit-area Gaussian of s.d. σ, at the bin centres:
-/// p(t_k) = (1/N) Σ_n Σ_i g_σ(t_k − t_i^(n)). Spikes near the edges lose the kernel mass that
-/// falls outside the window, equally for both sides of a comparison.
-fn smoothed_psth(trains: &[SpikeTrain], grid: Grid, sigma_s: f64) -> Vec<f64> {
-    let mut p = vec![0.0; grid.bins];
-    let norm = 1.0 / (trains.len() as f64 * sigma_s * (2.0 * std::f64::consts::PI).sqrt());
-    let h = grid.step / sigma_s;
-    let ratio_step = (-h * h).exp();
-    for &x in trains.iter().flat_map(|t| t.times()) {
-        let first_t = x - PSTH_CUTOFF_SIGMAS * sigma_s;
-        let k0 = (((first_t - grid.start) / grid.step) - 0.5).ceil().max(0.0) as usize;
-        if k0 >= grid.bins {
-            continue;
-        }
-        // g_k = exp(−u_k²/2), u_k = (t_k − x)/σ; g_{k+1} = g_k·r_k, r_k = exp(−u_k h − h²/2),
-        // r_{k+1} = r_k·exp(−h²): two multiplications per bin.
-        let u0 = (grid.centre(k0) - x) / sigma_s;
-        let mut g = (-0.5 * u0 * u0).exp();
-        let mut r = (-u0 * h - 0.5 * h * h).exp();
-        let mut k = k0;
-        while k < grid.bins && (grid.centre(k) - x) <= PSTH_CUTOFF_SIGMAS * sigma_s {
-            p[k] += g * norm;
-            g *= r;
-            r *= ratio_step;
-            k += 1;
-        }
-    }
-    p
+/// Sums over the bins of a grid of Gaussian terms centred on spikes, in closed form where the
+/// grid covers a spike's whole reach, and bin by bin near the window's edges.
+///
+/// # Why closed forms
+/// The smoothed PSTH p(t_k) = w Σ_s G(t_k − s), G(u) = e^{−u²/2σ²} cut at |u| ≤ R = 8σ, is
+/// sampled on bins of dt (1 ms) tiling the window: 10⁸ bins for a 100 000 s window. The
+/// variances the explained variance needs are sums over bins of p and p², that is sums over
+/// spikes of A(s) = Σ_k G(t_k − s) and over pairs of spikes of
+/// B(s, s') = Σ_k G(t_k − s) G(t_k − s') = e^{−(s−s')²/4σ²} Σ_k e^{−(t_k − m)²/σ²}, m = (s+s')/2.
+/// Where the grid covers the spike's reach, Poisson summation gives the full-line sums
+/// Σ_k e^{−(t_k − x)²/2σ²} = (σ√(2π)/dt)(1 + 2Σ_n e^{−2π²σ²n²/dt²} cos(…)), whose corrections
+/// are below e^{−1900} for σ = 10 dt, and the cut at R removes at most e^{−32} ≈ 1.3·10⁻¹⁴ of a
+/// diagonal term (the largest truncated share of B is at |s − s'| = R, e^{−u²/2 + 8u − 64}
+/// with u = |s − s'|/σ, maximal e^{−32}): A = σ√(2π)/dt and B = e^{−(s−s')²/4σ²} σ√π/dt to
+/// ~1e-14 relative. Pairs more than 2R apart share no bin (B = 0). Near an edge of the window,
+/// where the grid cuts a spike's reach, A and B are summed bin by bin over the bins each
+/// spike reaches. So the cost is O(spikes + close pairs) whatever the window's length, and
+/// nothing grows with it; `tests::closed_forms_match_the_dense_grid` checks against the dense
+/// evaluation.
+struct GaussianGrid {
+    grid: Grid,
+    sigma_s: f64,
+    reach: f64,
+    /// Spikes in [interior.0, interior.1] have every bin of their reach inside the grid.
+    interior: (f64, f64),
+    /// A of an interior spike, σ√(2π)/dt.
+    single: f64,
+    /// B of two interior spikes at the same time, σ√π/dt; 1/(4σ²) scales the lag's factor.
+    pair: f64,
+    inv_4s2: f64,
 }
 
-fn variance(v: &[f64]) -> f64 {
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64
+impl GaussianGrid {
+    fn new(grid: Grid, sigma_s: f64) -> GaussianGrid {
+        let reach = PSTH_CUTOFF_SIGMAS * sigma_s;
+        let pi = std::f64::consts::PI;
+        GaussianGrid {
+            grid,
+            sigma_s,
+            reach,
+            interior: (
+                grid.centre(0) + reach + grid.step,
+                grid.centre(grid.bins - 1) - reach - grid.step,
+            ),
+            single: sigma_s * (2.0 * pi).sqrt() / grid.step,
+            pair: sigma_s * pi.sqrt() / grid.step,
+            inv_4s2: 1.0 / (4.0 * sigma_s * sigma_s),
+        }
+    }
+
+    /// The bins a spike at `x` reaches: centres within R of it, inside the grid.
+    fn bins(&self, x: f64) -> std::ops::Range<usize> {
+        let g = &self.grid;
+        let first = (((x - self.reach - g.start) / g.step) - 0.5).ceil().max(0.0) as usize;
+        let mut last = first;
+        while last < g.bins && g.centre(last) - x <= self.reach {
+            last += 1;
+        }
+        first.min(g.bins)..last
+    }
+
+    /// Whether the grid covers every bin within R of `x`, with a bin to spare on each side.
+    fn interior(&self, x: f64) -> bool {
+        (self.interior.0..=self.interior.1).contains(&x)
+    }
+
+    fn gauss(&self, u: f64) -> f64 {
+        (-u * u / (2.0 * self.sigma_s * self.sigma_s)).exp()
+    }
+
+    /// A(x) = Σ_k G(t_k − x).
+    fn single(&self, x: f64) -> f64 {
+        if self.interior(x) {
+            self.single
+        } else {
+            self.bins(x).map(|k| self.gauss(self.grid.centre(k) - x)).sum()
+        }
+    }
+
+    /// B(x, y) = Σ_k G(t_k − x) G(t_k − y), 0 when the spikes share no bin.
+    fn pair(&self, x: f64, y: f64) -> f64 {
+        let d = y - x;
+        if d.abs() > 2.0 * self.reach {
+            return 0.0;
+        }
+        if self.interior(x) && self.interior(y) {
+            (-d * d * self.inv_4s2).exp() * self.pair
+        } else {
+            let (bx, by) = (self.bins(x), self.bins(y));
+            (bx.start.max(by.start)..bx.end.min(by.end))
+                .map(|k| {
+                    let c = self.grid.centre(k);
+                    self.gauss(c - x) * self.gauss(c - y)
+                })
+                .sum()
+        }
+    }
+
+    /// Σ_{x∈a} A(x) for sorted spikes.
+    fn singles(&self, a: &[f64]) -> f64 {
+        let mut sum = Sum::default();
+        a.iter().for_each(|&x| sum.add(self.single(x)));
+        sum.value()
+    }
+
+    /// Σ_{x,y∈a} B(x, y) = Σ_x B(x, x) + 2 Σ_{x<y} B(x, y) for sorted spikes (B is symmetric).
+    fn self_pairs(&self, a: &[f64]) -> f64 {
+        let mut sum = Sum::default();
+        for (n, &x) in a.iter().enumerate() {
+            sum.add(self.pair(x, x));
+            for &y in a[n + 1..].iter().take_while(|&&y| y - x <= 2.0 * self.reach) {
+                sum.add(2.0 * self.pair(x, y));
+            }
+        }
+        sum.value()
+    }
+
+    /// Σ_{x∈a, y∈b} B(x, y) for sorted spikes: a two-pointer sweep over the pairs within 2R.
+    fn pairs(&self, a: &[f64], b: &[f64]) -> f64 {
+        let mut sum = Sum::default();
+        let mut lo = 0;
+        for &x in a {
+            while lo < b.len() && x - b[lo] > 2.0 * self.reach {
+                lo += 1;
+            }
+            for &y in b[lo..].iter().take_while(|&&y| y - x <= 2.0 * self.reach) {
+                sum.add(self.pair(x, y));
+            }
+        }
+        sum.value()
+    }
+}
+
+/// The spikes of a set of repeats, merged and sorted, with the weight that makes their smoothed
+/// sum the trial-averaged PSTH in Hz: 1/(N σ √(2π)).
+fn trial_average(trains: &[SpikeTrain], sigma_s: f64) -> (Vec<f64>, f64) {
+    let mut times: Vec<f64> = trains.iter().flat_map(|t| t.times().to_vec()).collect();
+    times.sort_by(f64::total_cmp);
+    let weight = 1.0 / (trains.len() as f64 * sigma_s * (2.0 * std::f64::consts::PI).sqrt());
+    (times, weight)
+}
+
+/// A sum with Neumaier's compensation (the error of each addition is carried).
+#[derive(Clone, Copy, Debug, Default)]
+struct Sum {
+    sum: f64,
+    carry: f64,
+}
+
+impl Sum {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        self.carry += if self.sum.abs() >= x.abs() {
+            (self.sum - t) + x
+        } else {
+            (x - t) + self.sum
+        };
+        self.sum = t;
+    }
+
+    fn value(&self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
+/// The variance over K bins of values whose sum is `sum` and sum of squares `sum_sq`:
+/// Σx²/K − (Σx/K)².
+fn variance_of(sum: f64, sum_sq: f64, bins: usize) -> f64 {
+    let k = bins as f64;
+    let mean = sum / k;
+    (sum_sq / k - mean * mean).max(0.0)
 }
 
 /// Explained variance of the recorded PSTH by the predicted PSTH (Allen Institute GLIF
 /// convention, Teeter et al. 2018, Nat Commun 9:709): both trial-averaged PSTHs are smoothed
 /// by a Gaussian of s.d. `sigma_s` (default 10 ms) and sampled on bins of `dt_s` (default 1 ms)
 /// tiling the window; EV = 1 − Var(p_D − p_M) / Var(p_D), variances over time bins.
-/// Dimensionless, ≤ 1 (1 = identical PSTHs; can be negative).
+/// Dimensionless, ≤ 1 (1 = identical PSTHs; can be negative). The sums over bins are taken in
+/// closed form over spikes and close pairs of spikes (`GaussianGrid`): time and memory grow
+/// with the spikes, not with the window.
 ///
 /// # Errors (undefined)
 /// No repeats on either side, or a recorded PSTH with zero variance (e.g. no spikes).
@@ -160,21 +300,32 @@ pub fn explained_variance(
         return undefined("explained variance undefined: no recorded or no predicted repeats");
     }
     let grid = Grid::new(window, dt_s);
-    let pd = smoothed_psth(recorded, grid, sigma_s);
-    let pm = smoothed_psth(predicted, grid, sigma_s);
-    let var_d = variance(&pd);
+    let g = GaussianGrid::new(grid, sigma_s);
+    let ((d, wd), (m, wm)) = (
+        trial_average(recorded, sigma_s),
+        trial_average(predicted, sigma_s),
+    );
+    // Σ_k p_D, Σ_k p_D², and the same for p_D − p_M, from the spike and pair sums.
+    let (sd, sm) = (wd * g.singles(&d), wm * g.singles(&m));
+    let (dd, mm, dm) = (
+        wd * wd * g.self_pairs(&d),
+        wm * wm * g.self_pairs(&m),
+        wd * wm * g.pairs(&d, &m),
+    );
+    let var_d = variance_of(sd, dd, grid.bins);
     if var_d <= 0.0 {
         return undefined("explained variance undefined: the recorded PSTH has zero variance");
     }
-    let diff: Vec<f64> = pd.iter().zip(&pm).map(|(d, m)| d - m).collect();
-    finite(1.0 - variance(&diff) / var_d, "explained variance")
+    let var_diff = variance_of(sd - sm, dd + mm - 2.0 * dm, grid.bins);
+    finite(1.0 - var_diff / var_d, "explained variance")
 }
 
 /// Time-averaged products of the per-repeat smoothed PSTHs, each centred on its own time
 /// mean: entry (i, j) = (1/K) Σ_k (p_i(t_k) − p̄_i)(p_j(t_k) − p̄_j), for the pairs
 /// (a, a), (b, b) and (a, b). The variance of any average of repeats (copies allowed) is then
 /// a mean of entries, which lets the bootstrap recompute the explained variance of a resample
-/// without touching the PSTHs again.
+/// without touching the PSTHs again. Computed from spike and pair sums (`GaussianGrid`) as
+/// (1/K) Σ p_i p_j − p̄_i p̄_j.
 pub(crate) struct PsthGram {
     pub(crate) aa: Vec<Vec<f64>>,
     pub(crate) bb: Vec<Vec<f64>>,
@@ -189,33 +340,27 @@ impl PsthGram {
         sigma_s: f64,
         dt_s: f64,
     ) -> Self {
-        let grid = Grid::new(window, dt_s);
-        let centred = |trains: &[SpikeTrain]| -> Vec<Vec<f64>> {
-            trains
-                .iter()
-                .map(|t| {
-                    let mut p = smoothed_psth(std::slice::from_ref(t), grid, sigma_s);
-                    let mean = p.iter().sum::<f64>() / p.len() as f64;
-                    p.iter_mut().for_each(|x| *x -= mean);
-                    p
-                })
+        let g = GaussianGrid::new(Grid::new(window, dt_s), sigma_s);
+        let k = g.grid.bins as f64;
+        let repeats: Vec<(Vec<f64>, f64)> = a
+            .iter()
+            .chain(b)
+            .map(|t| trial_average(std::slice::from_ref(t), sigma_s))
+            .collect();
+        let means: Vec<f64> = repeats.iter().map(|(x, w)| w * g.singles(x) / k).collect();
+        let entry = |i: usize, j: usize| {
+            let ((x, wx), (y, wy)) = (&repeats[i], &repeats[j]);
+            wx * wy * g.pairs(x, y) / k - means[i] * means[j]
+        };
+        let block = |rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| -> Vec<Vec<f64>> {
+            rows.map(|i| cols.clone().map(|j| entry(i, j)).collect())
                 .collect()
         };
-        let (ca, cb) = (centred(a), centred(b));
-        let k = grid.bins as f64;
-        let gram = |x: &[Vec<f64>], y: &[Vec<f64>]| -> Vec<Vec<f64>> {
-            x.iter()
-                .map(|u| {
-                    y.iter()
-                        .map(|v| u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>() / k)
-                        .collect()
-                })
-                .collect()
-        };
+        let (na, n) = (a.len(), repeats.len());
         PsthGram {
-            aa: gram(&ca, &ca),
-            bb: gram(&cb, &cb),
-            ab: gram(&ca, &cb),
+            aa: block(0..na, 0..na),
+            bb: block(na..n, na..n),
+            ab: block(0..na, na..n),
         }
     }
 
@@ -342,25 +487,71 @@ mod tests {
         assert!((half.unwrap() - 0.75).abs() < 1e-12);
     }
 
+    /// The dense evaluation the closed forms replace: every bin of the grid, every spike's
+    /// terms within the cut-off, stored (what `arena score` did before: 800 MB on a
+    /// 100 000 s window).
+    fn dense(trains: &[SpikeTrain], grid: Grid, sigma_s: f64) -> Vec<f64> {
+        let (times, w) = trial_average(trains, sigma_s);
+        (0..grid.bins)
+            .map(|k| {
+                let x = grid.centre(k);
+                times
+                    .iter()
+                    .filter(|&&s| (x - s).abs() <= PSTH_CUTOFF_SIGMAS * sigma_s)
+                    .map(|s| (-(x - s).powi(2) / (2.0 * sigma_s * sigma_s)).exp() * w)
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn two_pass_variance(v: &[f64]) -> f64 {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64
+    }
+
     #[test]
-    fn smoothed_psth_matches_direct_gaussian() {
-        let w = Window::new(0.0, 1.0).unwrap();
-        let trains = [t(&[0.0003, 0.2, 0.5004, 0.99]), t(&[0.21, 0.6])];
+    fn closed_forms_match_the_dense_grid() {
+        // Spikes near the edges (0.0003, 0.05, 2.95, 2.999 s: bin by bin) and inside (closed
+        // forms); pairs 3 ms, 150 ms and 159 ms apart (2R = 160 ms), near an edge, and one that
+        // shares no bin (0.99, 2.0).
+        let w = Window::new(0.0, 3.0).unwrap();
         let grid = Grid::new(w, 0.001);
-        let p = smoothed_psth(&trains, grid, 0.01);
-        let sigma: f64 = 0.01;
-        for (k, &v) in p.iter().enumerate() {
-            let x = grid.centre(k);
-            let direct: f64 = trains
-                .iter()
-                .flat_map(|t| t.times())
-                .map(|s| (-(x - s).powi(2) / (2.0 * sigma * sigma)).exp())
-                .sum::<f64>()
-                / (2.0 * sigma * (2.0 * std::f64::consts::PI).sqrt());
-            assert!(
-                (v - direct).abs() <= 1e-10 * direct.max(1.0),
-                "bin {k}: {v} vs {direct}"
-            );
+        let g = GaussianGrid::new(grid, 0.01);
+        let dense_sum = |f: &dyn Fn(f64) -> f64| -> f64 { (0..grid.bins).map(|k| f(grid.centre(k))).sum() };
+        let cut = |u: f64| if u.abs() <= 0.08 { (-u * u / 2e-4).exp() } else { 0.0 };
+        for x in [0.0003, 0.05, 0.2, 0.5004, 1.5, 2.95, 2.999] {
+            let want = dense_sum(&|c| cut(c - x));
+            assert!((g.single(x) - want).abs() <= 1e-13 * want, "A({x}): {} vs {want}", g.single(x));
+        }
+        for (x, y) in [(0.2, 0.203), (0.5, 0.65), (0.0003, 0.01), (2.9, 2.999), (0.99, 2.0), (1.0, 1.159)] {
+            let want = dense_sum(&|c| cut(c - x) * cut(c - y));
+            let got = g.pair(x, y);
+            assert!((got - want).abs() <= 1e-13 * want.max(1.0), "B({x}, {y}): {got} vs {want}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// The explained variance from spike and pair sums equals the dense two-pass one to
+        /// 1e-12.
+        #[test]
+        fn explained_variance_matches_the_dense_one(
+            a in prop::collection::vec(sorted(40), 1..4),
+            b in prop::collection::vec(sorted(40), 1..4),
+        ) {
+            let (ta, tb): (Vec<SpikeTrain>, Vec<SpikeTrain>) =
+                (a.iter().map(|x| t(x)).collect(), b.iter().map(|x| t(x)).collect());
+            let w = Window::new(0.0, 1.2).unwrap();
+            let grid = Grid::new(w, 0.001);
+            let (pd, pm) = (dense(&ta, grid, 0.01), dense(&tb, grid, 0.01));
+            let var_d = two_pass_variance(&pd);
+            let got = explained_variance(&ta, &tb, w, 0.01, 0.001);
+            if var_d > 1e-9 {
+                let diff: Vec<f64> = pd.iter().zip(&pm).map(|(x, y)| x - y).collect();
+                let want = 1.0 - two_pass_variance(&diff) / var_d;
+                let got = got.unwrap();
+                prop_assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{got} vs {want}");
+            }
         }
     }
 

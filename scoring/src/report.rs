@@ -9,7 +9,6 @@
 use crate::kernel::Kernel;
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
-use crate::naud::PsthProducts;
 use crate::prediction::Prediction;
 use crate::primary::{ScoringParams, positive, trial_scores, trial_stats};
 use crate::psth::{explained_variance, mean_schreiber, rate_error};
@@ -182,13 +181,9 @@ pub fn full_report(
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
     let prediction = Prediction::Repeats(pred.clone());
-    let core = trial_scores(&trial_stats(&rec, &prediction, window, &params.scoring()));
-    let products = PsthProducts::new(
-        &rec,
-        &prediction.psth(window),
-        params.kernel,
-        params.delta_s,
-    );
+    let stats = trial_stats(&rec, &prediction, window, &params.scoring());
+    let core = trial_scores(&stats);
+    let products = stats.products();
     let p = *params;
     FullReport {
         coincidence_factor: core.coincidence_factor,
