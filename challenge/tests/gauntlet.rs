@@ -252,8 +252,17 @@ fn the_gauntlet_holds_on_recorded_data() {
         // lets it fire about 11 of the 75 spikes of a test sweep, so it scores below the
         // Poisson null (≈ −0.26 against ≈ −0.15), and the null is then not below every fitted
         // model. Both are findings about the AdEx baseline on DRN spike initiation, not
-        // gaming.
-        &[NEIGHBOUR_ORACLE, "baseline adex", "baseline poisson"],
+        // gaming. Likewise the LIF (a fixed threshold, no adaptation) scores below the null
+        // (≈ −0.19 against ≈ −0.16) since its training current carries the same −5 pA offset
+        // as the test current (issue 19): it fires 63 spikes per 71-spike sweep, mostly at the
+        // wrong times (53 before, when only the test current was offset; it then scored above
+        // the null).
+        &[
+            NEIGHBOUR_ORACLE,
+            "baseline adex",
+            "baseline lif",
+            "baseline poisson",
+        ],
     );
 }
 
