@@ -128,10 +128,10 @@ pub fn ladder<'a>(
 ) -> Option<(f64, &'a Entry)> {
     let mut shown: Option<(f64, &Entry)> = None;
     for e in entries {
-        if let Some(s) = e.primary() {
-            if shown.is_none_or(|(r, _)| s > r + step) {
-                shown = Some((round_to(s, step), e));
-            }
+        if let Some(s) = e.primary()
+            && shown.is_none_or(|(r, _)| s > r + step)
+        {
+            shown = Some((round_to(s, step), e));
         }
     }
     shown

@@ -71,7 +71,8 @@ impl Prediction {
                 let edge = |b: usize| window.start_s + b as f64 * bin_s;
                 for (k, &r) in steps.rate_hz.iter().enumerate() {
                     let (lo, hi) = (steps.edges[k], steps.edges[k + 1]);
-                    for b in bin_of(lo)..=bin_of(hi) {
+                    let (first, last) = (bin_of(lo), bin_of(hi));
+                    for (b, m) in mass.iter_mut().enumerate().take(last + 1).skip(first) {
                         let from = edge(b).max(lo);
                         let to = if b + 1 == bins {
                             hi
@@ -79,7 +80,7 @@ impl Prediction {
                             edge(b + 1).min(hi)
                         };
                         if to > from {
-                            mass[b] += r * (to - from);
+                            *m += r * (to - from);
                         }
                     }
                 }
