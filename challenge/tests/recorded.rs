@@ -435,6 +435,8 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
         "model    AEC  primary(pub priv)  Γ(pub priv)  Md*(pub priv)  [hidden seed 5; mean over prediction seeds 1, 2, 3]"
     );
     for b in [
+        Baseline::IGif,
+        Baseline::AGif,
         Baseline::GifK,
         Baseline::Gif,
         Baseline::Adex,
