@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use arena_neuron::point::{
     AdExParams, AecError, AecEstimate, ElectrodeKernel, FitError, GifParams, LifParams, MatParams,
-    ModelError, PointResponse, compensate, fit_adex, fit_gif, fit_gif_k, fit_lif, fit_mat,
-    poisson_train, simulate_adex, simulate_gif, simulate_lif, simulate_mat,
+    ModelError, PointResponse, compensate, fit_adex, fit_agif, fit_gif, fit_gif_k, fit_igif,
+    fit_lif, fit_mat, poisson_train, simulate_adex, simulate_gif, simulate_lif, simulate_mat,
 };
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
@@ -256,6 +256,12 @@ pub enum Baseline {
     /// The GIF with a subthreshold voltage-dependent potassium current (GIF-K; [`fit_gif_k`];
     /// stochastic: several repeats).
     GifK,
+    /// The GIF with an A-type potassium current, the augmented GIF of Harkin et al. 2023
+    /// (aGIF; [`fit_agif`]; stochastic: several repeats).
+    AGif,
+    /// The GIF with a voltage-dependent dynamic threshold, the inactivating GIF of Mensi et al.
+    /// 2016 (iGIF; [`fit_igif`]; stochastic: several repeats).
+    IGif,
     /// Adaptive exponential integrate-and-fire fitted by regression on dV/dt ([`fit_adex`];
     /// deterministic: one repeat).
     Adex,
@@ -280,7 +286,8 @@ pub enum Baseline {
 /// A baseline fitted to a challenge's training data.
 #[derive(Clone, Debug)]
 pub enum Fitted {
-    /// GIF or GIF-K parameters from [`fit_gif`] or [`fit_gif_k`].
+    /// Parameters of a member of the GIF family: [`fit_gif`], [`fit_gif_k`], [`fit_agif`] or
+    /// [`fit_igif`].
     Gif(Box<GifParams>),
     /// AdEx parameters from [`fit_adex`].
     Adex(AdExParams),
@@ -429,11 +436,7 @@ impl Fitted {
                 .map(|k| {
                     simulate_gif(p, stimulus_na, dt_s, derive_seed(seed, "repeat", k))
                         .map(|r| r.spikes_s)
-                        .map_err(fail(if p.k_current.is_some() {
-                            "gif-k"
-                        } else {
-                            "gif"
-                        }))
+                        .map_err(fail(gif_family_name(p)))
                 })
                 .collect(),
             Fitted::Poisson { rate_hz } => Ok((0..POISSON_REPEATS as u64)
@@ -461,7 +464,20 @@ impl Fitted {
     }
 }
 
-/// Repeats of the stochastic baselines (GIF, GIF-K and the dendritic models, with escape noise;
+/// The baseline name of a member of the GIF family, from what its parameters add to the GIF.
+fn gif_family_name(p: &GifParams) -> &'static str {
+    if p.threshold_coupling.is_some() {
+        Baseline::IGif.name()
+    } else if p.a_current.is_some() {
+        Baseline::AGif.name()
+    } else if p.k_current.is_some() {
+        Baseline::GifK.name()
+    } else {
+        Baseline::Gif.name()
+    }
+}
+
+/// Repeats of the stochastic baselines (the GIF family and the dendritic models, with escape noise;
 /// the Poisson null; the point reference with its intrinsic noise). The primary score of K
 /// samples of a model falls short of the model's own PSTH by a term ∝ 1/K
 /// (`arena_scoring::primary`, property 5); 100 makes it small against the differences the board
@@ -501,8 +517,10 @@ pub enum BaselineError {
 
 impl Baseline {
     /// Every baseline, in board order of expected quality (best first).
-    pub const ALL: [Baseline; 9] = [
+    pub const ALL: [Baseline; 11] = [
         Baseline::Reference,
+        Baseline::IGif,
+        Baseline::AGif,
         Baseline::GifK,
         Baseline::Gif,
         Baseline::Adex,
@@ -518,6 +536,8 @@ impl Baseline {
         match self {
             Baseline::Gif => "gif",
             Baseline::GifK => "gif-k",
+            Baseline::AGif => "agif",
+            Baseline::IGif => "igif",
             Baseline::Adex => "adex",
             Baseline::Mat => "mat",
             Baseline::Lif => "lif",
@@ -536,6 +556,12 @@ impl Baseline {
             }
             Baseline::GifK => {
                 "the GIF plus a subthreshold voltage-dependent K current (GIF-K, the dorsal-raphe model of apayeur/GIF-K), fitted the same way"
+            }
+            Baseline::AGif => {
+                "the GIF plus an A-type K current with the dorsal-raphe 5-HT kinetics (aGIF, Harkin et al. 2023), fitted the same way"
+            }
+            Baseline::IGif => {
+                "the GIF with a voltage-dependent dynamic threshold (iGIF, Mensi et al. 2016), its threshold fitted by likelihood"
             }
             Baseline::Adex => {
                 "adaptive exponential IF fitted to the training data (regression on dV/dt)"
@@ -600,7 +626,13 @@ impl Baseline {
             }
             Baseline::Reference => reference(challenge),
             Baseline::Linear | Baseline::TwoLayer => self.fit_dendritic(challenge, &train),
-            Baseline::Gif | Baseline::GifK | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
+            Baseline::Gif
+            | Baseline::GifK
+            | Baseline::AGif
+            | Baseline::IGif
+            | Baseline::Adex
+            | Baseline::Mat
+            | Baseline::Lif => {
                 let electrode = challenge.electrode().map_err(|e| BaselineError::Fit {
                     model: self.name(),
                     problem: format!("active electrode compensation: {e}"),
@@ -656,6 +688,8 @@ impl Baseline {
         Ok(match self {
             Baseline::Gif => Fitted::Gif(Box::new(fit_gif(c, v, s, dt).map_err(fail)?)),
             Baseline::GifK => Fitted::Gif(Box::new(fit_gif_k(c, v, s, dt).map_err(fail)?)),
+            Baseline::AGif => Fitted::Gif(Box::new(fit_agif(c, v, s, dt).map_err(fail)?)),
+            Baseline::IGif => Fitted::Gif(Box::new(fit_igif(c, v, s, dt).map_err(fail)?)),
             Baseline::Adex => Fitted::Adex(fit_adex(c, v, s, dt).map_err(fail)?),
             Baseline::Mat => Fitted::Mat(fit_mat(c, v, s, dt).map_err(fail)?),
             Baseline::Lif => Fitted::Lif(fit_lif(c, v, s, dt).map_err(fail)?),
@@ -716,9 +750,13 @@ impl Baseline {
     pub fn applies_to(self, kind: Kind) -> bool {
         match self {
             Baseline::Reference | Baseline::Poisson => true,
-            Baseline::Gif | Baseline::GifK | Baseline::Adex | Baseline::Mat | Baseline::Lif => {
-                kind == Kind::InjectedCurrent
-            }
+            Baseline::Gif
+            | Baseline::GifK
+            | Baseline::AGif
+            | Baseline::IGif
+            | Baseline::Adex
+            | Baseline::Mat
+            | Baseline::Lif => kind == Kind::InjectedCurrent,
             Baseline::Linear | Baseline::TwoLayer => kind == Kind::DendriticInput,
         }
     }
@@ -753,6 +791,8 @@ impl Baseline {
             Baseline::Reference => 0,
             Baseline::Gif
             | Baseline::GifK
+            | Baseline::AGif
+            | Baseline::IGif
             | Baseline::Adex
             | Baseline::Mat
             | Baseline::Lif

@@ -994,8 +994,8 @@ mod tests {
             ),
             ("sha256 = \"36c0", "sha256 = \"36C0", "recording.aec"),
             (
-                "file = \"DRN156_5HT/DRN156_5ht_aec.abf\"",
-                "file = \"DRN156_5HT/DRN156_5ht_aec.abf\"\ncurrent_offset_pa = inf",
+                "DRN156_5ht_aec.abf\"\n# The same 5 pA as the training recording's.\ncurrent_offset_pa = -5.0",
+                "DRN156_5ht_aec.abf\"\ncurrent_offset_pa = inf",
                 "recording.aec",
             ),
         ];

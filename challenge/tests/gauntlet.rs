@@ -102,8 +102,10 @@ fn assert_all_pass(data: &str, entries: &[Entry], honest_order: &[&str]) {
 }
 
 /// The honest entries of a simulated challenge, best first.
-const SIMULATED_HONEST: [&str; 7] = [
+const SIMULATED_HONEST: [&str; 9] = [
     "baseline reference",
+    "baseline igif",
+    "baseline agif",
     "baseline gif-k",
     "baseline gif",
     "baseline adex",
@@ -252,6 +254,8 @@ fn the_gauntlet_holds_on_recorded_data() {
         "the DRN156 recordings",
         &gauntlet(&d, 5),
         &[
+            "baseline igif",
+            "baseline agif",
             "baseline gif-k",
             "baseline gif",
             "baseline adex",

@@ -75,7 +75,7 @@ fn the_drn_recordings_become_one_training_and_two_test_trials() {
 }
 
 #[test]
-fn the_test_stimulus_is_the_mean_sweep_current_plus_the_offset_in_na() {
+fn the_stimuli_are_the_mean_sweep_current_plus_the_offset_in_na() {
     let (manifest, data) = drn();
     let g = generate(&manifest, 5, &data).unwrap();
     let abf = AbfFile::parse(
@@ -111,6 +111,37 @@ fn the_test_stimulus_is_the_mean_sweep_current_plus_the_offset_in_na() {
             "{} vs {expected}",
             trial[j]
         );
+    }
+    // The training stimulus carries the same offset: sample j is (training sweep − 5 pA) / 1000.
+    let training = AbfFile::parse(
+        &std::fs::read(format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_training.abf")).unwrap(),
+    )
+    .unwrap();
+    let train = stimulus("train-00_stimulus.npy");
+    for j in [0, 271_828, 599_999] {
+        let expected = (f64::from(training.sweeps[0].data[current][j]) - 5.0) * 1e-3;
+        assert!(
+            (train[j] - expected).abs() < 1e-12,
+            "{} vs {expected}",
+            train[j]
+        );
+    }
+}
+
+/// Every recording of a DRN cell is preprocessed alike: the upstream analysis subtracts its
+/// 5 pA offset from the training, test and AEC currents (apayeur/GIF-K `src/Tools.py`,
+/// `analysis/Main_Test_GIFK_ABF.py`), so both manifests give all three the same offset.
+#[test]
+fn every_drn_recording_carries_the_same_current_offset() {
+    for (manifest, _) in [drn(), common::drn158()] {
+        let r = manifest.recording.as_ref().unwrap();
+        let aec = r.aec.as_ref().unwrap();
+        let offsets = [
+            r.train.current_offset_pa,
+            r.test.current_offset_pa,
+            aec.current_offset_pa,
+        ];
+        assert_eq!(offsets, [-5.0; 3], "{}", manifest.name);
     }
 }
 
@@ -223,7 +254,12 @@ fn the_reference_baseline_does_not_apply_to_a_recording() {
         .iter()
         .map(|b| b.name())
         .collect();
-    assert_eq!(suited, ["gif-k", "gif", "adex", "mat", "lif", "poisson"]);
+    assert_eq!(
+        suited,
+        [
+            "igif", "agif", "gif-k", "gif", "adex", "mat", "lif", "poisson"
+        ]
+    );
     let err = arena_challenge::baselines::Baseline::Reference
         .fit(&public)
         .unwrap_err()
@@ -252,7 +288,8 @@ fn the_aec_recording_is_public_decoded_as_recorded_and_hashed() {
         let f = g.files.iter().find(|f| f.name == name).unwrap();
         assert_eq!(f.visibility, Visibility::Public, "{name}");
     }
-    // What a contestant decodes is the ABF's single sweep: voltage in mV, current pA → nA.
+    // What a contestant decodes is the ABF's single sweep: voltage in mV, current pA → nA with
+    // the manifest's offset of −5 pA.
     let public = public_view(&manifest, &g);
     let aec = public.aec.as_ref().unwrap();
     let abf =
@@ -267,7 +304,7 @@ fn the_aec_recording_is_public_decoded_as_recorded_and_hashed() {
         assert_eq!(aec.voltage_mv[j], f64::from(abf.sweeps[0].data[v][j]));
         assert_eq!(
             aec.current_na[j],
-            f64::from(abf.sweeps[0].data[i][j]) * 1e-3
+            (f64::from(abf.sweeps[0].data[i][j]) - 5.0) * 1e-3
         );
     }
     let spec = manifest.recording.as_ref().unwrap().aec.as_ref().unwrap();
@@ -355,8 +392,8 @@ fn the_point_baselines_fit_the_compensated_training_voltage() {
         panic!("a LIF");
     };
     assert_ne!(baseline, uncompensated);
-    // The compensation removes about R_e × I: with the current's mean of 8.7 pA the mean
-    // drop is 35.7 MΩ × 0.0087 nA ≈ 0.31 mV.
+    // The compensation removes about R_e × I: with the current's mean of 3.7 pA (8.7 pA as
+    // recorded, less the 5 pA offset) the mean drop is 35.7 MΩ × 0.0037 nA ≈ 0.13 mV.
     let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
     let drop = mean(&train.voltage_mv[0]) - mean(&corrected);
     let expected = r_e * mean(&train.stimulus_na);
@@ -398,6 +435,8 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
         "model    AEC  primary(pub priv)  Γ(pub priv)  Md*(pub priv)  [hidden seed 5; mean over prediction seeds 1, 2, 3]"
     );
     for b in [
+        Baseline::IGif,
+        Baseline::AGif,
         Baseline::GifK,
         Baseline::Gif,
         Baseline::Adex,

@@ -1050,14 +1050,14 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert_eq!(boards.len(), 1, "{v}");
     let rows = boards[0]["rows"].as_array().unwrap();
     let models: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
-    assert_eq!(models.len(), 7, "{v}");
+    assert_eq!(models.len(), 9, "{v}");
     assert!(rows.iter().all(|r| r["is_baseline"] == true));
     // The Poisson null ranks last. The generating model is in the top tier: a fitted model of the
     // same family could edge past it by chance on the hidden stimulus drawn at creation, but
     // never by more than the tolerance the gauntlet allows the ceiling. Over 20 runs of this
     // design it ranked first every time, 0.09–0.22 above the best fitted model, and 0.17–0.50
     // above LIF.
-    assert_eq!(models[6], "poisson", "{v}");
+    assert_eq!(models[8], "poisson", "{v}");
     let primary = |model: &str| {
         rows.iter()
             .find(|r| r["model"] == model)
@@ -1192,6 +1192,8 @@ async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
         teams,
         [
             "baseline-reference",
+            "baseline-igif",
+            "baseline-agif",
             "baseline-gif-k",
             "baseline-gif",
             "baseline-adex",
@@ -1206,7 +1208,7 @@ async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
         .await;
     let board = arena.json(&organizer, &["leaderboard", id]).await;
     let rows = board["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 7, "{board}");
+    assert_eq!(rows.len(), 9, "{board}");
     assert!(
         rows.iter()
             .all(|r| r["is_baseline"] == true && r["n_submissions"] == 2),
@@ -1214,7 +1216,7 @@ async fn organizers_put_the_baselines_on_the_board_through_the_submit_path() {
     );
     // On this 2 s public part the fitted models and the reference are within noise of each
     // other; only the null is clearly last.
-    assert_eq!(rows[6]["team"], "baseline-poisson", "{board}");
+    assert_eq!(rows[8]["team"], "baseline-poisson", "{board}");
     // Only organizers submit as a baseline, and only a known one.
     let as_baseline = |token: String, baseline: &'static str| {
         let arena = &arena;

@@ -2,7 +2,8 @@
 //! ([`adex`], with intrinsic OU noise), the four injected-current baselines of issue 5, each as
 //! `fit_*` (training data only) + `simulate_*` — leaky integrate-and-fire ([`lif`]), adaptive
 //! exponential IF ([`adex_fit`]), the multi-timescale adaptive threshold model ([`mat`],
-//! [`mat_fit`]) and the generalized IF with escape noise ([`gif`], [`gif_fit`]) — and Poisson
+//! [`mat_fit`]) and the generalized IF with escape noise and its dorsal-raphe variants (GIF-K,
+//! aGIF, iGIF; [`gif`], [`gif_fit`]) — and Poisson
 //! trains for null models ([`poisson`]); and active electrode compensation of recordings
 //! before a fit ([`aec`]).
 //!
@@ -45,8 +46,10 @@ mod training;
 pub use adex::{AdExParams, simulate_adex};
 pub use adex_fit::fit_adex;
 pub use aec::{AecError, AecEstimate, AecOptions, ElectrodeKernel, compensate, estimate_electrode};
-pub use gif::{GifParams, KCurrent, simulate_gif};
-pub use gif_fit::{fit_gif, fit_gif_k};
+pub use gif::{
+    ACurrent, Boltzmann, GatedCurrent, GifParams, KCurrent, ThresholdCoupling, simulate_gif,
+};
+pub use gif_fit::{fit_agif, fit_gif, fit_gif_k, fit_igif};
 pub use lif::{LifParams, fit_lif, simulate_lif};
 pub use mat::{MatParams, simulate_mat};
 pub use mat_fit::fit_mat;
@@ -74,10 +77,10 @@ pub enum ModelError {
     /// `current_na[index]`).
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
-    /// A spike-triggered kernel is malformed.
+    /// A spike-triggered kernel, or the binned θ_∞ of an iGIF, is malformed.
     #[error("{field}: {problem}")]
     Kernel {
-        /// The field, e.g. `kernel_edges_ms` or `eta_pa`.
+        /// The field, e.g. `kernel_edges_ms`, `eta_pa` or `threshold_coupling.v_edges_mv`.
         field: &'static str,
         /// What is wrong.
         problem: String,
