@@ -3,6 +3,12 @@
 
     python3 scoring/peer/bench_peers.py [--spikes 100000] [--vp-spikes 10000]
 
+Two tables. Per metric: each kernel alone, ours in the `time_metrics` example. Whole process:
+`arena score --json` (release build: every metric of the suite, file parsing included) as a
+subprocess, wall time and peak resident memory, against the peers' ISI + SPIKE +
+SPIKE-synchronisation (PySpike) and van Rossum (Elephant) in-process on the same trains; then
+three spikes in a 100 000 s window and two 1M-spike trains, ours only.
+
 Uses the virtualenv of make_fixtures.py (created if needed). Writes two seeded related
 trains (about --spikes spikes each) to a temporary PySpike-format text file, runs
 `cargo run --release --example time_metrics` on it, times the peers on the same file and
@@ -13,6 +19,7 @@ row).
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +45,31 @@ def ours(path, t0, t1):
         ["cargo", "run", "-q", "--release", "-p", "arena-scoring", "--example", "time_metrics",
          "--", path, str(t0), str(t1)], cwd=os.path.join(HERE, "..", ".."), env=env)
     return json.loads(out)
+
+
+def whole_process(arena, truth, pred, extra=()):
+    """(best wall seconds over 5 runs, peak resident MB) of `arena score --json`.
+
+    The peak comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`): a child's
+    ru_maxrss as Python reads it counts the pages of this (large) process it was forked from.
+    """
+    cmd = [arena, "score", "--truth", truth, "--pred", pred, "--json", *extra]
+    walls = []
+    for _ in range(5):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - t)
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    if not os.path.exists(gnu_time):
+        return min(walls), float("nan")
+    out = subprocess.run([gnu_time, "-f", "%M", *cmd], check=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    return min(walls), int(out.stderr.strip().splitlines()[-1]) / 1024
+
+
+def one_train_file(path, x):
+    with open(path, "w") as f:
+        f.write(" ".join(repr(float(v)) for v in x) + "\n")
 
 
 def main():
@@ -94,6 +126,37 @@ def main():
         tp = best_of(peer, min_total=0.3, min_calls=1 if name == "victor_purpura" else 3)
         to = mine[name]
         print(f"{name:16} {count:8d} {tp:10.3e} {to:10.3e} {tp / to:10.1f}")
+
+    # Whole process: wall time and each child's own peak resident set (os.wait4).
+    root = os.path.join(HERE, "..", "..")
+    subprocess.check_call(["cargo", "build", "-q", "--release", "-p", "arena-client", "--bin", "arena"],
+                          cwd=root)
+    arena = os.path.join(root, "target", "release", "arena")
+    ta, tb = os.path.join(tmp, "truth.txt"), os.path.join(tmp, "pred.txt")
+    print(f"\n{'whole process':36} {'peer s':>10} {'ours s':>10} {'peer/ours':>10} {'ours MB':>8}")
+    one_train_file(ta, [1.0, 50000.0, 99999.0])
+    one_train_file(tb, [1.001, 50000.002])
+    wall, mb = whole_process(arena, ta, tb, ("--end", "100000"))
+    print(f"{'3 spikes, 100 000 s window':36} {'':>10} {wall:10.3e} {'':>10} {mb:8.1f}")
+    big_a = np.unique(np.round(rng.uniform(0, 10 * T, 10 * args.spikes), 7))
+    big_b = np.unique(np.round(big_a + rng.normal(0, 0.002, big_a.size), 7))
+    big_b = big_b[(big_b >= 0) & (big_b < 10 * T)]
+    one_train_file(ta, big_a)
+    one_train_file(tb, big_b)
+    wall, mb = whole_process(arena, ta, tb)
+    print(f"{f'{big_a.size} spikes each':36} {'':>10} {wall:10.3e} {'':>10} {mb:8.1f}")
+    one_train_file(ta, a)
+    one_train_file(tb, b)
+
+    def peers():
+        spk.isi_distance(sa, sb)
+        spk.spike_distance(sa, sb)
+        spk.spike_sync(sa, sb)
+        van_rossum_distance([na, nb], 0.01 * pq.s)
+
+    tp = best_of(peers, min_total=1.0, min_calls=3)
+    wall, mb = whole_process(arena, ta, tb)
+    print(f"{f'{a.size} spikes each, every metric':36} {tp:10.3e} {wall:10.3e} {tp / wall:10.1f} {mb:8.1f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ const SCHREIBER_CUTOFF_SIGMAS: f64 = 12.0;
 /// PSTH: the Gaussian kernel is cut at this many σ, where e^{−8²/2} ≈ 1.3·10⁻¹⁴ of its peak.
 const PSTH_CUTOFF_SIGMAS: f64 = 8.0;
 
+/// PSTH products: two spikes further apart than this many σ are left out; their product term
+/// e^{−d²/4σ²} < e^{−36} ≈ 2.3·10⁻¹⁶ is below the resolution of a diagonal term (σ√π/dt).
+const PAIR_CUTOFF_SIGMAS: f64 = 12.0;
+
 /// Σ_{i,j} exp(−(a_i − b_j)²/(4σ²)) over sorted trains; pairs more than 12σ apart skipped.
 fn gaussian_overlap(a: &[f64], b: &[f64], sigma_s: f64) -> f64 {
     let reach = SCHREIBER_CUTOFF_SIGMAS * sigma_s;
@@ -136,6 +140,8 @@ struct GaussianGrid {
     /// B of two interior spikes at the same time, σ√π/dt; 1/(4σ²) scales the lag's factor.
     pair: f64,
     inv_4s2: f64,
+    /// Pairs further apart are left out: [`PAIR_CUTOFF_SIGMAS`]·σ (at most 2R).
+    pair_reach: f64,
 }
 
 impl GaussianGrid {
@@ -153,13 +159,16 @@ impl GaussianGrid {
             single: sigma_s * (2.0 * pi).sqrt() / grid.step,
             pair: sigma_s * pi.sqrt() / grid.step,
             inv_4s2: 1.0 / (4.0 * sigma_s * sigma_s),
+            pair_reach: (PAIR_CUTOFF_SIGMAS * sigma_s).min(2.0 * reach),
         }
     }
 
     /// The bins a spike at `x` reaches: centres within R of it, inside the grid.
     fn bins(&self, x: f64) -> std::ops::Range<usize> {
         let g = &self.grid;
-        let first = (((x - self.reach - g.start) / g.step) - 0.5).ceil().max(0.0) as usize;
+        let first = (((x - self.reach - g.start) / g.step) - 0.5)
+            .ceil()
+            .max(0.0) as usize;
         let mut last = first;
         while last < g.bins && g.centre(last) - x <= self.reach {
             last += 1;
@@ -181,14 +190,16 @@ impl GaussianGrid {
         if self.interior(x) {
             self.single
         } else {
-            self.bins(x).map(|k| self.gauss(self.grid.centre(k) - x)).sum()
+            self.bins(x)
+                .map(|k| self.gauss(self.grid.centre(k) - x))
+                .sum()
         }
     }
 
     /// B(x, y) = Σ_k G(t_k − x) G(t_k − y), 0 when the spikes share no bin.
     fn pair(&self, x: f64, y: f64) -> f64 {
         let d = y - x;
-        if d.abs() > 2.0 * self.reach {
+        if d.abs() > self.pair_reach {
             return 0.0;
         }
         if self.interior(x) && self.interior(y) {
@@ -212,28 +223,33 @@ impl GaussianGrid {
     }
 
     /// Σ_{x,y∈a} B(x, y) = Σ_x B(x, x) + 2 Σ_{x<y} B(x, y) for sorted spikes (B is symmetric).
+    /// Each spike's few terms are summed plainly and the per-spike totals with compensation.
     fn self_pairs(&self, a: &[f64]) -> f64 {
         let mut sum = Sum::default();
         for (n, &x) in a.iter().enumerate() {
-            sum.add(self.pair(x, x));
-            for &y in a[n + 1..].iter().take_while(|&&y| y - x <= 2.0 * self.reach) {
-                sum.add(2.0 * self.pair(x, y));
+            let mut own = self.pair(x, x);
+            for &y in a[n + 1..].iter().take_while(|&&y| y - x <= self.pair_reach) {
+                own += 2.0 * self.pair(x, y);
             }
+            sum.add(own);
         }
         sum.value()
     }
 
-    /// Σ_{x∈a, y∈b} B(x, y) for sorted spikes: a two-pointer sweep over the pairs within 2R.
+    /// Σ_{x∈a, y∈b} B(x, y) for sorted spikes: a two-pointer sweep over the close pairs.
     fn pairs(&self, a: &[f64], b: &[f64]) -> f64 {
         let mut sum = Sum::default();
         let mut lo = 0;
         for &x in a {
-            while lo < b.len() && x - b[lo] > 2.0 * self.reach {
+            while lo < b.len() && x - b[lo] > self.pair_reach {
                 lo += 1;
             }
-            for &y in b[lo..].iter().take_while(|&&y| y - x <= 2.0 * self.reach) {
-                sum.add(self.pair(x, y));
-            }
+            let own: f64 = b[lo..]
+                .iter()
+                .take_while(|&&y| y - x <= self.pair_reach)
+                .map(|&y| self.pair(x, y))
+                .sum();
+            sum.add(own);
         }
         sum.value()
     }
@@ -517,16 +533,37 @@ mod tests {
         let w = Window::new(0.0, 3.0).unwrap();
         let grid = Grid::new(w, 0.001);
         let g = GaussianGrid::new(grid, 0.01);
-        let dense_sum = |f: &dyn Fn(f64) -> f64| -> f64 { (0..grid.bins).map(|k| f(grid.centre(k))).sum() };
-        let cut = |u: f64| if u.abs() <= 0.08 { (-u * u / 2e-4).exp() } else { 0.0 };
+        let dense_sum =
+            |f: &dyn Fn(f64) -> f64| -> f64 { (0..grid.bins).map(|k| f(grid.centre(k))).sum() };
+        let cut = |u: f64| {
+            if u.abs() <= 0.08 {
+                (-u * u / 2e-4).exp()
+            } else {
+                0.0
+            }
+        };
         for x in [0.0003, 0.05, 0.2, 0.5004, 1.5, 2.95, 2.999] {
             let want = dense_sum(&|c| cut(c - x));
-            assert!((g.single(x) - want).abs() <= 1e-13 * want, "A({x}): {} vs {want}", g.single(x));
+            assert!(
+                (g.single(x) - want).abs() <= 1e-13 * want,
+                "A({x}): {} vs {want}",
+                g.single(x)
+            );
         }
-        for (x, y) in [(0.2, 0.203), (0.5, 0.65), (0.0003, 0.01), (2.9, 2.999), (0.99, 2.0), (1.0, 1.159)] {
+        for (x, y) in [
+            (0.2, 0.203),
+            (0.5, 0.65),
+            (0.0003, 0.01),
+            (2.9, 2.999),
+            (0.99, 2.0),
+            (1.0, 1.159),
+        ] {
             let want = dense_sum(&|c| cut(c - x) * cut(c - y));
             let got = g.pair(x, y);
-            assert!((got - want).abs() <= 1e-13 * want.max(1.0), "B({x}, {y}): {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-13 * want.max(1.0),
+                "B({x}, {y}): {got} vs {want}"
+            );
         }
     }
 

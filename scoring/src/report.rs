@@ -172,6 +172,10 @@ fn pairwise(
 /// Computes every key of `arena score --json` for one trial. Spikes outside `window` are
 /// ignored. `params` must pass [`SuiteParams::validate`] (the distance functions panic on
 /// a non-positive τ or a negative q).
+///
+/// The pairwise distances are computed on a second thread while this one computes the PSTH
+/// scores: the two halves take about as long, and `arena score` is a command a user waits
+/// for (each half is deterministic; the result does not depend on the threads).
 pub fn full_report(
     recorded: &[SpikeTrain],
     predicted: &[SpikeTrain],
@@ -180,38 +184,62 @@ pub fn full_report(
 ) -> FullReport {
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
-    let prediction = Prediction::Repeats(pred.clone());
-    let stats = trial_stats(&rec, &prediction, window, &params.scoring());
-    let core = trial_scores(&stats);
-    let products = stats.products();
     let p = *params;
-    FullReport {
-        coincidence_factor: core.coincidence_factor,
-        intrinsic_reliability: core.intrinsic_reliability,
-        gamma_over_r: core.gamma_over_r,
-        md_star: core.md_star,
-        cf2_star: products.clone().and_then(|x| x.cf2_star()),
-        d_star_p: products.and_then(|x| x.d_star_p()),
-        victor_purpura: pairwise(&rec, &pred, "Victor–Purpura distance", |a, b| {
-            Ok(victor_purpura(a, b, p.vp_q_per_s))
-        }),
-        van_rossum: pairwise(&rec, &pred, "van Rossum distance", |a, b| {
-            Ok(van_rossum(a, b, p.vr_tau_s))
-        }),
-        isi_distance: pairwise(&rec, &pred, "ISI-distance", |a, b| {
-            Ok(isi_distance(a, b, window))
-        }),
-        spike_distance: pairwise(&rec, &pred, "SPIKE-distance", |a, b| {
-            Ok(spike_distance(a, b, window))
-        }),
-        spike_sync: pairwise(&rec, &pred, "SPIKE-synchronisation", |a, b| {
-            Ok(spike_sync(a, b, window))
-        }),
-        schreiber: mean_schreiber(&rec, &pred, p.schreiber_sigma_s),
-        explained_variance: explained_variance(&rec, &pred, window, p.psth_sigma_s, p.psth_dt_s),
-        rate_error: rate_error(&rec, &pred, window),
-        primary: core.primary,
-    }
+    let (rec, pred) = (&rec, &pred);
+    std::thread::scope(|scope| {
+        let distances = scope.spawn(move || {
+            [
+                pairwise(rec, pred, "Victor–Purpura distance", |a, b| {
+                    Ok(victor_purpura(a, b, p.vp_q_per_s))
+                }),
+                pairwise(rec, pred, "van Rossum distance", |a, b| {
+                    Ok(van_rossum(a, b, p.vr_tau_s))
+                }),
+                pairwise(rec, pred, "ISI-distance", |a, b| {
+                    Ok(isi_distance(a, b, window))
+                }),
+                pairwise(rec, pred, "SPIKE-distance", |a, b| {
+                    Ok(spike_distance(a, b, window))
+                }),
+                pairwise(rec, pred, "SPIKE-synchronisation", |a, b| {
+                    Ok(spike_sync(a, b, window))
+                }),
+                mean_schreiber(rec, pred, p.schreiber_sigma_s),
+            ]
+        });
+        let prediction = Prediction::Repeats(pred.clone());
+        let stats = trial_stats(rec, &prediction, window, &params.scoring());
+        let core = trial_scores(&stats);
+        let products = stats.products();
+        let explained_variance = explained_variance(rec, pred, window, p.psth_sigma_s, p.psth_dt_s);
+        let [
+            victor_purpura,
+            van_rossum,
+            isi_distance,
+            spike_distance,
+            spike_sync,
+            schreiber,
+        ] = distances
+            .join()
+            .expect("the distance thread does not panic on validated input");
+        FullReport {
+            coincidence_factor: core.coincidence_factor,
+            intrinsic_reliability: core.intrinsic_reliability,
+            gamma_over_r: core.gamma_over_r,
+            md_star: core.md_star,
+            cf2_star: products.clone().and_then(|x| x.cf2_star()),
+            d_star_p: products.and_then(|x| x.d_star_p()),
+            victor_purpura,
+            van_rossum,
+            isi_distance,
+            spike_distance,
+            spike_sync,
+            schreiber,
+            explained_variance,
+            rate_error: rate_error(rec, pred, window),
+            primary: core.primary,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -49,8 +49,14 @@ pub fn read_trains(path: &Path) -> Result<Vec<SpikeTrain>> {
 
 /// `arena score`.
 pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
-    let truth = read_trains(&args.truth)?;
-    let pred = read_trains(&args.pred)?;
+    // The two files are parsed side by side: parsing is a third of the command's time on
+    // 100 000-spike trains.
+    let (truth, pred) = std::thread::scope(|s| {
+        let truth = s.spawn(|| read_trains(&args.truth));
+        let pred = read_trains(&args.pred);
+        (truth.join().expect("parsing does not panic"), pred)
+    });
+    let (truth, pred) = (truth?, pred?);
     let last = truth
         .iter()
         .chain(&pred)
