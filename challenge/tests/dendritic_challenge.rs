@@ -16,7 +16,7 @@ use arena_challenge::npy;
 use arena_challenge::predictions::{Limits, to_json};
 use arena_challenge::trial::{Condition, Part, Segment, Split};
 use arena_scoring::ScoringParams;
-use common::{dendritic as demo, hidden, public_view};
+use common::{dendritic as demo, hidden, organizer_view, public_view};
 
 fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a arena_challenge::generate::GeneratedFile {
     g.files.iter().find(|f| f.name == name).unwrap()
@@ -59,14 +59,26 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
     let public_units = units.iter().filter(|s| s.part == Part::Public).count();
     assert_eq!(public_units, manifest.n_public(units.len()));
 
-    // Public: the cell files, the synapse table, every event table and the training responses.
-    for name in ["cell.swc", "cell_biophysics.json", "synapses.json"] {
+    // Public: the morphology, the synapse table, every event table and the training responses;
+    // not the biophysics, which stays with the uploaded data (the generator is hidden).
+    for name in ["cell.swc", "synapses.json"] {
         assert_eq!(file(&g, name).visibility, Visibility::Public, "{name}");
     }
+    assert!(
+        g.files.iter().all(|f| f.name != "cell_biophysics.json"),
+        "the biophysics file is not served"
+    );
     let table: serde_json::Value =
         serde_json::from_slice(&file(&g, "synapses.json").bytes).unwrap();
     let rows = table["synapses"].as_array().unwrap();
     assert!(rows.len() > 1000, "{} sites", rows.len());
+    for key in ["ampa_weight_us", "nmda_weight_us", "weight_us"] {
+        assert!(
+            rows.iter().all(|r| r.get(key).is_none()),
+            "a row publishes {key}"
+        );
+    }
+    assert!(table.get("receptors").is_none(), "{}", table["receptors"]);
     for key in [
         "id",
         "type",
@@ -83,7 +95,6 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
             rows[0]
         );
     }
-    assert!(table["receptors"]["nmda"]["mg_mm"].is_number());
     let n_sites = rows.len();
     for t in &g.trials {
         let roles: Vec<&str> = t.files.keys().map(String::as_str).collect();
@@ -116,8 +127,14 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
         assert!(effect.clustered_spikes > c.spikes, "{effect:?}");
     }
 
-    // Baselines fitted on the public data only, scored by condition.
-    let public = public_view(&manifest, &g);
+    // Baselines fitted on the public data only, scored by condition; the reference, which needs
+    // the hidden generator, on the organizer's view (as the server computes it), and only there.
+    let public = organizer_view(&manifest, &g, &data);
+    let err = Baseline::Reference
+        .fit(&public_view(&manifest, &g))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("server"), "{err}");
     let hidden = hidden(&g);
     assert_eq!(
         Baseline::suited(&manifest),

@@ -17,7 +17,7 @@ use arena_challenge::generate::{DataFiles, generate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, public_view};
+use common::{DEMO, hidden, organizer_view};
 
 /// An entry known to exceed its bound on the injected-current data, with the reason. Where it is
 /// listed as a finding it must still fail (so the listing is removed once the scoring changes).
@@ -40,7 +40,7 @@ struct Demo {
 fn challenge(manifest: &Manifest, data: &DataFiles, hidden_seed: u64) -> Demo {
     let g = generate(manifest, hidden_seed, data).unwrap();
     Demo {
-        public: public_view(manifest, &g),
+        public: organizer_view(manifest, &g, data),
         hidden: hidden(&g),
     }
 }
