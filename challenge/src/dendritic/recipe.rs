@@ -253,12 +253,12 @@ fn check(key: &str, need: Need, value: f64) -> Result<(), DendriticError> {
 impl DendriticRecipe {
     /// Checks every value; the error names the key, e.g. `stimulus.background.log_rate_tau_s`.
     ///
-    /// # Errors
-    /// [`DendriticError::InvalidKey`] for the first value out of its domain.
-    ///
     /// The generator's keys (kinetics, weights, noise) are checked where present; whether they
     /// must be present is the manifest's business ([`crate::manifest::Manifest::parse`] and
     /// [`crate::manifest::Manifest::parse_public`]).
+    ///
+    /// # Errors
+    /// [`DendriticError::InvalidKey`] for the first value out of its domain.
     pub fn validate(&self) -> Result<(), DendriticError> {
         use Need::*;
         if let Some(r) = &self.receptors {
