@@ -226,6 +226,14 @@ impl SiteType {
         }
     }
 
+    /// The name written in the table.
+    fn name(self) -> &'static str {
+        match self {
+            SiteType::AmpaNmda => "AMPA+NMDA",
+            SiteType::GabaA => "GABA_A",
+        }
+    }
+
     fn class(self) -> SynapseClass {
         match self {
             SiteType::AmpaNmda => SynapseClass::Excitatory,
@@ -321,9 +329,10 @@ impl PublicSynapses {
                     (_, None, None, None) => None,
                     _ => {
                         return Err(fail(format!(
-                            "synapses[{i}]: a {:?} site's weights are ampa_weight_us and \
-                             nmda_weight_us (AMPA+NMDA) or weight_us (GABA_A)",
-                            r.kind
+                            "synapses[{i}]: the weights of a site are ampa_weight_us and \
+                             nmda_weight_us (AMPA+NMDA) or weight_us (GABA_A); this {} site \
+                             has others",
+                            r.kind.name()
                         )));
                     }
                 };
@@ -373,5 +382,113 @@ impl PublicSynapses {
             SynapseTable { synapses },
             self.receptors.unwrap_or(DEFAULT_RECEPTORS),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEPTORS: &str = r#"{"ampa": {"tau_rise_ms": 0.2, "tau_decay_ms": 2.0, "reversal_mv": 0.0},
+        "nmda": {"tau_rise_ms": 2.0, "tau_decay_ms": 75.0, "reversal_mv": 0.0, "mg_mm": 1.0},
+        "gaba_a": {"tau_rise_ms": 0.5, "tau_decay_ms": 8.0, "reversal_mv": -75.0}}"#;
+
+    /// `synapses.json` with one excitatory and one inhibitory row, `weights[i]` spliced into
+    /// row i, and `receptors` if given.
+    fn table(weights: [&str; 2], receptors: Option<&str>) -> Vec<u8> {
+        let row = |id: usize, kind: &str, w: &str| {
+            format!(
+                r#"{{"id": {id}, "type": "{kind}"{w}, "section": "dend[0]", "x": 0.5,
+                   "distance_um": 40.0, "position_um": 10.0, "branch": 1, "region": "basal"}}"#
+            )
+        };
+        let receptors = receptors.map_or(String::new(), |r| format!(r#""receptors": {r}, "#));
+        format!(
+            r#"{{"units": "u", {receptors}"synapses": [{}, {}]}}"#,
+            row(0, "AMPA+NMDA", weights[0]),
+            row(1, "GABA_A", weights[1])
+        )
+        .into_bytes()
+    }
+
+    /// Hidden: the baselines get the assumed kinetics and nominal weights. Published: the true
+    /// ones, row by row.
+    #[test]
+    fn the_baselines_read_published_weights_or_assume_them() {
+        let hidden = PublicSynapses::parse(&table(["", ""], None)).unwrap();
+        assert_eq!(hidden.receptors, None);
+        assert_eq!(hidden.sites[1].class, SynapseClass::Inhibitory);
+        assert_eq!(hidden.sites[0].position_um, 10.0);
+        let (t, r) = hidden.for_baselines();
+        assert_eq!(r, DEFAULT_RECEPTORS);
+        assert_eq!(
+            t.synapses[0].receptors,
+            default_site_weights(SynapseClass::Excitatory)
+        );
+        assert_eq!(
+            t.synapses[1].receptors,
+            default_site_weights(SynapseClass::Inhibitory)
+        );
+        assert_eq!(
+            (t.synapses[1].branch, t.synapses[1].region),
+            (1, Region::Basal)
+        );
+
+        let weights = [
+            r#", "ampa_weight_us": 0.0002, "nmda_weight_us": 0.0012"#,
+            r#", "weight_us": 0.001"#,
+        ];
+        let published = PublicSynapses::parse(&table(weights, Some(RECEPTORS))).unwrap();
+        let (t, r) = published.for_baselines();
+        assert_eq!(r.nmda.tau_decay_ms, 75.0);
+        assert_eq!(
+            t.synapses[0].receptors,
+            SiteReceptors::AmpaNmda {
+                ampa_weight_us: 0.0002,
+                nmda_weight_us: 0.0012
+            }
+        );
+        assert_eq!(
+            t.synapses[1].receptors,
+            SiteReceptors::GabaA { weight_us: 0.001 }
+        );
+    }
+
+    /// Weights without kinetics (or the reverse), weights that do not fit the row's type, and
+    /// rows out of order are refused naming the row.
+    #[test]
+    fn an_inconsistent_table_is_refused_naming_the_row() {
+        let weights = [
+            r#", "ampa_weight_us": 0.0002, "nmda_weight_us": 0.0012"#,
+            r#", "weight_us": 0.001"#,
+        ];
+        for (bytes, want) in [
+            (
+                table(weights, None),
+                "synapses[0]: weights and receptors are published together",
+            ),
+            (
+                table(["", ""], Some(RECEPTORS)),
+                "synapses[0]: weights and receptors are published together",
+            ),
+            (
+                table([weights[1], ""], None),
+                "synapses[0]: the weights of a site are ampa_weight_us and nmda_weight_us \
+                 (AMPA+NMDA) or weight_us (GABA_A); this AMPA+NMDA site has others",
+            ),
+            (
+                String::from_utf8(table(["", ""], None))
+                    .unwrap()
+                    .replace(r#""id": 1"#, r#""id": 7"#)
+                    .into_bytes(),
+                "synapses[1].id is 7, must be 1",
+            ),
+        ] {
+            let err = PublicSynapses::parse(&bytes).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("cell: synapses.json: {want}")),
+                "{err}"
+            );
+        }
     }
 }
