@@ -298,7 +298,10 @@ async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
     // The generating model needs the generator, which this challenge keeps on the server: the
     // client refuses it before any evaluation starts.
     let (ok, _, stderr) = arena.run(&team, "builtin:reference").await;
-    assert!(!ok && stderr.contains("generator on the server"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("generator on the server"),
+        "{stderr}"
+    );
     let live = arena
         .rows("SELECT status, reason FROM live_evaluations")
         .await;
