@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             e.space_scattered.spikes,
             e.space_scattered.wilcoxon.p_value
         );
-        let public = g.public_view(&manifest)?;
+        let public = g.organizer_view(&manifest, &data)?;
         let hidden = g.hidden_trials()?;
         let params = ScoringParams::with_delta(manifest.scoring.delta_ms / 1000.0);
         for b in &models {

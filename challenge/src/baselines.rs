@@ -1,6 +1,12 @@
 //! Built-in baseline models. They see exactly what a contestant sees (the fetched public data) and
 //! submit through the same gRPC path, so their scores are comparable to contestants' and the board
 //! always shows where "no information" and "the truth itself" stand.
+//!
+//! The exception is the reference, the generating model itself: it needs the generator, which a
+//! simulated challenge keeps on the server unless the organizer publishes it
+//! ([`Manifest::public_view`]). It is fitted from a [`PublicChallenge`] built with the
+//! organizer's manifest and data files (the server's store, tests), which is how the server
+//! computes the reference row of the board.
 
 use std::collections::BTreeMap;
 
@@ -12,12 +18,14 @@ use arena_neuron::point::{
 use arena_neuron::rng::derive_seed;
 use thiserror::Error;
 
+use crate::dendritic::dataset::SYNAPSES_FILE;
 use crate::dendritic::{
     DendriticCell, DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial,
-    EventTable, ReferenceCell, Response, Sampling, SynapseTable, fit_linear, fit_two_layer,
+    EventTable, PublicSynapses, ReferenceCell, Response, Sampling, SynapseTable, fit_linear,
+    fit_two_layer,
 };
 use crate::generate::respond;
-use crate::manifest::{Cell, Kind, Manifest, Simulated, Stimulus};
+use crate::manifest::{Cell, Kind, Manifest, Simulated, Source, Stimulus};
 use crate::npy;
 use crate::recorded::AecRecording;
 use crate::trial::{Condition, Split, role};
@@ -160,17 +168,22 @@ impl PublicTrial {
     }
 }
 
-/// A challenge as fetched by a contestant.
+/// A challenge as fetched by a contestant; built with the organizer's manifest and data files
+/// (the server, tests), it also holds the generator the reference baseline needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicChallenge {
     /// Sampling step, seconds.
     pub dt_s: f64,
-    /// The public manifest.
+    /// The manifest: its public view as fetched ([`Manifest::parse_public`]), or the
+    /// organizer's.
     pub manifest: Manifest,
     /// Every trial.
     pub trials: Vec<PublicTrial>,
-    /// Dendritic challenges: the cell and synapse table built from the public files
-    /// ([`DendriticCell::of_manifest`]).
+    /// Dendritic challenges: the synapse table as served in `synapses.json` (weights and
+    /// kinetics only where published), what the fitted dendritic baselines read.
+    pub synapses: Option<PublicSynapses>,
+    /// Dendritic challenges whose generator is at hand (the organizer's manifest with its data
+    /// files, or a published cell): the reference cell ([`DendriticCell::of_manifest`]).
     pub cell: Option<DendriticCell>,
     /// Recorded challenges with `[recording.aec]`: the electrode-calibration recording
     /// ([`AecRecording::from_files`]).
@@ -193,10 +206,10 @@ pub struct TrialListing<'a> {
 }
 
 impl PublicChallenge {
-    /// Decodes a challenge from its public files, read through `read` (by file name): the
-    /// trials and, for a dendritic challenge, the cell and synapse table. The client reads a
-    /// fetched folder, the server its store, the tests the generator's output: one decoder
-    /// for all three.
+    /// Decodes a challenge from its files, read through `read` (by file name): the trials and,
+    /// for a dendritic challenge, the synapse table (`synapses.json`) and, where the manifest
+    /// holds the generator, the reference cell. The client reads a fetched folder, the server
+    /// its store, the tests the generator's output: one decoder for all three.
     ///
     /// # Errors
     /// [`PublicDataError`] naming the trial or file at fault.
@@ -206,6 +219,18 @@ impl PublicChallenge {
         trials: impl IntoIterator<Item = TrialListing<'a>>,
         mut read: impl FnMut(&str) -> Option<Vec<u8>>,
     ) -> Result<PublicChallenge, PublicDataError> {
+        let synapses = match manifest.kind {
+            Kind::DendriticInput => {
+                let bytes = read(SYNAPSES_FILE).ok_or_else(|| {
+                    PublicDataError::Cell(format!("file {SYNAPSES_FILE} is missing"))
+                })?;
+                Some(
+                    PublicSynapses::parse(&bytes)
+                        .map_err(|e| PublicDataError::Cell(e.to_string()))?,
+                )
+            }
+            Kind::InjectedCurrent => None,
+        };
         let cell = DendriticCell::of_manifest(&manifest, &mut read)
             .map_err(|e| PublicDataError::Cell(e.to_string()))?;
         let aec = match manifest.recording.as_ref().and_then(|r| r.aec.as_ref()) {
@@ -229,6 +254,7 @@ impl PublicChallenge {
             dt_s,
             manifest,
             trials,
+            synapses,
             cell,
             aec,
         })
@@ -698,51 +724,59 @@ impl Baseline {
     }
 
     /// The dendritic baselines, fitted on every repeat of every training trial (all three
-    /// conditions, so the clustered ones teach what clusters do).
+    /// conditions, so the clustered ones teach what clusters do), from the public synapse
+    /// table with the published weights and kinetics or, where they are hidden, the assumed
+    /// ones ([`PublicSynapses::for_baselines`]).
     fn fit_dendritic(
         self,
         challenge: &PublicChallenge,
         train: &[&PublicTrial],
     ) -> Result<Fitted, BaselineError> {
-        let (cell, recipe) = dendritic_parts(challenge, self.name())?;
+        let Some(synapses) = &challenge.synapses else {
+            return Err(BaselineError::NotApplicable {
+                model: self.name(),
+                reason: "the challenge's synapse table was not loaded",
+            });
+        };
+        let (table, receptors) = synapses.for_baselines();
         let fail = |e: DendriticFitError| BaselineError::Fit {
             model: self.name(),
             problem: e.to_string(),
         };
-        let trials =
-            train
-                .iter()
-                .map(|t| {
-                    let events = EventTable::from_rows(cell.table.synapses.len(), &t.events)
-                        .map_err(|e| BaselineError::Fit {
+        let trials = train
+            .iter()
+            .map(|t| {
+                let events =
+                    EventTable::from_rows(table.synapses.len(), &t.events).map_err(|e| {
+                        BaselineError::Fit {
                             model: self.name(),
                             problem: format!("trial {}: {e}", t.id),
-                        })?;
-                    let responses: Vec<Response> = t
-                        .voltage_mv
-                        .iter()
-                        .zip(&t.spikes_s)
-                        .map(|(v, s)| Response {
-                            spike_times_s: s.clone(),
-                            soma_v_mv: v.clone(),
-                            sample_dt_s: challenge.dt_s,
-                        })
-                        .collect();
-                    DendriticTrainingTrial::from_responses(events, &responses, t.duration_s)
-                        .map_err(fail)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                        }
+                    })?;
+                let responses: Vec<Response> = t
+                    .voltage_mv
+                    .iter()
+                    .zip(&t.spikes_s)
+                    .map(|(v, s)| Response {
+                        spike_times_s: s.clone(),
+                        soma_v_mv: v.clone(),
+                        sample_dt_s: challenge.dt_s,
+                    })
+                    .collect();
+                DendriticTrainingTrial::from_responses(events, &responses, t.duration_s)
+                    .map_err(fail)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let options = DendriticFitOptions::default();
-        let receptors = &recipe.receptors;
         let fitted = match self {
-            Baseline::Linear => fit_linear(&cell.table, receptors, &trials, &options),
-            _ => fit_two_layer(&cell.table, receptors, &trials, &options),
+            Baseline::Linear => fit_linear(&table, &receptors, &trials, &options),
+            _ => fit_two_layer(&table, &receptors, &trials, &options),
         }
         .map_err(fail)?;
         Ok(Fitted::Dendritic {
             model: self.name(),
             fitted: Box::new(fitted),
-            table: Box::new(cell.table.clone()),
+            table: Box::new(table),
         })
     }
 
@@ -803,12 +837,13 @@ impl Baseline {
     }
 
     /// The baselines that apply to a challenge, best expected first: the reference only where
-    /// there is a generating model (simulated challenges).
+    /// there is a generating model (simulated challenges, whether or not this view of the
+    /// manifest holds it: the server computes the reference where it is hidden).
     pub fn suited(manifest: &Manifest) -> Vec<Baseline> {
         Baseline::ALL
             .into_iter()
             .filter(|b| b.applies_to(manifest.kind))
-            .filter(|b| *b != Baseline::Reference || manifest.simulated().is_some())
+            .filter(|b| *b != Baseline::Reference || manifest.source == Source::Simulated)
             .collect()
     }
 
@@ -818,45 +853,34 @@ impl Baseline {
     }
 }
 
-/// The cell and recipe of a dendritic challenge.
-fn dendritic_parts<'a>(
-    challenge: &'a PublicChallenge,
-    model: &'static str,
-) -> Result<(&'a DendriticCell, &'a crate::dendritic::DendriticRecipe), BaselineError> {
-    match (&challenge.cell, challenge.manifest.simulated()) {
-        (
-            Some(cell),
-            Some(Simulated {
-                stimulus: Stimulus::DendriticClusters(recipe),
-                ..
-            }),
-        ) => Ok((cell, recipe)),
-        _ => Err(BaselineError::NotApplicable {
-            model,
-            reason: "the challenge's cell and synapse table were not loaded",
-        }),
-    }
-}
-
 /// The generating model: the manifest's point neuron, or the cable cell of a dendritic
 /// challenge.
 fn reference(challenge: &PublicChallenge) -> Result<Fitted, BaselineError> {
     let manifest = &challenge.manifest;
     match manifest.simulated() {
-        None => Err(BaselineError::NotApplicable {
+        None if manifest.source == Source::Recorded => Err(BaselineError::NotApplicable {
             model: "reference",
             reason: "the challenge is recorded, so there is no generating model",
         }),
+        None => Err(BaselineError::NotApplicable {
+            model: "reference",
+            reason: "the challenge keeps its generator on the server, which computes the \
+                     reference (`arena baselines run` asks it to)",
+        }),
         Some(Simulated {
             cell: Cell::CableSwc(cable),
-            ..
+            stimulus: Stimulus::DendriticClusters(recipe),
         }) => {
-            let (cell, recipe) = dendritic_parts(challenge, "reference")?;
+            let fail = |problem: String| BaselineError::Fit {
+                model: "reference",
+                problem,
+            };
+            let cell = challenge
+                .cell
+                .as_ref()
+                .ok_or_else(|| fail("the challenge's cell was not loaded".into()))?;
             Ok(Fitted::CableReference(Box::new(CableReference {
-                cell: cell.reference(recipe).map_err(|e| BaselineError::Fit {
-                    model: "reference",
-                    problem: e.to_string(),
-                })?,
+                cell: cell.reference(recipe).map_err(|e| fail(e.to_string()))?,
                 table: cell.table.clone(),
                 sampling: Sampling {
                     dt_ms: cable.dt_ms,

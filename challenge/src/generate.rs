@@ -18,7 +18,7 @@ use thiserror::Error;
 use crate::baselines::{PublicChallenge, PublicDataError, TrialListing};
 use crate::dendritic::{self, DendriticError, EffectReport};
 use crate::evaluate::{HiddenDataError, HiddenTrial};
-use crate::hash::{sha256_hex, trials_hash};
+use crate::hash::{public_dataset_hash, sha256_hex, trials_hash};
 use crate::manifest::{Cell, Manifest, RecordedFile, Simulated, Stimulus};
 use crate::npy;
 use crate::recorded::{self, AecRecording};
@@ -99,16 +99,41 @@ pub struct GeneratedChallenge {
 }
 
 impl GeneratedChallenge {
-    /// What a contestant fetches: the challenge decoded from its public files only, by the same
-    /// [`PublicChallenge::from_files`] the client and server use (for measurements and tests
-    /// that need no server).
+    /// What a contestant fetches: the public view of `manifest` ([`Manifest::public_view`]) and
+    /// the public files, decoded by the same [`PublicChallenge::from_files`] the client and
+    /// server use (for measurements and tests that need no server). Where the generator is
+    /// hidden, the reference baseline does not fit on it.
     ///
     /// # Errors
     /// [`PublicDataError`] if a public file does not decode.
     pub fn public_view(&self, manifest: &Manifest) -> Result<PublicChallenge, PublicDataError> {
+        self.decode(manifest.public_view(), &DataFiles::new())
+    }
+
+    /// What the server holds: the organizer's `manifest`, the public files and the uploaded
+    /// `data` files, so that the reference baseline fits too (the other baselines read the
+    /// public files only, as on a contestant's side).
+    ///
+    /// # Errors
+    /// [`PublicDataError`] if a file does not decode.
+    pub fn organizer_view(
+        &self,
+        manifest: &Manifest,
+        data: &DataFiles,
+    ) -> Result<PublicChallenge, PublicDataError> {
+        self.decode(manifest.clone(), data)
+    }
+
+    /// [`PublicChallenge::from_files`] over the public files, then `data`.
+    fn decode(
+        &self,
+        manifest: Manifest,
+        data: &DataFiles,
+    ) -> Result<PublicChallenge, PublicDataError> {
+        let dt_s = manifest.sampling.dt_s;
         PublicChallenge::from_files(
-            manifest.clone(),
-            manifest.sampling.dt_s,
+            manifest,
+            dt_s,
             self.trials.iter().map(|t| TrialListing {
                 id: &t.id,
                 split: t.split,
@@ -121,8 +146,21 @@ impl GeneratedChallenge {
                     .iter()
                     .find(|f| f.name == name && f.visibility == Visibility::Public)
                     .map(|f| f.bytes.clone())
+                    .or_else(|| data.get(name).cloned())
             },
         )
+    }
+
+    /// The public dataset hash of this challenge served with `public_manifest` (the text of
+    /// [`Manifest::public_toml`]): over it and every public file ([`public_dataset_hash`]).
+    pub fn public_dataset_hash(&self, public_manifest: &str) -> String {
+        let served: Vec<(String, String)> = self
+            .files
+            .iter()
+            .filter(|f| f.visibility == Visibility::Public)
+            .map(|f| (f.name.clone(), f.sha256.clone()))
+            .collect();
+        public_dataset_hash(public_manifest, &served)
     }
 
     /// The hidden test trials as the server scores them, from the hidden spikes files.
@@ -162,8 +200,12 @@ pub enum GenerateError {
     /// The cell model refused its parameters or input.
     #[error("cell: {0}")]
     Cell(String),
-    /// The challenge is recorded; what was asked needs a generating model.
-    #[error("the challenge is recorded: it has no generating model to {0}")]
+    /// The manifest holds no generating model (a recorded challenge, or the public view of a
+    /// simulated one); what was asked needs it.
+    #[error(
+        "the manifest holds no generating model (a recorded challenge, or a public view that \
+         leaves the generator to the server) to {0}"
+    )]
     NotSimulated(&'static str),
     /// A data file the manifest names was not supplied.
     #[error("file {0:?} is named by the manifest but was not supplied")]

@@ -1,10 +1,19 @@
 //! Dataset manifests (`datasets/<name>/dataset.toml`): the one document that says how a dataset's
 //! trials are made.
 //!
-//! A manifest is public and lives in the repository, so it never holds hidden seeds or hidden
-//! responses: the server draws the hidden seed when an organizer creates a challenge from it. Parsing
-//! is strict (unknown keys are errors) because a typo in a recipe would otherwise silently produce a
-//! different dataset. The schema is documented field by field in `datasets/README.md`.
+//! A manifest never holds hidden seeds or hidden responses: the server draws the hidden seed when
+//! an organizer creates a challenge from it. Parsing is strict (unknown keys are errors) because a
+//! typo in a recipe would otherwise silently produce a different dataset. The schema is documented
+//! field by field in `datasets/README.md`.
+//!
+//! Two views. The organizer's manifest ([`Manifest::parse`]) holds the generator of a simulated
+//! challenge: the reference neuron (`[cell]`) and, for dendritic input, the receptor kinetics,
+//! synaptic weights and intrinsic noise in `[stimulus]`. With those the public simulator
+//! reproduces the ground truth, so a contestant fetches the public view instead
+//! ([`Manifest::public_view`], served as [`Manifest::public_toml`] and read back by
+//! [`Manifest::parse_public`]), in which [`Manifest::simulated`] is `None`. An organizer may
+//! publish the generator on purpose (`publish = ["cell"]`); recorded challenges have no generator
+//! and look the same in both views.
 
 use arena_neuron::point::AdExParams;
 use arena_neuron::stimulus::OuCurrentRecipe;
@@ -50,6 +59,10 @@ pub struct Manifest {
     /// public dataset hash.
     #[serde(default)]
     pub hidden_files: Vec<String>,
+    /// Simulated challenges: what the organizer publishes beyond the public view, e.g. for a
+    /// surrogate-modelling benchmark. Default: nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<Publish>,
     /// Sampling of every trace.
     pub sampling: Sampling,
     /// Simulated challenges: the neuron that produces the ground truth.
@@ -97,6 +110,53 @@ impl Kind {
             Kind::DendriticInput => "dendritic-input",
         }
     }
+}
+
+/// What an organizer may publish of a simulated challenge's generator (`publish`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Publish {
+    /// `"cell"`: the whole generator — `[cell]`, the biophysics file, the synaptic weights and
+    /// receptor kinetics (in `synapses.json` and `[stimulus]`) and the intrinsic noise.
+    Cell,
+}
+
+impl Publish {
+    /// The name used in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Publish::Cell => "cell",
+        }
+    }
+}
+
+impl TryFrom<String> for Publish {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Publish, String> {
+        match value.as_str() {
+            "cell" => Ok(Publish::Cell),
+            _ => Err(format!(
+                "`publish` lists {value:?}, which is not a publishable part (known: \"cell\", \
+                 the whole generator)"
+            )),
+        }
+    }
+}
+
+impl From<Publish> for String {
+    fn from(p: Publish) -> String {
+        p.as_str().to_string()
+    }
+}
+
+/// Which view of a manifest is being checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum View {
+    /// The organizer's manifest: a simulated challenge carries its generator.
+    Organizer,
+    /// What contestants fetch: the generator is absent unless published.
+    Public,
 }
 
 /// Sources of ground truth.
@@ -408,18 +468,84 @@ impl Manifest {
             .collect()
     }
 
-    /// Parses and checks a manifest.
+    /// Parses and checks an organizer's manifest: a simulated challenge must carry its
+    /// generator.
     ///
     /// # Errors
     /// [`ManifestError`] naming the first key at fault.
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Self::parse_as(text, View::Organizer)
+    }
+
+    /// Parses and checks the manifest a contestant fetched ([`Manifest::public_toml`]): a
+    /// simulated challenge's generator is absent unless `publish` names it (an organizer's full
+    /// manifest is accepted too).
+    ///
+    /// # Errors
+    /// [`ManifestError`] naming the first key at fault.
+    pub fn parse_public(text: &str) -> Result<Manifest, ManifestError> {
+        Self::parse_as(text, View::Public)
+    }
+
+    fn parse_as(text: &str, view: View) -> Result<Manifest, ManifestError> {
         let manifest: Manifest =
             toml::from_str(text).map_err(|e| ManifestError::Syntax(one_line(&e.to_string())))?;
-        manifest.check()?;
+        manifest.check(view)?;
         Ok(manifest)
     }
 
-    fn check(&self) -> Result<(), ManifestError> {
+    /// Whether contestants are kept from the generator: a simulated challenge whose organizer
+    /// does not publish the cell.
+    pub fn hides_generator(&self) -> bool {
+        self.source == Source::Simulated && !self.publish.contains(&Publish::Cell)
+    }
+
+    /// What a contestant fetches of this manifest: without `[cell]`, without the biophysics
+    /// file in `files`, and, for dendritic input, without the receptor kinetics, synaptic
+    /// weights and intrinsic noise in `[stimulus]` ([`DendriticRecipe::public_view`]); the
+    /// stimulus statistics stay, since the stimuli themselves are public. Unchanged where
+    /// nothing is hidden ([`Manifest::hides_generator`]).
+    pub fn public_view(&self) -> Manifest {
+        let mut out = self.clone();
+        if !self.hides_generator() {
+            return out;
+        }
+        if let Some(Cell::CableSwc(cable)) = &self.cell {
+            out.files.retain(|f| *f != cable.biophysics);
+        }
+        out.cell = None;
+        if let Some(Stimulus::DendriticClusters(recipe)) = &mut out.stimulus {
+            **recipe = recipe.public_view();
+        }
+        out
+    }
+
+    /// The data files the generator reads (the SWC and biophysics of a cable cell; none for
+    /// the point neuron, a recorded challenge or a public view without `[cell]`): what the
+    /// server loads beside the public files to rebuild the generator.
+    pub fn generator_files(&self) -> Vec<&str> {
+        match &self.cell {
+            Some(Cell::CableSwc(cable)) => vec![cable.swc.as_str(), cable.biophysics.as_str()],
+            Some(Cell::Adex(_)) | None => Vec::new(),
+        }
+    }
+
+    /// The text served to contestants as `dataset.toml`: `text` byte for byte where nothing is
+    /// hidden, else [`Manifest::public_view`] written as TOML. The rewrite drops the
+    /// organizer's comments (which might quote hidden values) and writes every default out.
+    ///
+    /// # Errors
+    /// [`ManifestError`] if `text` is not a valid organizer's manifest.
+    pub fn public_toml(text: &str) -> Result<String, ManifestError> {
+        let manifest = Manifest::parse(text)?;
+        if !manifest.hides_generator() {
+            return Ok(text.to_string());
+        }
+        toml::to_string(&manifest.public_view())
+            .map_err(|e| ManifestError::Syntax(format!("writing the public view: {e}")))
+    }
+
+    fn check(&self, view: View) -> Result<(), ManifestError> {
         if self.schema_version != SCHEMA_VERSION {
             return Err(invalid(
                 "schema_version",
@@ -462,12 +588,20 @@ impl Manifest {
                 ));
             }
         }
+        if let Some(i) =
+            (1..self.publish.len()).find(|&i| self.publish[..i].contains(&self.publish[i]))
+        {
+            return Err(invalid(
+                "publish",
+                format!("entry {i} ({:?}) is listed twice", self.publish[i].as_str()),
+            ));
+        }
         positive("sampling.dt_s", self.sampling.dt_s)?;
         if self.sampling.dt_s > 0.01 {
             return Err(invalid("sampling.dt_s", "must be at most 0.01 s"));
         }
         match self.source {
-            Source::Simulated => self.check_simulated()?,
+            Source::Simulated => self.check_simulated(view)?,
             Source::Recorded => self.check_recorded()?,
         }
         if self.train.trials == 0 {
@@ -554,18 +688,25 @@ impl Manifest {
         Ok(())
     }
 
-    fn check_simulated(&self) -> Result<(), ManifestError> {
+    /// A simulated challenge: its stimulus always, its generator as `view` requires (the
+    /// organizer's manifest carries it; a public view carries it only where `publish` says so).
+    fn check_simulated(&self, view: View) -> Result<(), ManifestError> {
         let required = "is required when source = \"simulated\"";
-        let (Some(cell), Some(stimulus)) = (&self.cell, &self.stimulus) else {
-            return Err(invalid(
-                if self.stimulus.is_none() {
-                    "stimulus"
-                } else {
-                    "cell"
-                },
-                required,
-            ));
+        let Some(stimulus) = &self.stimulus else {
+            return Err(invalid("stimulus", required));
         };
+        if self.cell.is_none() {
+            match view {
+                View::Organizer => return Err(invalid("cell", required)),
+                View::Public if !self.hides_generator() => {
+                    return Err(invalid(
+                        "cell",
+                        "is required: publish = [\"cell\"] publishes the generator",
+                    ));
+                }
+                View::Public => {}
+            }
+        }
         if self.train.seed.is_none() {
             return Err(invalid("train.seed", required));
         }
@@ -578,16 +719,18 @@ impl Manifest {
                 "is only for source = \"recorded\" (simulated hidden responses come from the hidden seed)",
             ));
         }
-        match (self.kind, cell, stimulus) {
-            (Kind::InjectedCurrent, Cell::Adex(_), Stimulus::OuCurrent(recipe)) => {
+        match (self.kind, &self.cell, stimulus) {
+            (Kind::InjectedCurrent, None | Some(Cell::Adex(_)), Stimulus::OuCurrent(recipe)) => {
                 if self.effect.is_some() {
                     return Err(invalid("effect", "is only for kind = \"dendritic-input\""));
                 }
                 Self::check_ou_recipe(recipe)
             }
-            (Kind::DendriticInput, Cell::CableSwc(cable), Stimulus::DendriticClusters(recipe)) => {
-                self.check_dendritic(cable, recipe)
-            }
+            (
+                Kind::DendriticInput,
+                None | Some(Cell::CableSwc(_)),
+                Stimulus::DendriticClusters(recipe),
+            ) => self.check_dendritic(recipe),
             (Kind::InjectedCurrent, _, _) => Err(invalid(
                 "kind",
                 "\"injected-current\" takes [cell] model = \"adex\" and [stimulus] kind = \"ou-current\"",
@@ -599,11 +742,49 @@ impl Manifest {
         }
     }
 
-    fn check_dendritic(
-        &self,
-        cable: &CableSwc,
-        recipe: &DendriticRecipe,
-    ) -> Result<(), ManifestError> {
+    /// A dendritic-input challenge: the cell's files and step where `[cell]` is present, the
+    /// recipe's generator keys present with it and absent without it, the recipe's values and
+    /// the effect check's settings.
+    fn check_dendritic(&self, recipe: &DendriticRecipe) -> Result<(), ManifestError> {
+        match &self.cell {
+            Some(Cell::CableSwc(cable)) => {
+                self.check_cable(cable)?;
+                recipe
+                    .synaptic()
+                    .map_err(|e| invalid("stimulus", e.to_string()))?;
+            }
+            _ if !recipe.is_public_view() => {
+                return Err(invalid(
+                    "stimulus",
+                    "holds receptor kinetics, synaptic weights or intrinsic noise without \
+                     [cell]: the public view leaves the whole generator out",
+                ));
+            }
+            _ => {}
+        }
+        recipe
+            .validate()
+            .map_err(|e| invalid("stimulus", e.to_string()))?;
+        let effect = self.effect.clone().unwrap_or_default();
+        if !(effect.alpha > 0.0 && effect.alpha < 1.0) {
+            return Err(invalid("effect.alpha", "must lie in (0, 1)"));
+        }
+        positive("effect.segment_s", effect.segment_s)?;
+        if effect.segment_s > self.test.duration_s {
+            return Err(invalid(
+                "effect.segment_s",
+                format!(
+                    "is longer than a test trial ({} s): no unit to compare",
+                    self.test.duration_s
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[cell]` of a dendritic challenge: its files are data files, its step divides the
+    /// sampling step.
+    fn check_cable(&self, cable: &CableSwc) -> Result<(), ManifestError> {
         for (key, file) in [
             ("cell.swc", &cable.swc),
             ("cell.biophysics", &cable.biophysics),
@@ -626,23 +807,6 @@ impl Manifest {
                 format!(
                     "must be a whole multiple of cell.dt_ms = {} ms for a dendritic challenge",
                     cable.dt_ms
-                ),
-            ));
-        }
-        recipe
-            .validate()
-            .map_err(|e| invalid("stimulus", e.to_string()))?;
-        let effect = self.effect.clone().unwrap_or_default();
-        if !(effect.alpha > 0.0 && effect.alpha < 1.0) {
-            return Err(invalid("effect.alpha", "must lie in (0, 1)"));
-        }
-        positive("effect.segment_s", effect.segment_s)?;
-        if effect.segment_s > self.test.duration_s {
-            return Err(invalid(
-                "effect.segment_s",
-                format!(
-                    "is longer than a test trial ({} s): no unit to compare",
-                    self.test.duration_s
                 ),
             ));
         }
@@ -675,6 +839,9 @@ impl Manifest {
     fn check_recorded(&self) -> Result<(), ManifestError> {
         let only_simulated =
             "is only for source = \"simulated\" (a recording has no generating model)";
+        if !self.publish.is_empty() {
+            return Err(invalid("publish", only_simulated));
+        }
         if self.cell.is_some() {
             return Err(invalid("cell", only_simulated));
         }
@@ -749,7 +916,9 @@ impl Manifest {
         Ok(())
     }
 
-    /// The cell and stimulus of a simulated challenge; `None` for a recorded one.
+    /// The generator of a simulated challenge, its cell and stimulus; `None` for a recorded
+    /// challenge and for a public view that leaves the generator out ([`Manifest::parse`]
+    /// guarantees the parts are complete when `[cell]` is present).
     pub fn simulated(&self) -> Option<Simulated<'_>> {
         match (&self.cell, &self.stimulus) {
             (Some(cell), Some(stimulus)) => Some(Simulated { cell, stimulus }),
@@ -973,6 +1142,136 @@ mod tests {
     }
 
     const DRN: &str = include_str!("../../datasets/drn-frozen-noise/dataset.toml");
+    /// The public view leaves out `[cell]` and, for dendritic input, the biophysics file and
+    /// the recipe's kinetics, weights and noise; it keeps the stimulus statistics; its text
+    /// reads back as the same view, which the organizer's parser refuses for lacking `[cell]`.
+    #[test]
+    fn the_public_view_leaves_the_generator_out_and_reads_back() {
+        for text in [DEMO, DENDRITIC] {
+            let full = Manifest::parse(text).unwrap();
+            assert!(full.hides_generator());
+            let public = full.public_view();
+            assert_eq!(public.cell, None);
+            assert!(public.simulated().is_none());
+            assert_eq!(public.stimulus.is_some(), full.stimulus.is_some());
+            assert!(!public.files.contains(&"cell_biophysics.json".to_string()));
+            let served = Manifest::public_toml(text).unwrap();
+            assert_eq!(Manifest::parse_public(&served).unwrap(), public);
+            let err = Manifest::parse(&served).unwrap_err();
+            assert!(
+                matches!(&err, ManifestError::Invalid { key: "cell", .. }),
+                "{err}"
+            );
+            // Everything but the generator is as the organizer wrote it.
+            let mut restored = public.clone();
+            restored.cell = full.cell.clone();
+            restored.files = full.files.clone();
+            restored.stimulus = full.stimulus.clone();
+            assert_eq!(restored, full);
+        }
+        let public = Manifest::parse(DENDRITIC).unwrap().public_view();
+        let Some(Stimulus::DendriticClusters(recipe)) = &public.stimulus else {
+            panic!("a dendritic recipe");
+        };
+        assert!(recipe.is_public_view());
+        assert_eq!(recipe.clusters.synapses_per_cluster, 16);
+        assert_eq!(recipe.excitatory.sites_per_um.basal, 0.5);
+        assert_eq!(public.files, ["cell.swc"]);
+        let err = recipe.synaptic().unwrap_err().to_string();
+        assert!(err.starts_with("stimulus.receptors is absent"), "{err}");
+    }
+
+    /// `publish = ["cell"]` publishes the whole generator: the served text is the organizer's
+    /// own. Unknown or repeated values, a recorded challenge's `publish`, a public view without
+    /// the `[cell]` it publishes and one holding part of the generator are refused by name.
+    #[test]
+    fn publish_is_checked_and_publishes_the_whole_generator() {
+        let published = DENDRITIC.replacen("files = [", "publish = [\"cell\"]\nfiles = [", 1);
+        let m = Manifest::parse(&published).unwrap();
+        assert_eq!(m.publish, [Publish::Cell]);
+        assert!(!m.hides_generator());
+        assert_eq!(m.public_view(), m);
+        assert_eq!(Manifest::public_toml(&published).unwrap(), published);
+        assert!(
+            Manifest::parse_public(&published)
+                .unwrap()
+                .simulated()
+                .is_some()
+        );
+
+        let err = Manifest::parse(&DEMO.replacen(
+            "public_benchmark = false",
+            "public_benchmark = false\npublish = [\"weights\"]",
+            1,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`publish`") && err.contains("\"weights\""),
+            "{err}"
+        );
+        let twice = DEMO.replacen(
+            "public_benchmark = false",
+            "public_benchmark = false\npublish = [\"cell\", \"cell\"]",
+            1,
+        );
+        assert_eq!(
+            Manifest::parse(&twice).unwrap_err().to_string(),
+            "dataset.toml: `publish` entry 1 (\"cell\") is listed twice"
+        );
+        let recorded = DRN.replacen(
+            "public_benchmark = true",
+            "public_benchmark = true\npublish = [\"cell\"]",
+            1,
+        );
+        assert_ne!(recorded, DRN, "fixture lacks public_benchmark = true");
+        let err = Manifest::parse(&recorded).unwrap_err();
+        assert!(
+            matches!(&err, ManifestError::Invalid { key: "publish", .. }),
+            "{err}"
+        );
+
+        // A served view that says it publishes the cell but lacks it.
+        let served = Manifest::public_toml(DENDRITIC).unwrap();
+        let lying = served.replacen("kind = ", "publish = [\"cell\"]\nkind = ", 1);
+        let err = Manifest::parse_public(&lying).unwrap_err();
+        assert!(
+            matches!(&err, ManifestError::Invalid { key: "cell", .. }),
+            "{err}"
+        );
+        // A view without [cell] that keeps some of the generator.
+        let mut partial = Manifest::parse(DENDRITIC).unwrap().public_view();
+        let Some(Stimulus::DendriticClusters(recipe)) = &mut partial.stimulus else {
+            panic!("a dendritic recipe");
+        };
+        recipe.excitatory.nmda_weight_us = Some(0.001);
+        let err = Manifest::parse_public(&toml::to_string(&partial).unwrap()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ManifestError::Invalid {
+                    key: "stimulus",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // The organizer's manifest must hold every key of the generator.
+        let err = Manifest::parse(&DENDRITIC.replace("nmda_weight_us = 0.0012\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stimulus.excitatory.nmda_weight_us"), "{err}");
+    }
+
+    /// A recorded challenge has no generator: both views are the same and its text is served
+    /// byte for byte.
+    #[test]
+    fn a_recorded_manifest_is_served_unchanged() {
+        let m = Manifest::parse(DRN).unwrap();
+        assert!(!m.hides_generator());
+        assert_eq!(m.public_view(), m);
+        assert_eq!(Manifest::public_toml(DRN).unwrap(), DRN);
+    }
 
     #[test]
     fn the_aec_recording_is_optional_public_and_checked_by_name() {

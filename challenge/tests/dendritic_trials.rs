@@ -140,7 +140,7 @@ fn synapse_table_follows_the_rules() {
         &SynapseTable::place(g, &r, 2).unwrap(),
         "seed matters"
     );
-    r.excitatory.weight_gain_per_100um = 0.5;
+    r.excitatory.weight_gain_per_100um = Some(0.5);
     let t = &SynapseTable::place(g, &r, 1).unwrap();
     // Expected counts: Σ density·length per region; the Poisson count must lie within 5 SD.
     let mut expected: BTreeMap<SynapseClass, f64> = BTreeMap::new();
@@ -388,7 +388,8 @@ fn without_clusters_the_three_conditions_give_identical_repeats() {
     // same noise seed, so their responses must agree bit for bit; repeats differ by noise.
     let mut r = recipe();
     r.clusters.rate_hz = 0.0;
-    r.intrinsic_noise.soma_current_mean_na = 0.3; // enough to fire within 300 ms
+    // Enough to fire within 300 ms.
+    r.intrinsic_noise.as_mut().unwrap().soma_current_mean_na = 0.3;
     let trial = PairedTrial::generate(&cell().1, table(), &r, 5, 300.0).unwrap();
     let out = reference_cell(&r)
         .simulate_trial(table(), &trial, &Condition::ALL, 5, 2, &SAMPLING)

@@ -17,7 +17,7 @@ use arena_challenge::generate::{DataFiles, generate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, public_view};
+use common::{DEMO, hidden, organizer_view};
 
 struct Demo {
     public: PublicChallenge,
@@ -28,7 +28,7 @@ struct Demo {
 fn challenge(manifest: &Manifest, data: &DataFiles, hidden_seed: u64) -> Demo {
     let g = generate(manifest, hidden_seed, data).unwrap();
     Demo {
-        public: public_view(manifest, &g),
+        public: organizer_view(manifest, &g, data),
         hidden: hidden(&g),
     }
 }

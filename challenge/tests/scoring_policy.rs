@@ -10,7 +10,7 @@ use arena_challenge::generate::{DataFiles, generate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::{Limits, to_json};
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, public_view};
+use common::{DEMO, hidden, organizer_view};
 
 fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u64) -> Evaluation {
     let bytes = to_json(&b.predict(public, seed).unwrap());
@@ -36,7 +36,7 @@ fn baselines_rank_in_the_order_of_their_quality() {
     let manifest = Manifest::parse(DEMO).unwrap();
     for hidden_seed in [11, 12] {
         let g = generate(&manifest, hidden_seed, &DataFiles::new()).unwrap();
-        let public = public_view(&manifest, &g);
+        let public = organizer_view(&manifest, &g, &DataFiles::new());
         let hidden = hidden(&g);
         let reference = primary(&score(Baseline::Reference, &public, &hidden, 5));
         let lif = primary(&score(Baseline::Lif, &public, &hidden, 5));
@@ -70,7 +70,7 @@ fn the_ceiling_is_measured_on_the_hidden_repeats() {
     let g = generate(&manifest, 3, &DataFiles::new()).unwrap();
     let e = score(
         Baseline::Poisson,
-        &public_view(&manifest, &g),
+        &organizer_view(&manifest, &g, &DataFiles::new()),
         &hidden(&g),
         1,
     );

@@ -240,6 +240,23 @@ fn write_predictions(path: &Path, challenge_json: &Value, rate_hz: f64, repeats:
     std::fs::write(path, serde_json::json!({ "trials": trials }).to_string()).unwrap();
 }
 
+/// The public dataset hash of a fetched folder, from its own bytes (`datasets/README.md`,
+/// "Hashes"): the served `dataset.toml` and every other file but `challenge.json`.
+fn public_hash_of(dir: &Path) -> String {
+    use arena_challenge::hash::{public_dataset_hash, sha256_hex};
+    let manifest = std::fs::read_to_string(dir.join("dataset.toml")).unwrap();
+    let served: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "dataset.toml" && n != "challenge.json")
+        .map(|n| {
+            let sha = sha256_hex(&std::fs::read(dir.join(&n)).unwrap());
+            (n, sha)
+        })
+        .collect();
+    public_dataset_hash(&manifest, &served)
+}
+
 async fn fetched(arena: &Arena, token: &str, id: &str) -> Value {
     let out = arena.path("fetched");
     let v = arena
@@ -437,15 +454,17 @@ print(sum(len(x) for x in trains))
         (stored_sha.as_str(), status.as_str()),
         (sha.as_str(), "scored")
     );
-    let (dataset_hash, n_trials): (String, i64) = sqlx::query_as(
-        "SELECT e.dataset_hash, (SELECT COUNT(*) FROM trial_scores t WHERE t.evaluation_id = e.id)
+    let (public_hash, full_hash, n_trials): (String, String, i64) = sqlx::query_as(
+        "SELECT e.public_dataset_hash, e.dataset_hash,
+                (SELECT COUNT(*) FROM trial_scores t WHERE t.evaluation_id = e.id)
          FROM evaluations e WHERE e.submission_id = ?",
     )
     .bind(&submission_id)
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(dataset_hash, spec["dataset_hash"].as_str().unwrap());
+    assert_eq!(public_hash, spec["dataset_hash"].as_str().unwrap());
+    assert_ne!(full_hash, public_hash);
     assert_eq!(n_trials, 2);
     let (hidden_seed,): (String,) = sqlx::query_as("SELECT hidden_seed FROM challenges")
         .fetch_one(&pool)
@@ -453,6 +472,59 @@ print(sum(len(x) for x in trains))
         .unwrap();
     assert!(hidden_seed.parse::<u64>().is_ok());
     pool.close().await;
+}
+
+/// Hidden generators (issue 13 F): a contestant's fetch of a simulated challenge holds the
+/// public view of its manifest (the stimulus statistics, not the neuron), the public dataset
+/// hash is the fetch's own, and the full hash, which would confirm a guessed generator, is shown
+/// to organizers and auditors only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contestant_fetches_no_generator_and_a_hash_of_what_it_fetched() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let contestant = arena.token(Role::Contestant, "team-h").await;
+    let auditor = arena.token(Role::Auditor, "audit").await;
+    let id = arena.challenge(&organizer, 5).await;
+    let spec = fetched(&arena, &contestant, &id).await;
+    let dir = arena.path("fetched");
+    let served = std::fs::read_to_string(dir.join("dataset.toml")).unwrap();
+    for hidden in ["[cell]", "c_pf", "noise_std_na", "adex"] {
+        assert!(!served.contains(hidden), "{hidden} in {served}");
+    }
+    assert!(served.contains("[stimulus]"), "{served}");
+    let public = arena_challenge::manifest::Manifest::parse_public(&served).unwrap();
+    assert!(public.cell.is_none() && public.simulated().is_none());
+    // The hash every listing shows is the fetch's own.
+    let hash = public_hash_of(&dir);
+    assert_eq!(spec["dataset_hash"], hash.as_str());
+    let listed = arena.json(&contestant, &["challenges"]).await;
+    assert_eq!(listed["challenges"][0]["dataset_hash"], hash.as_str());
+
+    // The audit record of a scored submission: the public hash for everyone, the full one for
+    // the auditor only.
+    let predictions = arena.path("pred.json");
+    write_predictions(&predictions, &spec, 8.0, 3);
+    let v = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                &id,
+                "--predictions",
+                predictions.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(v["status"], "scored", "{v}");
+    let sid = v["submission_id"].as_str().unwrap();
+    let own = arena.json(&contestant, &["submission", "show", sid]).await;
+    assert_eq!(own["audit"]["dataset_hash"], hash.as_str(), "{own}");
+    assert_eq!(own["audit"]["full_dataset_hash"], Value::Null, "{own}");
+    let audited = arena.json(&auditor, &["submission", "show", sid]).await;
+    let (full,): (String,) = arena.query_one("SELECT dataset_hash FROM challenges").await;
+    assert_ne!(full, hash);
+    assert_eq!(audited["audit"]["dataset_hash"], hash.as_str());
+    assert_eq!(audited["audit"]["full_dataset_hash"], full.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -965,7 +1037,14 @@ async fn manifests_and_data_files_are_checked_and_uploaded() {
             arena_challenge::hash::sha256_hex(b"recorded 2026-11-28"),
         )],
     );
-    assert_eq!(v["dataset_hash"], expected.as_str());
+    assert_eq!(v["full_dataset_hash"], expected.as_str());
+    // The public hash is what a fetch reproduces.
+    let spec = fetched(&arena, &organizer, "with-file").await;
+    assert_eq!(v["dataset_hash"], spec["dataset_hash"]);
+    assert_eq!(
+        v["dataset_hash"],
+        public_hash_of(&arena.path("fetched")).as_str()
+    );
     assert_eq!(arena.count("dataset_files").await, 1);
     // A named file that is missing is a CLI error naming it; the same id twice is refused.
     std::fs::remove_file(folder.join("raw/notes.txt")).unwrap();
@@ -1178,6 +1257,26 @@ async fn a_recorded_challenge_takes_its_hidden_recording_once_and_never_serves_i
     assert!(
         err.contains("FAILED_PRECONDITION") && err.contains("recorded"),
         "{err}"
+    );
+    // So does the reference the server computes: nothing is stored.
+    let status = arena
+        .grpc(Some(&organizer))
+        .await
+        .submit(pb::SubmitRequest {
+            challenge_id: "drn-frozen-noise".into(),
+            model_name: "reference".into(),
+            baseline: "reference".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+    assert!(status.message().contains("recorded"), "{status:?}");
+    assert_eq!(arena.count("submissions").await, 0);
+    // The served manifest of a recorded challenge is the organizer's, byte for byte.
+    assert_eq!(
+        std::fs::read_to_string(arena.path("fetched").join("dataset.toml")).unwrap(),
+        std::fs::read_to_string(&manifest).unwrap()
     );
 }
 
@@ -1477,13 +1576,31 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
         );
     }
     // A contestant gets what numpy needs: the SWC, the synapse table, one event table per trial
-    // and the condition of every trial.
+    // and the condition of every trial; not the generator: no biophysics file, no [cell], no
+    // receptor kinetics, synaptic weights or noise.
     let out = arena.path("fetched");
     arena
         .json(&contestant, &["fetch", &id, "--out", out.to_str().unwrap()])
         .await;
-    for name in ["cell.swc", "cell_biophysics.json", "synapses.json"] {
+    for name in ["cell.swc", "synapses.json"] {
         assert!(out.join(name).is_file(), "{name} was not fetched");
+    }
+    assert!(!out.join("cell_biophysics.json").exists());
+    let served = std::fs::read_to_string(out.join("dataset.toml")).unwrap();
+    for hidden in [
+        "[cell]",
+        "cell_biophysics.json",
+        "receptors",
+        "tau_decay_ms",
+        "weight_us",
+        "intrinsic_noise",
+    ] {
+        assert!(!served.contains(hidden), "{hidden} in {served}");
+    }
+    assert!(served.contains("[stimulus.clusters]"), "{served}");
+    let table = std::fs::read_to_string(out.join("synapses.json")).unwrap();
+    for hidden in ["weight_us", "receptors", "tau_"] {
+        assert!(!table.contains(hidden), "{hidden} in synapses.json");
     }
     let spec: Value =
         serde_json::from_slice(&std::fs::read(out.join("challenge.json")).unwrap()).unwrap();

@@ -26,9 +26,13 @@ use tonic::transport::Channel;
 const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
 
 /// The demo manifest with two live trials of `trial_s` in 0.25 s chunks, 4 hidden repeats, and 8 s of
-/// training data for the models to fit.
-fn live_manifest(deadline_s: f64, trial_s: f64) -> String {
+/// training data for the models to fit; with `publish`, the generator is published
+/// (`publish = ["cell"]`), so that a contestant can run the generating model itself.
+fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
     let mut m: toml::Table = DEMO.parse().unwrap();
+    if publish {
+        m.insert("publish".into(), toml::Value::Array(vec!["cell".into()]));
+    }
     let set = |m: &mut toml::Table, table: &str, key: &str, v: toml::Value| {
         m.entry(table.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()))
@@ -58,18 +62,19 @@ struct Arena {
 
 impl Arena {
     async fn start(deadline_s: f64) -> Arena {
-        Arena::with_trials(deadline_s, 1.0).await
+        Arena::with_trials(deadline_s, 1.0, false).await
     }
 
-    /// A server with a live challenge of two trials of `trial_s` seconds.
-    async fn with_trials(deadline_s: f64, trial_s: f64) -> Arena {
+    /// A server with a live challenge of two trials of `trial_s` seconds, its generator
+    /// published or not.
+    async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Arena {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("arena.db");
         let server = start(&db, "127.0.0.1:0".parse().unwrap(), ServerConfig::default())
             .await
             .unwrap();
         let url = format!("http://{}", server.addr);
-        let manifest = live_manifest(deadline_s, trial_s);
+        let manifest = live_manifest(deadline_s, trial_s, publish);
         let path = dir.path().join("dataset.toml");
         std::fs::write(&path, &manifest).unwrap();
         let arena = Arena {
@@ -182,8 +187,10 @@ fn scored(result: &(bool, Option<Value>, String)) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds() {
-    // 2 × 4 s trials: on shorter ones the primary of a fitted LIF is too noisy to check.
-    let arena = Arena::with_trials(10.0, 4.0).await;
+    // 2 × 4 s trials: on shorter ones the primary of a fitted LIF is too noisy to check. The
+    // generator is published, so `builtin:reference` runs from the fetched files: the ceiling
+    // the other models are compared with.
+    let arena = Arena::with_trials(10.0, 4.0, true).await;
     let team = arena.team("team-live").await;
     let python = scored(
         &arena
@@ -288,6 +295,13 @@ async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
             started.elapsed()
         );
     }
+    // The generating model needs the generator, which this challenge keeps on the server: the
+    // client refuses it before any evaluation starts.
+    let (ok, _, stderr) = arena.run(&team, "builtin:reference").await;
+    assert!(
+        !ok && stderr.contains("generator on the server"),
+        "{stderr}"
+    );
     let live = arena
         .rows("SELECT status, reason FROM live_evaluations")
         .await;

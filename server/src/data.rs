@@ -54,11 +54,14 @@ pub async fn hidden_trials(
     Ok(hidden)
 }
 
-/// The challenge as a contestant fetches it.
+/// The challenge as the server holds it: the organizer's manifest, the public files a
+/// contestant fetches and the uploaded data files the generator reads
+/// ([`Manifest::generator_files`]), so that the reference baseline fits on it too; the other
+/// baselines read only the public files, as on a contestant's side.
 ///
 /// # Errors
 /// A one-line reason when the store fails or holds inconsistent data.
-pub async fn public_challenge(
+pub async fn organizer_challenge(
     store: &Store,
     challenge: &ChallengeRow,
     dt_s: f64,
@@ -72,6 +75,15 @@ pub async fn public_challenge(
             .await
             .map_err(db)?;
         bytes.insert(f.name, data.ok_or("a public file vanished")?);
+    }
+    for name in manifest.generator_files() {
+        if !bytes.contains_key(name) {
+            let data = store.data_file(&challenge.id, name).await.map_err(db)?;
+            bytes.insert(
+                name.to_string(),
+                data.ok_or_else(|| format!("data file {name:?} is missing"))?,
+            );
+        }
     }
     let rows = store.trials(&challenge.id).await.map_err(db)?;
     let mut listed = Vec::with_capacity(rows.len());

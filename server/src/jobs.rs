@@ -197,6 +197,7 @@ impl Record {
             scoring_library_version: SCORING_LIBRARY_VERSION,
             params_json: &self.params_json,
             dataset_hash: &challenge.dataset_hash,
+            public_dataset_hash: &challenge.public_dataset_hash,
             trials_hash: &challenge.trials_hash,
             challenge_version: challenge.version,
             submission_sha256,

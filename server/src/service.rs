@@ -275,7 +275,13 @@ impl ArenaService {
                 }
             }
             view.audit = Some(pb::Audit {
-                dataset_hash: e.dataset_hash,
+                dataset_hash: e.public_dataset_hash,
+                // The full hash would let a contestant confirm a guessed generator.
+                full_dataset_hash: if who.sees_everything() {
+                    e.dataset_hash
+                } else {
+                    String::new()
+                },
                 trials_hash: e.trials_hash,
                 challenge_version: e.challenge_version.to_string(),
                 metrics_version: e.metrics_version,
@@ -290,6 +296,34 @@ impl ArenaService {
 }
 
 impl ArenaService {
+    /// The reference baseline's predictions for the test trials, computed here: the generator
+    /// of a simulated challenge stays on the server, so the organizer's ceiling row cannot be
+    /// computed by a client. Built from the organizer's manifest and data files and the public
+    /// test inputs ([`data::organizer_challenge`]) on the compute pool, which bounds how many
+    /// run at once; the work is that of simulating the test split once, which creating the
+    /// challenge already did. The noise seed is fresh: the stored predictions file, pinned by
+    /// its SHA-256, is what the audit record refers to.
+    async fn reference_predictions(&self, challenge: &ChallengeRow) -> Result<Vec<u8>, Status> {
+        let stored: StoredSpec = serde_json::from_str(&challenge.spec_json).map_err(internal)?;
+        let organizer = data::organizer_challenge(&self.store, challenge, stored.dt_s)
+            .await
+            .map_err(internal)?;
+        let seed = rand::rng().next_u64();
+        let predicted = self
+            .compute
+            .run(move || Baseline::Reference.predict(&organizer, seed))
+            .await
+            .map_err(internal)?
+            .map_err(|e| {
+                Status::failed_precondition(format!(
+                    "baseline \"reference\" on challenge {:?}: {e}",
+                    challenge.id
+                ))
+            })?;
+        tracing::info!(challenge = %challenge.id, "reference predictions computed");
+        Ok(predictions::to_json(&predicted))
+    }
+
     /// What the Ladder released to `team` up to and including submission `id`: its public
     /// primary as displayed on the board after that submission, and whether that submission
     /// moved it.
@@ -374,7 +408,7 @@ impl Arena for ArenaService {
                 daily_limit: c.daily_limit as u32,
                 created_at: c.created_at,
                 public_benchmark: c.public_benchmark,
-                dataset_hash: c.dataset_hash,
+                dataset_hash: c.public_dataset_hash,
             });
         }
         Ok(Response::new(pb::ListChallengesResponse { challenges }))
@@ -449,6 +483,8 @@ impl Arena for ArenaService {
             .map(|(n, s, _)| (n.clone(), s.clone()))
             .collect();
         let hash = dataset_hash(&header.manifest_toml, &listing);
+        let public_manifest = Manifest::public_toml(&header.manifest_toml).map_err(internal)?;
+        let public_hash = generated.public_dataset_hash(&public_manifest);
         let spec_json = serde_json::to_string(&StoredSpec {
             dt_s: manifest.sampling.dt_s,
             description: manifest.description.clone(),
@@ -465,7 +501,9 @@ impl Arena for ArenaService {
                 kind: manifest.kind.as_str(),
                 source: manifest.source.as_str(),
                 manifest_toml: &header.manifest_toml,
+                public_manifest_toml: &public_manifest,
                 dataset_hash: &hash,
+                public_dataset_hash: &public_hash,
                 trials_hash: &generated.trials_hash,
                 hidden_seed,
                 daily_limit: manifest.rules.daily_limit,
@@ -483,7 +521,8 @@ impl Arena for ArenaService {
         let count = |s: Split| generated.trials.iter().filter(|t| t.split == s).count() as u32;
         Ok(Response::new(pb::CreateChallengeResponse {
             challenge_id: id,
-            dataset_hash: hash,
+            dataset_hash: public_hash,
+            full_dataset_hash: hash,
             n_train_trials: count(Split::Train),
             n_test_trials: count(Split::Test),
             train_intrinsic_reliability: generated.train_reliability,
@@ -514,7 +553,8 @@ impl Arena for ArenaService {
                 condition: t.condition.unwrap_or_default(),
             });
         }
-        let manifest_bytes = c.manifest_toml.clone().into_bytes();
+        // The public view fixed at creation: a simulated challenge's generator stays here.
+        let manifest_bytes = c.public_manifest_toml.clone().into_bytes();
         let mut files = vec![pb::FileInfo {
             name: "dataset.toml".into(),
             size: manifest_bytes.len() as u64,
@@ -540,7 +580,7 @@ impl Arena for ArenaService {
             description: stored.description,
             license: stored.license,
             citation: stored.citation,
-            dataset_hash: c.dataset_hash,
+            dataset_hash: c.public_dataset_hash,
             trials,
             files: files.clone(),
             daily_limit: c.daily_limit as u32,
@@ -640,7 +680,14 @@ impl Arena for ArenaService {
         }
         let shapes = self.test_shapes(&challenge).await?;
         let limits = self.config.limits;
-        let bytes = req.predictions_json;
+        let bytes = if as_baseline
+            && req.baseline == Baseline::Reference.name()
+            && req.predictions_json.is_empty()
+        {
+            self.reference_predictions(&challenge).await?
+        } else {
+            req.predictions_json
+        };
         let bytes = self
             .compute
             .run(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
@@ -738,7 +785,7 @@ impl Arena for ArenaService {
         let req = request.into_inner();
         let c = self.challenge(&req.challenge_id).await?;
         let stored: StoredSpec = serde_json::from_str(&c.spec_json).map_err(internal)?;
-        let public = data::public_challenge(&self.store, &c, stored.dt_s)
+        let public = data::organizer_challenge(&self.store, &c, stored.dt_s)
             .await
             .map_err(internal)?;
         let hidden = data::hidden_trials(&self.store, &c)

@@ -54,10 +54,15 @@ pub struct ChallengeRow {
     pub status: String,
     /// Incremented by rescoring-relevant changes.
     pub version: i64,
-    /// The manifest text.
+    /// The organizer's manifest text (generator included).
     pub manifest_toml: String,
-    /// Dataset content hash.
+    /// The manifest served to contestants (its public view), fixed at creation.
+    pub public_manifest_toml: String,
+    /// Full dataset hash: the organizer's manifest and uploaded data files (organizers and
+    /// auditors only).
     pub dataset_hash: String,
+    /// Public dataset hash: the served manifest and every served file.
+    pub public_dataset_hash: String,
     /// Generated files hash.
     pub trials_hash: String,
     /// Submissions per team per UTC day.
@@ -141,8 +146,10 @@ pub struct EvaluationRow {
     pub scoring_library_version: String,
     /// Metric parameters, JSON.
     pub params_json: String,
-    /// Dataset hash at scoring time.
+    /// Full dataset hash at scoring time (organizers and auditors only).
     pub dataset_hash: String,
+    /// Public dataset hash at scoring time.
+    pub public_dataset_hash: String,
     /// Trials hash at scoring time.
     pub trials_hash: String,
     /// Challenge version at scoring time.
@@ -197,10 +204,14 @@ pub struct NewChallenge<'a> {
     pub kind: &'a str,
     /// Ground-truth source.
     pub source: &'a str,
-    /// Manifest text.
+    /// The organizer's manifest text.
     pub manifest_toml: &'a str,
-    /// Dataset hash.
+    /// The manifest served to contestants.
+    pub public_manifest_toml: &'a str,
+    /// Full dataset hash.
     pub dataset_hash: &'a str,
+    /// Public dataset hash.
+    pub public_dataset_hash: &'a str,
     /// Trials hash.
     pub trials_hash: &'a str,
     /// Hidden seed (never served).
@@ -295,8 +306,10 @@ pub struct NewEvaluation<'a> {
     pub scoring_library_version: &'a str,
     /// Metric parameters, JSON.
     pub params_json: &'a str,
-    /// Dataset hash.
+    /// Full dataset hash.
     pub dataset_hash: &'a str,
+    /// Public dataset hash.
+    pub public_dataset_hash: &'a str,
     /// Trials hash.
     pub trials_hash: &'a str,
     /// Challenge version.
@@ -405,17 +418,19 @@ impl Store {
         let effect_json = c.generated.effect.as_ref().map(encode_effect).transpose()?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO challenges (id, title, kind, source, manifest_toml, dataset_hash, trials_hash,
-                 hidden_seed, daily_limit, public_benchmark, spec_json, created_by, created_at,
-                 clustering_effect_json)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO challenges (id, title, kind, source, manifest_toml, public_manifest_toml,
+                 dataset_hash, public_dataset_hash, trials_hash, hidden_seed, daily_limit,
+                 public_benchmark, spec_json, created_by, created_at, clustering_effect_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(c.id)
         .bind(c.title)
         .bind(c.kind)
         .bind(c.source)
         .bind(c.manifest_toml)
+        .bind(c.public_manifest_toml)
         .bind(c.dataset_hash)
+        .bind(c.public_dataset_hash)
         .bind(c.trials_hash)
         .bind(c.hidden_seed.to_string())
         .bind(c.daily_limit as i64)
@@ -480,8 +495,8 @@ impl Store {
     }
 
     const CHALLENGE_COLUMNS: &'static str =
-        "id, title, kind, status, version, manifest_toml, dataset_hash, trials_hash,
-         daily_limit, public_benchmark, spec_json, created_at";
+        "id, title, kind, status, version, manifest_toml, public_manifest_toml, dataset_hash,
+         public_dataset_hash, trials_hash, daily_limit, public_benchmark, spec_json, created_at";
 
     /// Every challenge, oldest first.
     pub async fn list_challenges(&self) -> Result<Vec<ChallengeRow>, StoreError> {
@@ -546,6 +561,23 @@ impl Store {
         .bind(challenge_id)
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// The bytes of an uploaded data file (one the manifest's `files` names; hidden recordings
+    /// are not among them): what the server rebuilds a hidden generator from, never served.
+    pub async fn data_file(
+        &self,
+        challenge_id: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Vec<u8>,)> = sqlx::query_as(
+            "SELECT data FROM dataset_files WHERE challenge_id = ? AND name = ? AND hidden = 0",
+        )
+        .bind(challenge_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(d,)| d))
     }
 
     /// The bytes of a generated file of the given visibility.
@@ -829,7 +861,8 @@ impl Store {
     ) -> Result<Option<EvaluationRow>, StoreError> {
         sqlx::query_as(
             "SELECT id, submission_id, metrics_version, scoring_library_version, params_json, dataset_hash,
-                    trials_hash, challenge_version, public_scores_json, private_scores_json, created_at, seeds_json
+                    public_dataset_hash, trials_hash, challenge_version, public_scores_json,
+                    private_scores_json, created_at, seeds_json
              FROM evaluations WHERE submission_id = ? ORDER BY id DESC LIMIT 1",
         )
         .bind(submission_id)
@@ -1022,15 +1055,16 @@ async fn insert_evaluation(
 ) -> Result<i64, StoreError> {
     let (evaluation_id,): (i64,) = sqlx::query_as(
         "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version, params_json,
-             dataset_hash, trials_hash, challenge_version, submission_sha256, public_scores_json,
-             private_scores_json, public_primary, created_at, seeds_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             dataset_hash, public_dataset_hash, trials_hash, challenge_version, submission_sha256,
+             public_scores_json, private_scores_json, public_primary, created_at, seeds_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(e.submission_id)
     .bind(e.metrics_version)
     .bind(e.scoring_library_version)
     .bind(e.params_json)
     .bind(e.dataset_hash)
+    .bind(e.public_dataset_hash)
     .bind(e.trials_hash)
     .bind(e.challenge_version)
     .bind(e.submission_sha256)

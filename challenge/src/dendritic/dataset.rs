@@ -34,8 +34,11 @@ pub const SYNAPSES_FILE: &str = "synapses.json";
 /// trials that clustered input differs from both controls ([`check_effect`] with the
 /// manifest's `[effect]`).
 ///
-/// Public files: the SWC and biophysics files, `synapses.json`, every trial's `events.npy`,
-/// and the training trials' voltage and spikes. Hidden: the test trials' voltage and spikes.
+/// Public files: the SWC file, `synapses.json` (weights and kinetics only where the organizer
+/// publishes the cell), every trial's `events.npy`, and the training trials' voltage and
+/// spikes; the biophysics file only where the cell is published. Hidden: the test trials'
+/// voltage and spikes. The biophysics file stays among the uploaded data files, from which
+/// the server rebuilds the cell for the reference baseline.
 ///
 /// # Errors
 /// [`GenerateError::MissingFile`] for a cell file not supplied; [`GenerateError::Dendritic`]
@@ -56,19 +59,30 @@ pub fn generate(
     let cell = DendriticCell::of_manifest(manifest, |name| data.get(name).cloned())?
         .expect("the manifest is a dendritic one");
     let reference = cell.reference(recipe)?;
+    let published = !manifest.hides_generator();
     let sampling = Sampling {
         dt_ms: cable.dt_ms,
         sample_dt_ms: manifest.sampling.dt_s * 1e3,
         threshold_mv: cable.spike_threshold_mv,
     };
     let mut assembly = Assembly::default();
-    for name in [&cable.swc, &cable.biophysics] {
-        assembly.add_file(name.clone(), Visibility::Public, data[name].clone());
+    assembly.add_file(
+        cable.swc.clone(),
+        Visibility::Public,
+        data[&cable.swc].clone(),
+    );
+    if published {
+        assembly.add_file(
+            cable.biophysics.clone(),
+            Visibility::Public,
+            data[&cable.biophysics].clone(),
+        );
     }
+    let receptors = recipe.synaptic()?.receptors;
     assembly.add_file(
         SYNAPSES_FILE.into(),
         Visibility::Public,
-        cell.synapses_json(recipe),
+        cell.synapses_json(published.then_some(&receptors)),
     );
     let mut reliability = [None, None];
     let mut test_spikes = Vec::new();

@@ -41,10 +41,10 @@ pub use baselines::{
     DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial, fit_linear,
     fit_two_layer,
 };
-pub use cell::{Biophysics, DendriticCell};
+pub use cell::{Biophysics, DendriticCell, PublicSite, PublicSynapses};
 pub use effect::{EffectOptions, EffectReport, TrialSpikes, check_effect};
 pub use placement::{Synapse, SynapseClass, SynapseTable};
-pub use recipe::DendriticRecipe;
+pub use recipe::{DendriticRecipe, Synaptic};
 pub use regions::{DendriteGeometry, Region, classify_by_name};
 pub use simulate::{ReferenceCell, Response, Sampling};
 pub use trials::{EventTable, PairedTrial, Volley};
@@ -73,6 +73,13 @@ pub enum DendriticError {
     /// The cell description is unusable (the simulator's message is included).
     #[error("cell: {0}")]
     Cell(String),
+    /// A key of the generator is absent: the manifest is a public view, which leaves the
+    /// generator (kinetics, weights, noise) on the server.
+    #[error(
+        "{0} is absent: this is the public view of the manifest, which leaves the generator \
+         (receptor kinetics, synaptic weights, intrinsic noise) to the server"
+    )]
+    Hidden(&'static str),
     /// No stretch of `span_um` on an eligible branch holds k excitatory sites.
     #[error(
         "stimulus.clusters: no stretch of {span_um} µm on a branch of the eligible regions holds \

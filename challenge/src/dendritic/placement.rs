@@ -93,7 +93,8 @@ impl SynapseTable {
     /// [`super::recipe::Excitatory::weight_gain_per_100um`].
     ///
     /// # Errors
-    /// [`super::DendriticError::InvalidKey`] if a distance-scaled weight would be negative.
+    /// [`super::DendriticError::InvalidKey`] if a distance-scaled weight would be negative;
+    /// [`super::DendriticError::Hidden`] if the recipe is a public view (no weights).
     pub fn place(
         geometry: &DendriteGeometry,
         recipe: &DendriticRecipe,
@@ -102,6 +103,7 @@ impl SynapseTable {
         let mut rng = rng_from_seed(derive_seed(seed, "synapse-placement", 0));
         let ex = &recipe.excitatory;
         let inh = &recipe.inhibitory;
+        let weights = recipe.synaptic()?;
         let mut synapses = Vec::new();
         for class in [SynapseClass::Excitatory, SynapseClass::Inhibitory] {
             for (branch, s) in geometry.sections.iter().enumerate() {
@@ -114,11 +116,12 @@ impl SynapseTable {
                     let distance_um = s.distance_um(x);
                     let receptors = match class {
                         SynapseClass::Excitatory => {
-                            let scale = 1.0 + ex.weight_gain_per_100um * distance_um / 100.0;
+                            let gain = weights.weight_gain_per_100um;
+                            let scale = 1.0 + gain * distance_um / 100.0;
                             if scale < 0.0 {
                                 return Err(super::DendriticError::InvalidKey {
                                     key: "stimulus.excitatory.weight_gain_per_100um".into(),
-                                    value: ex.weight_gain_per_100um.to_string(),
+                                    value: gain.to_string(),
                                     problem: format!(
                                         "makes the weight negative at {distance_um:.1} µm \
                                          ({}({x:.3}))",
@@ -127,12 +130,12 @@ impl SynapseTable {
                                 });
                             }
                             Receptors::AmpaNmda {
-                                ampa_weight_us: ex.ampa_weight_us * scale,
-                                nmda_weight_us: ex.nmda_weight_us * scale,
+                                ampa_weight_us: weights.ampa_weight_us * scale,
+                                nmda_weight_us: weights.nmda_weight_us * scale,
                             }
                         }
                         SynapseClass::Inhibitory => Receptors::GabaA {
-                            weight_us: inh.weight_us,
+                            weight_us: weights.inhibitory_weight_us,
                         },
                     };
                     synapses.push(Synapse {
@@ -152,7 +155,7 @@ impl SynapseTable {
             synapses.push(Synapse {
                 id: synapses.len(),
                 receptors: Receptors::GabaA {
-                    weight_us: inh.soma_weight_us,
+                    weight_us: weights.soma_weight_us,
                 },
                 section: geometry.sections[soma].name.clone(),
                 x: 0.5,

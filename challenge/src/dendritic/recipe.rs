@@ -10,14 +10,22 @@
 //! receives Poisson background input whose rate fluctuates slowly and differently per branch,
 //! on top of which clustered events drive k neighbouring excitatory synapses of one branch
 //! within a few milliseconds.
+//!
+//! Public and hidden keys. The event statistics (site densities, background, clusters) describe
+//! the input, which contestants see anyway in the event tables: they stay public. The receptor
+//! kinetics, the synaptic weights and the intrinsic noise are the generator (with the cell,
+//! they reproduce the ground truth), so the public view of a manifest leaves them out
+//! ([`DendriticRecipe::public_view`]) unless the organizer publishes the cell. Those keys are
+//! therefore optional in the type; [`DendriticRecipe::synaptic`] hands them out together, or
+//! names the first one that is absent.
 
 use super::DendriticError;
 use super::regions::Region;
 use serde::{Deserialize, Serialize};
 
 /// Kinetics of the three receptor types, written into the cell's `synapse_types` as `"AMPA"`,
-/// `"NMDA"` and `"GABA_A"` (see [`DendriticRecipe::cell_with_receptors`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `"NMDA"` and `"GABA_A"` (see [`Synaptic::cell_with_receptors`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receptors {
     /// AMPA receptor (NEURON `Exp2Syn`).
@@ -81,7 +89,8 @@ impl RegionDensities {
     }
 }
 
-/// Excitatory sites: one AMPA and one NMDA receptor at the same location.
+/// Excitatory sites: one AMPA and one NMDA receptor at the same location. The weights are part
+/// of the generator: `None` in a public view (module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Excitatory {
@@ -89,28 +98,33 @@ pub struct Excitatory {
     /// section).
     pub sites_per_um: RegionDensities,
     /// Peak AMPA conductance of one isolated event at the soma's distance, µS.
-    pub ampa_weight_us: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ampa_weight_us: Option<f64>,
     /// Peak NMDA conductance (unblocked) of one isolated event at the soma's distance, µS.
-    pub nmda_weight_us: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nmda_weight_us: Option<f64>,
     /// Distance-dependent scaling: a site at path distance d µm from the soma gets weights
     /// w·(1 + gain·d/100 µm), as distal synapses are larger (Magee & Cook 2000, Nat Neurosci
-    /// 3:895). 0 for uniform weights. Relative gain per 100 µm (dimensionless).
-    #[serde(default)]
-    pub weight_gain_per_100um: f64,
+    /// 3:895). Absent: 0, uniform weights. Relative gain per 100 µm (dimensionless).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_gain_per_100um: Option<f64>,
 }
 
-/// Inhibitory GABA_A sites on the dendrites and the soma.
+/// Inhibitory GABA_A sites on the dendrites and the soma. The weights are part of the
+/// generator: `None` in a public view (module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inhibitory {
     /// Density of dendritic sites per region, sites/µm.
     pub sites_per_um: RegionDensities,
     /// Peak conductance of one event at a dendritic site, µS.
-    pub weight_us: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_us: Option<f64>,
     /// Number of sites on the soma (perisomatic inhibition), all at soma(0.5).
     pub soma_sites: usize,
     /// Peak conductance of one event at a somatic site, µS.
-    pub soma_weight_us: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soma_weight_us: Option<f64>,
 }
 
 /// Background input: an inhomogeneous Poisson train on every site whose rate is
@@ -178,8 +192,9 @@ pub struct IntrinsicNoise {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DendriticRecipe {
-    /// Receptor kinetics.
-    pub receptors: Receptors,
+    /// Receptor kinetics (generator: `None` in a public view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receptors: Option<Receptors>,
     /// Excitatory (AMPA+NMDA) placement and weights.
     pub excitatory: Excitatory,
     /// Inhibitory (GABA_A) placement and weights.
@@ -188,7 +203,28 @@ pub struct DendriticRecipe {
     pub background: Background,
     /// Clustered events.
     pub clusters: Clusters,
-    /// Intrinsic noise.
+    /// Intrinsic noise (generator: `None` in a public view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intrinsic_noise: Option<IntrinsicNoise>,
+}
+
+/// The generator's part of a dendritic recipe, all present: what the reference cell needs beyond
+/// the event statistics ([`DendriticRecipe::synaptic`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Synaptic {
+    /// Receptor kinetics.
+    pub receptors: Receptors,
+    /// Peak AMPA conductance of an excitatory event at the soma's distance, µS.
+    pub ampa_weight_us: f64,
+    /// Peak NMDA conductance (unblocked) of an excitatory event at the soma's distance, µS.
+    pub nmda_weight_us: f64,
+    /// Relative change of the excitatory weights per 100 µm of path distance (0 if absent).
+    pub weight_gain_per_100um: f64,
+    /// Peak conductance of an event at a dendritic inhibitory site, µS.
+    pub inhibitory_weight_us: f64,
+    /// Peak conductance of an event at a somatic inhibitory site, µS.
+    pub soma_weight_us: f64,
+    /// The cell's intrinsic noise.
     pub intrinsic_noise: IntrinsicNoise,
 }
 
@@ -217,36 +253,41 @@ fn check(key: &str, need: Need, value: f64) -> Result<(), DendriticError> {
 impl DendriticRecipe {
     /// Checks every value; the error names the key, e.g. `stimulus.background.log_rate_tau_s`.
     ///
+    /// The generator's keys (kinetics, weights, noise) are checked where present; whether they
+    /// must be present is the manifest's business ([`crate::manifest::Manifest::parse`] and
+    /// [`crate::manifest::Manifest::parse_public`]).
+    ///
     /// # Errors
     /// [`DendriticError::InvalidKey`] for the first value out of its domain.
     pub fn validate(&self) -> Result<(), DendriticError> {
         use Need::*;
-        let r = &self.receptors;
-        for (name, tr, td, e) in [
-            (
-                "ampa",
-                r.ampa.tau_rise_ms,
-                r.ampa.tau_decay_ms,
-                r.ampa.reversal_mv,
-            ),
-            (
-                "nmda",
-                r.nmda.tau_rise_ms,
-                r.nmda.tau_decay_ms,
-                r.nmda.reversal_mv,
-            ),
-            (
-                "gaba_a",
-                r.gaba_a.tau_rise_ms,
-                r.gaba_a.tau_decay_ms,
-                r.gaba_a.reversal_mv,
-            ),
-        ] {
-            check(&format!("receptors.{name}.tau_rise_ms"), Positive, tr)?;
-            check(&format!("receptors.{name}.tau_decay_ms"), Positive, td)?;
-            check(&format!("receptors.{name}.reversal_mv"), Finite, e)?;
+        if let Some(r) = &self.receptors {
+            for (name, tr, td, e) in [
+                (
+                    "ampa",
+                    r.ampa.tau_rise_ms,
+                    r.ampa.tau_decay_ms,
+                    r.ampa.reversal_mv,
+                ),
+                (
+                    "nmda",
+                    r.nmda.tau_rise_ms,
+                    r.nmda.tau_decay_ms,
+                    r.nmda.reversal_mv,
+                ),
+                (
+                    "gaba_a",
+                    r.gaba_a.tau_rise_ms,
+                    r.gaba_a.tau_decay_ms,
+                    r.gaba_a.reversal_mv,
+                ),
+            ] {
+                check(&format!("receptors.{name}.tau_rise_ms"), Positive, tr)?;
+                check(&format!("receptors.{name}.tau_decay_ms"), Positive, td)?;
+                check(&format!("receptors.{name}.reversal_mv"), Finite, e)?;
+            }
+            check("receptors.nmda.mg_mm", NonNegative, r.nmda.mg_mm)?;
         }
-        check("receptors.nmda.mg_mm", NonNegative, r.nmda.mg_mm)?;
         for (class, d) in [
             ("excitatory", &self.excitatory.sites_per_um),
             ("inhibitory", &self.inhibitory.sites_per_um),
@@ -261,16 +302,22 @@ impl DendriticRecipe {
             }
         }
         let ex = &self.excitatory;
-        check("excitatory.ampa_weight_us", NonNegative, ex.ampa_weight_us)?;
-        check("excitatory.nmda_weight_us", NonNegative, ex.nmda_weight_us)?;
-        check(
-            "excitatory.weight_gain_per_100um",
-            Finite,
-            ex.weight_gain_per_100um,
-        )?;
         let inh = &self.inhibitory;
-        check("inhibitory.weight_us", NonNegative, inh.weight_us)?;
-        check("inhibitory.soma_weight_us", NonNegative, inh.soma_weight_us)?;
+        for (key, need, value) in [
+            ("excitatory.ampa_weight_us", NonNegative, ex.ampa_weight_us),
+            ("excitatory.nmda_weight_us", NonNegative, ex.nmda_weight_us),
+            (
+                "excitatory.weight_gain_per_100um",
+                Finite,
+                ex.weight_gain_per_100um,
+            ),
+            ("inhibitory.weight_us", NonNegative, inh.weight_us),
+            ("inhibitory.soma_weight_us", NonNegative, inh.soma_weight_us),
+        ] {
+            if let Some(v) = value {
+                check(key, need, v)?;
+            }
+        }
         let b = &self.background;
         check(
             "background.excitatory_rate_hz",
@@ -318,23 +365,73 @@ impl DendriticRecipe {
                 problem: "name at least one region".into(),
             });
         }
-        let n = &self.intrinsic_noise;
-        check(
-            "intrinsic_noise.soma_current_mean_na",
-            Finite,
-            n.soma_current_mean_na,
-        )?;
-        check(
-            "intrinsic_noise.soma_current_sd_na",
-            NonNegative,
-            n.soma_current_sd_na,
-        )?;
-        check("intrinsic_noise.tau_ms", Positive, n.tau_ms)?;
+        if let Some(n) = &self.intrinsic_noise {
+            check(
+                "intrinsic_noise.soma_current_mean_na",
+                Finite,
+                n.soma_current_mean_na,
+            )?;
+            check(
+                "intrinsic_noise.soma_current_sd_na",
+                NonNegative,
+                n.soma_current_sd_na,
+            )?;
+            check("intrinsic_noise.tau_ms", Positive, n.tau_ms)?;
+        }
         Ok(())
     }
 
+    /// The generator's parameters, all together.
+    ///
+    /// # Errors
+    /// [`DendriticError::Hidden`] naming the first absent key (a public view of the manifest
+    /// leaves them out: the reference cell is the server's).
+    pub fn synaptic(&self) -> Result<Synaptic, DendriticError> {
+        let (ex, inh) = (&self.excitatory, &self.inhibitory);
+        let hidden = DendriticError::Hidden;
+        Ok(Synaptic {
+            receptors: self.receptors.ok_or(hidden("stimulus.receptors"))?,
+            ampa_weight_us: ex
+                .ampa_weight_us
+                .ok_or(hidden("stimulus.excitatory.ampa_weight_us"))?,
+            nmda_weight_us: ex
+                .nmda_weight_us
+                .ok_or(hidden("stimulus.excitatory.nmda_weight_us"))?,
+            weight_gain_per_100um: ex.weight_gain_per_100um.unwrap_or(0.0),
+            inhibitory_weight_us: inh
+                .weight_us
+                .ok_or(hidden("stimulus.inhibitory.weight_us"))?,
+            soma_weight_us: inh
+                .soma_weight_us
+                .ok_or(hidden("stimulus.inhibitory.soma_weight_us"))?,
+            intrinsic_noise: self
+                .intrinsic_noise
+                .ok_or(hidden("stimulus.intrinsic_noise"))?,
+        })
+    }
+
+    /// True when none of the generator's keys is present: the recipe is a public view.
+    pub fn is_public_view(&self) -> bool {
+        *self == self.public_view()
+    }
+
+    /// The recipe without the generator's keys: the event statistics only (module docs).
+    pub fn public_view(&self) -> DendriticRecipe {
+        let mut out = self.clone();
+        out.receptors = None;
+        out.intrinsic_noise = None;
+        out.excitatory.ampa_weight_us = None;
+        out.excitatory.nmda_weight_us = None;
+        out.excitatory.weight_gain_per_100um = None;
+        out.inhibitory.weight_us = None;
+        out.inhibitory.soma_weight_us = None;
+        out
+    }
+}
+
+impl Synaptic {
     /// A copy of `cell` whose `synapse_types` declares `"AMPA"`, `"NMDA"` and `"GABA_A"` with
-    /// this recipe's kinetics (replacing any types of those names).
+    /// these kinetics (replacing any types of those names).
     pub fn cell_with_receptors(
         &self,
         cell: &arena_neuron::cable::CellSpec,

@@ -53,13 +53,15 @@ impl ReferenceCell {
     /// `table`.
     ///
     /// # Errors
-    /// [`DendriticError::Cell`] if the cell is invalid or a synapse's section is unknown.
+    /// [`DendriticError::Cell`] if the cell is invalid or a synapse's section is unknown;
+    /// [`DendriticError::Hidden`] if the recipe is a public view (no kinetics, no noise).
     pub fn new(
         spec: &CellSpec,
         recipe: &DendriticRecipe,
         table: &SynapseTable,
     ) -> Result<Self, DendriticError> {
-        let cell = Cell::new(&recipe.cell_with_receptors(spec))
+        let synaptic = recipe.synaptic()?;
+        let cell = Cell::new(&synaptic.cell_with_receptors(spec))
             .map_err(|e| DendriticError::Cell(e.to_string()))?;
         let nodes = table
             .synapses
@@ -77,7 +79,7 @@ impl ReferenceCell {
             gaba: ty(GABA_A)?,
             cell,
             nodes,
-            noise: recipe.intrinsic_noise,
+            noise: synaptic.intrinsic_noise,
         })
     }
 

@@ -12,9 +12,20 @@ use arena_challenge::manifest::Manifest;
 /// The demo dataset's manifest text.
 pub const DEMO: &str = include_str!("../../../datasets/injected-current-demo/dataset.toml");
 
-/// What a contestant fetches ([`GeneratedChallenge::public_view`]).
+/// What a contestant fetches ([`GeneratedChallenge::public_view`]): the reference does not fit
+/// on it where the generator is hidden.
 pub fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
     g.public_view(manifest).unwrap()
+}
+
+/// What the server holds ([`GeneratedChallenge::organizer_view`]): the public files with the
+/// organizer's manifest and data files, on which the reference fits too.
+pub fn organizer_view(
+    manifest: &Manifest,
+    g: &GeneratedChallenge,
+    data: &arena_challenge::generate::DataFiles,
+) -> PublicChallenge {
+    g.organizer_view(manifest, data).unwrap()
 }
 
 /// The hidden test trials as the server scores them ([`GeneratedChallenge::hidden_trials`]).

@@ -4,6 +4,10 @@
 //! baseline suited to the challenge on the training trials only, and submits the predictions
 //! through the normal `Submit` path, so baselines are scored, stored and audited exactly like
 //! contestants. The server files them under team `baseline-<name>`, marked as baselines.
+//!
+//! The reference, the generating model itself, needs the generator that a simulated challenge
+//! keeps on the server: its `Submit` carries no predictions, and the server computes them
+//! (`SubmitRequest.baseline`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,7 +37,8 @@ pub enum Outcome {
 
 /// Fetches `challenge` into `work`, fits every suited baseline and submits it; returns each
 /// baseline with its outcome. A baseline whose fit fails is reported and skipped: the others
-/// still reach the board. Baseline `b` is seeded by `derive_seed(seed, b.name(), 0)`.
+/// still reach the board. Baseline `b` is seeded by `derive_seed(seed, b.name(), 0)`; the
+/// reference is computed by the server with a fresh noise seed.
 ///
 /// # Errors
 /// When fetching or submitting fails, or a submission is not scored.
@@ -48,20 +53,25 @@ pub async fn run(
     let public = fetch::load(work)?;
     let mut out = Vec::new();
     for baseline in Baseline::suited(&public.manifest) {
-        let predictions = match baseline.predict(&public, derive_seed(seed, baseline.name(), 0)) {
-            Ok(p) => p,
-            Err(e) => {
-                let outcome = Outcome::NotFitted(e.to_string());
-                progress(baseline, &outcome);
-                out.push((baseline, outcome));
-                continue;
+        let predictions = if baseline == Baseline::Reference {
+            // Empty: the server computes the reference from the generator it keeps.
+            Vec::new()
+        } else {
+            match baseline.predict(&public, derive_seed(seed, baseline.name(), 0)) {
+                Ok(p) => to_json(&p),
+                Err(e) => {
+                    let outcome = Outcome::NotFitted(e.to_string());
+                    progress(baseline, &outcome);
+                    out.push((baseline, outcome));
+                    continue;
+                }
             }
         };
         let sent = submit::send(
             client,
             challenge,
             baseline.name(),
-            to_json(&predictions),
+            predictions,
             None,
             Some(baseline.name()),
         )

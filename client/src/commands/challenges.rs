@@ -176,6 +176,7 @@ pub async fn create_command(
     if as_json {
         print_json(&json!({
             "challenge_id": r.challenge_id, "dataset_hash": r.dataset_hash,
+            "full_dataset_hash": r.full_dataset_hash,
             "n_train_trials": r.n_train_trials, "n_test_trials": r.n_test_trials,
             "train_intrinsic_reliability": r.train_intrinsic_reliability,
             "test_intrinsic_reliability": r.test_intrinsic_reliability,
@@ -184,11 +185,12 @@ pub async fn create_command(
     } else {
         let r_of = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
         println!(
-            "created challenge {} ({} training, {} test trials; dataset {}); intrinsic reliability R: training {}, test {}",
+            "created challenge {} ({} training, {} test trials; dataset {}, full {}); intrinsic reliability R: training {}, test {}",
             r.challenge_id,
             r.n_train_trials,
             r.n_test_trials,
             r.dataset_hash,
+            r.full_dataset_hash,
             r_of(r.train_intrinsic_reliability),
             r_of(r.test_intrinsic_reliability)
         );

@@ -4,8 +4,9 @@
 //! creates each demo challenge through gRPC as an organizer (the simulated injected-current demo
 //! and the recorded DRN benchmark, whose hidden test recording is public upstream and shipped in
 //! `datasets/`), puts the built-in baselines on each board exactly as `arena baselines run`
-//! does (fetch the public data, fit on the training trials, submit through `Submit`), waits for
-//! the scores and prints the leaderboards.
+//! does (fetch the public data, fit on the training trials, submit through `Submit`; the
+//! server computes the reference from the generator it keeps), waits for the scores and prints
+//! the leaderboards.
 
 use std::path::{Path, PathBuf};
 

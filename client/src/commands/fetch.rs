@@ -34,7 +34,8 @@ pub struct ChallengeJson {
     pub license: String,
     /// Citation.
     pub citation: String,
-    /// Dataset content hash.
+    /// Public dataset hash: over `dataset.toml` and every other fetched file
+    /// (`datasets/README.md`, "Hashes").
     pub dataset_hash: String,
     /// Submissions per team per UTC day.
     pub daily_limit: u32,
@@ -43,7 +44,7 @@ pub struct ChallengeJson {
     /// Intrinsic reliability R of the training responses (null with fewer than 2 repeats).
     #[serde(default)]
     pub train_intrinsic_reliability: Option<f64>,
-    /// The manifest file.
+    /// The manifest file: the public view of the challenge's manifest.
     pub manifest: String,
     /// Every trial.
     pub trials: Vec<TrialJson>,
@@ -173,7 +174,7 @@ pub fn load(dir: &Path) -> Result<PublicChallenge> {
         &fs::read(dir.join("challenge.json"))
             .with_context(|| format!("no challenge.json in {}", dir.display()))?,
     )?;
-    let manifest = Manifest::parse(&fs::read_to_string(dir.join(&doc.manifest))?)?;
+    let manifest = Manifest::parse_public(&fs::read_to_string(dir.join(&doc.manifest))?)?;
     let mut listed = Vec::with_capacity(doc.trials.len());
     for t in &doc.trials {
         let split = Split::parse(&t.split)

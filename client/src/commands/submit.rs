@@ -104,6 +104,8 @@ pub fn submission_json(s: &pb::Submission) -> Value {
     let audit = s.audit.as_ref().map(|a| {
         json!({
             "dataset_hash": a.dataset_hash, "trials_hash": a.trials_hash,
+            // Organizers and auditors only; contestants get null.
+            "full_dataset_hash": (!a.full_dataset_hash.is_empty()).then_some(&a.full_dataset_hash),
             "challenge_version": a.challenge_version, "metrics_version": a.metrics_version,
             "scoring_library_version": a.scoring_library_version,
             "params": serde_json::from_str::<Value>(&a.params_json).unwrap_or(Value::Null),

@@ -26,7 +26,11 @@
 //!   voltage response of a passive single compartment (time constant τ_m) to an exponentially
 //!   decaying current of time constant τ_decay (the receptor's fast rise is neglected). An
 //!   excitatory site with AMPA weight a and NMDA weight n (µS, from the synapse table) drives
-//!   a·κ_AMPA + n·κ_NMDA per event; an inhibitory site of weight g drives g·κ_GABA.
+//!   a·κ_AMPA + n·κ_NMDA per event; an inhibitory site of weight g drives g·κ_GABA. A challenge
+//!   that hides its generator publishes neither weights nor kinetics: the baselines then take
+//!   literature kinetics and one nominal weight per class ([`DEFAULT_RECEPTORS`],
+//!   [`default_site_weights`], with their source), and the fitted per-bin weights carry the
+//!   strengths.
 //! * Linear: S_b(t) is the summed drive (µS) of the excitatory sites whose path distance lies
 //!   in distance bin b ([`DistanceBins`]), w_b in mV/µS.
 //! * Two-layer: the drive of the excitatory sites of each branch j (the synapse table's
@@ -100,12 +104,13 @@
 //! [`arena_neuron::point::escape::fit_escape_rate`] (as the GIF's), so both families of
 //! baselines share one solver and one reading of a spike train.
 //!
-//! Files: `kernels.rs` (PSP kernels, distance bins), `drive.rs` (the exact drive recursion),
-//! `integration.rs` (routing and the branch non-linearity), `training.rs` (inputs, options and
-//! their validation), `design.rs` (the regression rows), `fit.rs` (the two fits and the
-//! hazard stage), `model.rs` (the fitted model and its runs), `spiking.rs` (imposed spikes
-//! and escape noise), `error.rs`.
+//! Files: `defaults.rs` (the assumed kinetics and weights), `kernels.rs` (PSP kernels, distance
+//! bins), `drive.rs` (the exact drive recursion), `integration.rs` (routing and the branch
+//! non-linearity), `training.rs` (inputs, options and their validation), `design.rs` (the
+//! regression rows), `fit.rs` (the two fits and the hazard stage), `model.rs` (the fitted model
+//! and its runs), `spiking.rs` (imposed spikes and escape noise), `error.rs`.
 
+mod defaults;
 mod design;
 mod drive;
 mod error;
@@ -116,6 +121,7 @@ mod model;
 mod spiking;
 mod training;
 
+pub use defaults::{DEFAULT_RECEPTORS, default_site_weights};
 pub use drive::filter_events;
 pub use error::DendriticFitError;
 pub use fit::{fit_linear, fit_two_layer};
