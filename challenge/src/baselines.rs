@@ -260,6 +260,23 @@ impl PublicChallenge {
         })
     }
 
+    /// What a contestant fetches of this challenge: itself where nothing is hidden
+    /// ([`Manifest::hides_generator`]), else the manifest's public view, no reference cell and
+    /// the synapse table without weights or kinetics — what the gauntlet's "generator
+    /// re-simulated from the fetched files" entry is built from.
+    pub fn as_fetched(&self) -> PublicChallenge {
+        let mut out = self.clone();
+        if self.manifest.hides_generator() {
+            out.manifest = self.manifest.public_view();
+            out.cell = None;
+            out.synapses = self
+                .synapses
+                .as_ref()
+                .map(PublicSynapses::without_generator);
+        }
+        out
+    }
+
     /// The electrode kernel estimated from the challenge's AEC recording
     /// ([`AecRecording::estimate`]), or `None` when it has none.
     ///

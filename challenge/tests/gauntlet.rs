@@ -11,13 +11,14 @@ mod common;
 use arena_challenge::baselines::PublicChallenge;
 use arena_challenge::evaluate::HiddenTrial;
 use arena_challenge::gauntlet::{
-    CEILING_TOLERANCE, Class, Entry, GauntletInput, NULL_TOLERANCE, judge, run, score, table,
+    CEILING_TOLERANCE, Class, Entry, GauntletInput, NULL_TOLERANCE, Outcome, judge, run, score,
+    table,
 };
 use arena_challenge::generate::{DataFiles, generate};
 use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, organizer_view};
+use common::{DEMO, hidden, organizer_view, published};
 
 struct Demo {
     public: PublicChallenge,
@@ -168,15 +169,38 @@ fn the_gauntlet_holds_on_hidden_seed_11() {
         .unwrap();
     assert_eq!(neighbour.class, Class::HiddenData);
     assert_eq!(neighbour.outcome.primary(), Some(p));
+    // The demo hides its generator: re-simulating it from the fetched files is not possible.
+    match &resimulated(&e).outcome {
+        Outcome::NotBuilt(why) => assert!(why.contains("from the fetched files"), "{why}"),
+        other => panic!("the hidden generator was re-simulated: {other:?}"),
+    }
 }
 
-/// The demo with hidden seed 12, run twice: every bound holds, and the gauntlet is
-/// deterministic in its seed.
+/// The entry that re-simulates the generator from the fetched files.
+fn resimulated(entries: &[Entry]) -> &Entry {
+    let e = entries
+        .iter()
+        .find(|x| x.name == "the generator re-simulated from the fetched files")
+        .expect("a simulated challenge has the re-simulation entry");
+    assert_eq!(e.class, Class::NoHiddenData);
+    e
+}
+
+/// The demo with its cell published (`publish = ["cell"]`) and hidden seed 12, run twice: every
+/// bound holds, the generator re-simulated from the fetched files is scored and stays within
+/// the ceiling, and the gauntlet is deterministic in its seed.
 #[test]
-fn the_gauntlet_holds_on_hidden_seed_12_and_is_reproducible() {
-    let d = demo(12);
+fn the_gauntlet_holds_on_a_published_cell_and_is_reproducible() {
+    let manifest = Manifest::parse(&published(DEMO)).unwrap();
+    let d = challenge(&manifest, &DataFiles::new(), 12);
     let first = gauntlet(&d, 2);
-    assert_all_pass("the demo, hidden seed 12", &first, &SIMULATED_HONEST);
+    assert_all_pass(
+        "the demo, cell published, hidden seed 12",
+        &first,
+        &SIMULATED_HONEST,
+    );
+    let p = resimulated(&first).outcome.primary().expect("scored");
+    assert!(p > 0.8 && p <= 1.0 + CEILING_TOLERANCE, "re-simulated: {p}");
     assert_eq!(first, gauntlet(&d, 2));
 }
 

@@ -13,7 +13,7 @@ use arena_challenge::baselines::{Baseline, Fitted};
 use arena_challenge::dendritic::dataset::SYNAPSES_FILE;
 use arena_challenge::generate::{DataFiles, GeneratedChallenge, Visibility, generate};
 use arena_challenge::manifest::Manifest;
-use common::{DEMO, DENDRITIC_DIR, organizer_view, public_view};
+use common::{DEMO, DENDRITIC_DIR, organizer_view, public_view, published};
 
 /// The hidden seed of every challenge generated here.
 const HIDDEN_SEED: u64 = 42;
@@ -104,11 +104,6 @@ fn found(files: &[(String, Vec<u8>)], needles: &[String]) -> Vec<(String, String
         }
     }
     hits
-}
-
-/// `text` with `publish = ["cell"]` added before its first table.
-fn published(text: &str) -> String {
-    text.replacen("\n[sampling]", "\npublish = [\"cell\"]\n\n[sampling]", 1)
 }
 
 #[test]

@@ -2075,9 +2075,10 @@ async fn the_measured_attacks_score_within_their_bounds_through_the_server() {
 
 /// A challenge created without a hidden seed gets one drawn by the server: stored, different
 /// for each challenge, and never in anything a contestant fetches; one given by the organizer is
-/// stored as given.
+/// stored as given. Which segments are public is stored too and appears in nothing a contestant
+/// fetches or is shown (the fetch, the submit and show answers, the board, the listing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_drawn_hidden_seed_is_stored_and_never_served() {
+async fn a_drawn_hidden_seed_and_the_segments_are_stored_and_never_served() {
     let arena = Arena::start(1).await;
     let organizer = arena.token(Role::Organizer, "org").await;
     let contestant = arena.token(Role::Contestant, "team-h").await;
@@ -2128,11 +2129,55 @@ async fn a_drawn_hidden_seed_is_stored_and_never_served() {
     assert!(a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok());
     assert_ne!(a, b, "two drawn seeds coincide");
     assert_eq!(seed("given").await, "12345");
-    // Nothing the contestant fetches holds the seed.
-    fetched(&arena, &contestant, "drawn-a").await;
-    for entry in std::fs::read_dir(arena.path("fetched")).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains(&a), "the hidden seed is in a fetched file");
+    // The segments are stored with the hidden trials.
+    let (segments,): (String,) = arena
+        .query_one(
+            "SELECT segments_json FROM trials WHERE challenge_id = 'drawn-a' \
+             AND segments_json IS NOT NULL LIMIT 1",
+        )
+        .await;
+    let stored: Value = serde_json::from_str(&segments).unwrap();
+    assert!(stored[0]["start_s"].is_number(), "{stored}");
+    // Nothing the contestant fetches or is shown holds the seed or a segment.
+    let spec = fetched(&arena, &contestant, "drawn-a").await;
+    let mut seen: Vec<(String, String)> = std::fs::read_dir(arena.path("fetched"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            (path.display().to_string(), text)
+        })
+        .collect();
+    let predictions = arena.path("drawn.json");
+    write_predictions(&predictions, &spec, 8.0, 3);
+    let submitted = arena
+        .json(
+            &contestant,
+            &[
+                "submit",
+                "drawn-a",
+                "--predictions",
+                predictions.to_str().unwrap(),
+            ],
+        )
+        .await;
+    let sid = submitted["submission_id"].as_str().unwrap().to_string();
+    for args in [
+        vec!["submission", "show", sid.as_str()],
+        vec!["leaderboard", "drawn-a"],
+        vec!["challenges"],
+    ] {
+        let v = arena.json(&contestant, &args).await;
+        seen.push((args.join(" "), v.to_string()));
+    }
+    seen.push(("submit".into(), submitted.to_string()));
+    for (what, text) in &seen {
+        assert!(!text.contains(&a), "the hidden seed is in {what}");
+        // A stored segment is `{"start_s", "end_s", "part"}` (the board's own "part" names the
+        // board, not a segment); the stimulus schedule's
+        // `[[stimulus.segments]]` in dataset.toml is public and has none of these keys.
+        for needle in ["start_s", "end_s", "segments_json"] {
+            assert!(!text.contains(needle), "{what} mentions {needle}: {text}");
+        }
     }
 }

@@ -298,6 +298,22 @@ pub struct PublicSynapses {
 }
 
 impl PublicSynapses {
+    /// The table as served when the generator is hidden: the same sites without weights or
+    /// kinetics.
+    pub fn without_generator(&self) -> PublicSynapses {
+        PublicSynapses {
+            receptors: None,
+            sites: self
+                .sites
+                .iter()
+                .map(|s| PublicSite {
+                    weights: None,
+                    ..s.clone()
+                })
+                .collect(),
+        }
+    }
+
     /// Reads `synapses.json`.
     ///
     /// # Errors

@@ -10,7 +10,7 @@ use super::{
     BEST_OF, BURST, Built, Class, Context, Outcome, PEAK_HALF_WINDOW_S, POISSON_RATES_HZ, SHIFT_S,
     TRAINING_RATE_MULTIPLES, scored, times,
 };
-use crate::baselines::PredictedTrials;
+use crate::baselines::{Baseline, PredictedTrials, PublicChallenge};
 use crate::predictions::{self, MAX_REPEATS};
 use crate::trial::Part;
 
@@ -291,6 +291,37 @@ pub(super) fn no_hidden_data(ctx: &Context, best: &PredictedTrials) -> Vec<Built
             }),
         ),
     ]
+}
+
+/// The generator re-simulated from the fetched files, as a contestant would try: the reference
+/// baseline fitted on what a contestant fetches ([`PublicChallenge::as_fetched`]). Where the
+/// organizer hides the generator it cannot be built (the entry passes, naming why); where the
+/// cell is published the fetched files are the organizer's, so the entry is the honest
+/// `reference` prediction (`reference`, computed once), held to the ceiling.
+pub(super) fn resimulated(
+    ctx: &Context,
+    organizer: &PublicChallenge,
+    reference: Option<&PredictedTrials>,
+) -> Built {
+    let name = "the generator re-simulated from the fetched files";
+    let fetched = organizer.as_fetched();
+    match (Baseline::Reference.fit(&fetched), reference) {
+        (Ok(_), Some(predicted)) => Built::scored(ctx, name, Class::NoHiddenData, predicted),
+        (Ok(_), None) => Built {
+            name: name.into(),
+            class: Class::NoHiddenData,
+            outcome: Outcome::NotBuilt(
+                "the generator is published but the reference baseline was not built".into(),
+            ),
+            must_name: None,
+        },
+        (Err(e), _) => Built {
+            name: name.into(),
+            class: Class::NoHiddenData,
+            outcome: Outcome::NotBuilt(format!("from the fetched files: {e}")),
+            must_name: None,
+        },
+    }
 }
 
 /// Entries built from what no contestant has: reported, exempt.

@@ -362,6 +362,13 @@ pub fn run(input: &GauntletInput) -> Result<Vec<Entry>, GauntletError> {
         built.extend(entries::no_hidden_data(&ctx, best));
         built.extend(entries::hidden_data(&ctx, best));
     }
+    if simulated {
+        let reference = honest
+            .iter()
+            .find(|(b, _)| *b == Baseline::Reference)
+            .and_then(|(_, p)| p.as_ref().ok());
+        built.push(entries::resimulated(&ctx, public, reference));
+    }
     built.extend(entries::malformed(&ctx));
     let tiers: Vec<u8> = honest.iter().map(|(b, _)| b.tier()).collect();
     for (b, predicted) in &honest {

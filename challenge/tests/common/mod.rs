@@ -12,6 +12,17 @@ use arena_challenge::manifest::Manifest;
 /// The demo dataset's manifest text.
 pub const DEMO: &str = include_str!("../../../datasets/injected-current-demo/dataset.toml");
 
+/// `text` with `publish = ["cell"]` added before its first table: the organizer publishes the
+/// generator.
+pub fn published(text: &str) -> String {
+    let out = text.replacen("\n[sampling]", "\npublish = [\"cell\"]\n\n[sampling]", 1);
+    assert_ne!(
+        out, text,
+        "the manifest has a [sampling] table to publish before"
+    );
+    out
+}
+
 /// What a contestant fetches ([`GeneratedChallenge::public_view`]): the reference does not fit
 /// on it where the generator is hidden.
 pub fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallenge {
