@@ -1,8 +1,8 @@
 //! The one boundary between domain values and wire messages on the server side.
 
 use arena_challenge::board::{self, NamedMetric, Row};
-use arena_challenge::dendritic::{EffectReport, effect::ControlEffect};
-use arena_challenge::trial::Split;
+use arena_challenge::families::dendritic::{EffectReport, effect::ControlEffect};
+use arena_challenge_core::trial::Split;
 use arena_proto::v1 as pb;
 use tonic::Status;
 

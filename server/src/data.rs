@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use arena_challenge::baselines::{PublicChallenge, TrialListing};
-use arena_challenge::evaluate::HiddenTrial;
-use arena_challenge::generate::Visibility;
-use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::{Condition, Part, Segment, Split, role};
+use arena_challenge::families::{Manifest, PublicChallenge};
+use arena_challenge_core::generated::Visibility;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::public::TrialListing;
+use arena_challenge_core::trial::{Condition, Part, Segment, Split, role};
 
 use crate::store::{ChallengeRow, Store};
 

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use arena_challenge::board::{named, value_of};
 use arena_challenge::evaluate::{Evaluation, score_file};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::Manifest;
 use arena_challenge::predictions::Limits;
-use arena_challenge::trial::Part;
+use arena_challenge_core::trial::Part;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use tokio::sync::{Notify, watch};
 

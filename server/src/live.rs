@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use arena_challenge::board::named;
 use arena_challenge::evaluate::evaluate;
-use arena_challenge::hash::sha256_hex;
+use arena_challenge::families::Manifest;
 use arena_challenge::live::{self, Answers, LiveTrial, MAX_REPEATS};
-use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::Part;
+use arena_challenge_core::hash::sha256_hex;
+use arena_challenge_core::trial::Part;
 use arena_proto::v1 as pb;
 use arena_scoring::{Prediction, ScoringParams, Window, trial_scores, trial_stats};
 use rand::RngCore;

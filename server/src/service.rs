@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, Entry};
+use arena_challenge::families::sections::Kind;
+use arena_challenge::families::{Manifest, generate};
 use arena_challenge::gauntlet;
-use arena_challenge::generate::{DataFiles, Visibility, generate};
-use arena_challenge::hash::{dataset_hash, sha256_hex};
-use arena_challenge::manifest::{Kind, Manifest};
 use arena_challenge::predictions::{self, PredictionError, TrialShape};
-use arena_challenge::trial::{Part, Split};
+use arena_challenge_core::generated::{DataFiles, Visibility};
+use arena_challenge_core::hash::{dataset_hash, sha256_hex};
+use arena_challenge_core::trial::{Part, Split};
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_server::Arena;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
@@ -527,7 +528,7 @@ impl Arena for ArenaService {
             n_test_trials: count(Split::Test),
             train_intrinsic_reliability: generated.train_reliability,
             test_intrinsic_reliability: generated.test_reliability,
-            clustering_effect: generated.effect.as_ref().map(convert::clustering_effect),
+            clustering_effect: generated.report.as_ref().map(convert::clustering_effect),
         }))
     }
 
