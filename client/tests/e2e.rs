@@ -1626,11 +1626,29 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
     let rows = board["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4, "{board}");
     for r in rows {
-        let clustered = r["primary_clustered"].as_f64().unwrap();
-        let dispersed = r["primary_dispersed"].as_f64().unwrap();
-        let gap = r["clustering_gap"].as_f64().unwrap();
-        // The open board rounds each value to the Ladder's step (0.01).
-        assert!((gap - (dispersed - clustered)).abs() <= 0.01 + 1e-9, "{r}");
+        // A score by condition may be undefined on some hidden seed (issue 20: e.g. recorded
+        // repeats without a coincidence in the part's clustered segments): then it is null and
+        // `notes` says why; the gap is defined exactly when both sides are.
+        let by_condition = |key: &str| match r[key].as_f64() {
+            Some(v) => Some(v),
+            None => {
+                assert!(r[key].is_null(), "{key}: {r}");
+                assert!(
+                    r["notes"][key].as_str().is_some_and(|n| !n.is_empty()),
+                    "{key}: {r}"
+                );
+                None
+            }
+        };
+        let clustered = by_condition("primary_clustered");
+        let dispersed = by_condition("primary_dispersed");
+        let gap = by_condition("clustering_gap");
+        match (clustered, dispersed, gap) {
+            // The open board rounds each value to the Ladder's step (0.01).
+            (Some(c), Some(d), Some(g)) => assert!((g - (d - c)).abs() <= 0.01 + 1e-9, "{r}"),
+            (Some(_), Some(_), None) => panic!("the gap is undefined for defined sides: {r}"),
+            (_, _, g) => assert!(g.is_none(), "{r}"),
+        }
     }
     // The generating cell ranks first, and both fitted dendritic baselines beat the Poisson
     // null clearly: on 13 hidden seeds the public part gave two-layer 0.17–0.63, linear
