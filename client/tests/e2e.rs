@@ -1374,11 +1374,17 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
             // tolerance is in its rule), or is rejected.
             "no-stimulus" => assert!(
                 r["passed"] == true
-                    && (r["outcome"] == "rejected" || r["primary"].as_f64().unwrap() <= 0.05),
+                    && (r["outcome"] == "rejected"
+                        || r["primary"].as_f64().is_some_and(|p| p <= 0.05)),
                 "{name}: {r}"
             ),
+            // An entry that needs what the challenge keeps hidden (the demo's generator) is
+            // not built, and says why.
             "no-hidden" => assert!(
-                r["passed"] == true && r["primary"].as_f64().unwrap() <= 1.05,
+                r["passed"] == true
+                    && (r["outcome"] == "not_built"
+                        && r["note"].as_str().unwrap().contains("generator")
+                        || r["primary"].as_f64().is_some_and(|p| p <= 1.05)),
                 "{name}: {r}"
             ),
             "malformed" => {
