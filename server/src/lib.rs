@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arena_challenge::predictions::Limits;
+use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_server::ArenaServer;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -26,10 +27,6 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 
 pub use crate::store::Store;
-
-/// Largest gRPC message the server decodes (a predictions upload is checked against the smaller
-/// [`Limits::max_bytes`] so that its error names the limit).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Server settings.
 #[derive(Clone, Copy, Debug)]

@@ -10,7 +10,7 @@ use arena_challenge::board::{self, Entry};
 use arena_challenge::gauntlet;
 use arena_challenge::generate::{DataFiles, Visibility, generate};
 use arena_challenge::hash::{dataset_hash, sha256_hex};
-use arena_challenge::manifest::{Kind, Manifest};
+use arena_challenge::manifest::{Kind, Manifest, SLUG_RULE, is_slug};
 use arena_challenge::predictions::{self, PredictionError, TrialShape};
 use arena_challenge::trial::{Part, Split};
 use arena_proto::v1 as pb;
@@ -447,14 +447,9 @@ impl Arena for ArenaService {
         } else {
             header.challenge_id.clone()
         };
-        if id.is_empty()
-            || id.len() > 64
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !is_slug(&id) {
             return Err(Status::invalid_argument(format!(
-                "challenge_id {id:?} must be 1 to 64 characters of a-z, 0-9 and '-'"
+                "challenge_id {id:?} must be {SLUG_RULE}"
             )));
         }
         if self.store.challenge_exists(&id).await.map_err(internal)? {
