@@ -9,10 +9,12 @@ pub mod clock;
 pub mod compute;
 pub mod convert;
 pub mod data;
+pub mod error;
 pub mod jobs;
 pub mod live;
 pub mod service;
 pub mod store;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::Path;
