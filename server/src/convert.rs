@@ -14,6 +14,7 @@ use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, NamedMetric, Row};
 use arena_challenge::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::gauntlet;
+use arena_challenge::hash::sha256_hex;
 use arena_challenge::live::{Chunk, LiveTrial, MAX_REPEATS};
 use arena_challenge::trial::{Part, Split};
 use arena_proto::v1 as pb;
@@ -141,6 +142,32 @@ impl From<Listed> for pb::ChallengeSummary {
             created_at: c.created_at,
             public_benchmark: c.public_benchmark,
             dataset_hash: c.public_dataset_hash,
+        }
+    }
+}
+
+impl FromIterator<Listed> for pb::ListChallengesResponse {
+    fn from_iter<I: IntoIterator<Item = Listed>>(listed: I) -> pb::ListChallengesResponse {
+        pb::ListChallengesResponse {
+            challenges: listed.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A file served from memory (the public manifest, `dataset.toml`).
+pub struct Served<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
+impl From<Served<'_>> for pb::FileInfo {
+    fn from(f: Served<'_>) -> pb::FileInfo {
+        pb::FileInfo {
+            name: f.name.to_string(),
+            size: f.bytes.len() as u64,
+            sha256: sha256_hex(f.bytes),
         }
     }
 }
@@ -649,9 +676,9 @@ pub struct LiveContext<'a> {
     pub repeats: usize,
 }
 
-impl From<LiveContext<'_>> for pb::live_server_message::Msg {
-    fn from(c: LiveContext<'_>) -> pb::live_server_message::Msg {
-        pb::live_server_message::Msg::Context(pb::LiveContext {
+impl From<LiveContext<'_>> for pb::LiveServerMessage {
+    fn from(c: LiveContext<'_>) -> pb::LiveServerMessage {
+        live_message(pb::live_server_message::Msg::Context(pb::LiveContext {
             evaluation_id: c.evaluation_id.to_string(),
             challenge_id: c.challenge.id.clone(),
             kind: c.challenge.kind.clone(),
@@ -668,7 +695,7 @@ impl From<LiveContext<'_>> for pb::live_server_message::Msg {
                 })
                 .collect(),
             repeats: c.repeats as u32,
-        })
+        }))
     }
 }
 
@@ -682,18 +709,22 @@ pub struct StimulusChunk<'a> {
     pub dt_s: f64,
 }
 
-impl From<StimulusChunk<'_>> for pb::live_server_message::Msg {
-    fn from(c: StimulusChunk<'_>) -> pb::live_server_message::Msg {
+impl From<StimulusChunk<'_>> for pb::LiveServerMessage {
+    fn from(c: StimulusChunk<'_>) -> pb::LiveServerMessage {
         let (trial, chunk, dt) = (c.trial, c.chunk, c.dt_s);
-        pb::live_server_message::Msg::Chunk(pb::StimulusChunk {
+        live_message(pb::live_server_message::Msg::Chunk(pb::StimulusChunk {
             trial_id: trial.id.clone(),
             index: chunk.index,
             t_start_s: chunk.start as f64 * dt,
             duration_s: (chunk.end - chunk.start) as f64 * dt,
             current_na: trial.stimulus_na[chunk.start..chunk.end].to_vec(),
             last_in_trial: chunk.index as usize + 1 == trial.chunks.len(),
-        })
+        }))
     }
+}
+
+fn live_message(msg: pb::live_server_message::Msg) -> pb::LiveServerMessage {
+    pb::LiveServerMessage { msg: Some(msg) }
 }
 
 /// A model's answer to one chunk.
@@ -724,12 +755,14 @@ pub struct TrialScore {
     pub scores: Vec<NamedMetric>,
 }
 
-impl From<TrialScore> for pb::live_server_message::Msg {
-    fn from(s: TrialScore) -> pb::live_server_message::Msg {
-        pb::live_server_message::Msg::TrialScore(pb::LiveTrialScore {
-            trial_id: s.trial_id,
-            scores: metrics(&s.scores),
-        })
+impl From<TrialScore> for pb::LiveServerMessage {
+    fn from(s: TrialScore) -> pb::LiveServerMessage {
+        live_message(pb::live_server_message::Msg::TrialScore(
+            pb::LiveTrialScore {
+                trial_id: s.trial_id,
+                scores: metrics(&s.scores),
+            },
+        ))
     }
 }
 
@@ -753,9 +786,9 @@ pub enum LiveOutcome {
     },
 }
 
-impl From<LiveOutcome> for pb::live_server_message::Msg {
-    fn from(o: LiveOutcome) -> pb::live_server_message::Msg {
-        pb::live_server_message::Msg::Result(match o {
+impl From<LiveOutcome> for pb::LiveServerMessage {
+    fn from(o: LiveOutcome) -> pb::LiveServerMessage {
+        live_message(pb::live_server_message::Msg::Result(match o {
             LiveOutcome::Scored {
                 evaluation_id,
                 submission_id,
@@ -776,7 +809,7 @@ impl From<LiveOutcome> for pb::live_server_message::Msg {
                 reason,
                 ..Default::default()
             },
-        })
+        }))
     }
 }
 

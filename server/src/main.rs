@@ -137,7 +137,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 tokio::signal::ctrl_c().await?;
             }
-            server.stop().await
+            Ok(server.stop().await?)
         }
         Command::Token {
             command:

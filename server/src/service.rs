@@ -34,7 +34,7 @@ use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{
     Accepted, AuditView, Board, Created, Fetched, FilePiece, GauntletReport, Listed, LiveRequest,
-    Selection, SubmissionView, SubmitRequest, Wire,
+    Selection, Served, SubmissionView, SubmitRequest, Wire,
 };
 use crate::error::ApiError;
 use crate::store::{
@@ -45,6 +45,8 @@ use crate::upload::{self, Upload};
 use crate::{data, live};
 
 const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
+/// The name a fetch serves the manifest under.
+const MANIFEST_FILE: &str = "dataset.toml";
 /// Bytes per streamed file chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 /// Messages a fetch or live stream buffers for a slow reader.
@@ -70,16 +72,16 @@ impl Arena for ArenaService {
         request: Request<pb::ListChallengesRequest>,
     ) -> Result<Response<pb::ListChallengesResponse>, Status> {
         self.auth.require(&request, ALL_ROLES).await?;
-        let mut challenges = Vec::new();
+        let mut listed = Vec::new();
         for challenge in self.store.list_challenges().await.map_err(ApiError::from)? {
             let trials = self
                 .store
                 .trials(&challenge.id)
                 .await
                 .map_err(ApiError::from)?;
-            challenges.push(Listed { challenge, trials }.into());
+            listed.push(Listed { challenge, trials });
         }
-        Ok(Response::new(pb::ListChallengesResponse { challenges }))
+        Ok(Response::new(listed.into_iter().collect()))
     }
 
     async fn create_challenge(
@@ -151,11 +153,10 @@ impl Arena for ArenaService {
         let challenge = self.challenge(&request.get_ref().challenge_id).await?;
         // The public view fixed at creation: a simulated challenge's generator stays here.
         let manifest = challenge.public_manifest_toml.clone().into_bytes();
-        let mut files = vec![pb::FileInfo {
-            name: "dataset.toml".into(),
-            size: manifest.len() as u64,
-            sha256: sha256_hex(&manifest),
-        }];
+        let mut files = vec![pb::FileInfo::from(Served {
+            name: MANIFEST_FILE,
+            bytes: &manifest,
+        })];
         let stored = self
             .store
             .public_files(&challenge.id)
@@ -809,7 +810,7 @@ async fn stream_files(
         return;
     }
     for f in files {
-        let bytes = if f.name == "dataset.toml" {
+        let bytes = if f.name == MANIFEST_FILE {
             Ok(manifest.clone())
         } else {
             store

@@ -53,11 +53,8 @@ impl Sender {
     /// # Errors
     /// [`Failure::NotReading`] if no room frees within the deadline, [`Failure::Disconnected`]
     /// if the client is gone.
-    pub async fn send(&self, msg: impl Into<pb::live_server_message::Msg>) -> Result<(), Failure> {
-        let message = pb::LiveServerMessage {
-            msg: Some(msg.into()),
-        };
-        match tokio::time::timeout(self.deadline, self.out.send(Ok(message))).await {
+    pub async fn send(&self, message: impl Into<pb::LiveServerMessage>) -> Result<(), Failure> {
+        match tokio::time::timeout(self.deadline, self.out.send(Ok(message.into()))).await {
             Err(_) => Err(Failure::NotReading {
                 deadline_s: self.deadline.as_secs_f64(),
             }),
