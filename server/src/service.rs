@@ -89,48 +89,18 @@ impl Arena for ArenaService {
         request: Request<Streaming<pb::CreateChallengeChunk>>,
     ) -> Result<Response<pb::CreateChallengeResponse>, Status> {
         let who = self.auth.require(&request, &[Role::Organizer]).await?;
-        let Upload { header, files } =
-            upload::receive(request.into_inner(), self.config.max_dataset_bytes).await?;
-        let manifest = Manifest::parse(&header.manifest_toml).map_err(ApiError::from)?;
-        upload::check_against(&manifest, &header).map_err(ApiError::from)?;
-        let id = self.new_challenge_id(&header, &manifest).await?;
-        let hidden_seed = header.hidden_seed.unwrap_or_else(|| rand::rng().next_u64());
-        let generated = self.generate(&manifest, hidden_seed, &files).await?;
-        let (hidden_files, files): (Vec<_>, Vec<_>) = files
-            .into_iter()
-            .partition(|(name, _, _)| manifest.hidden_files.contains(name));
-        let listing: Vec<(String, String)> = files
-            .iter()
-            .map(|(n, s, _)| (n.clone(), s.clone()))
-            .collect();
-        let full_hash = dataset_hash(&header.manifest_toml, &listing);
-        let public_manifest = Manifest::public_toml(&header.manifest_toml)
-            .map_err(ApiError::server_data("writing the manifest's public view"))?;
-        let public_hash = generated.public_dataset_hash(&public_manifest);
-        let spec_json = StoredSpec::of(&manifest, &generated).to_json();
-        self.store
-            .insert_challenge(&NewChallenge {
-                id: &id,
-                title: &manifest.title,
-                kind: manifest.kind.as_str(),
-                source: manifest.source.as_str(),
-                manifest_toml: &header.manifest_toml,
-                public_manifest_toml: &public_manifest,
-                dataset_hash: &full_hash,
-                public_dataset_hash: &public_hash,
-                trials_hash: &generated.trials_hash,
-                hidden_seed,
-                daily_limit: manifest.rules.daily_limit,
-                public_benchmark: manifest.public_benchmark,
-                spec_json: &spec_json,
-                created_by: who.token_id,
-                created_at: &clock::now(),
-                dataset_files: &files,
-                hidden_files: &hidden_files,
-                generated: &generated,
-            })
-            .await
-            .map_err(ApiError::from)?;
+        let upload = upload::receive(request.into_inner(), self.config.max_dataset_bytes).await?;
+        let manifest = Manifest::parse(&upload.header.manifest_toml).map_err(ApiError::from)?;
+        upload::check_against(&manifest, &upload.header).map_err(ApiError::from)?;
+        let id = self.new_challenge_id(&upload.header, &manifest).await?;
+        let hidden_seed = upload
+            .header
+            .hidden_seed
+            .unwrap_or_else(|| rand::rng().next_u64());
+        let generated = self.generate(&manifest, hidden_seed, &upload.files).await?;
+        let (public_hash, full_hash) = self
+            .store_challenge(&who, &id, &manifest, upload, hidden_seed, &generated)
+            .await?;
         tracing::info!(challenge = %id, by = %who.name, "challenge created");
         Ok(Response::new(
             Created {
@@ -372,17 +342,7 @@ impl Arena for ArenaService {
     ) -> Result<Response<pb::SelectSubmissionResponse>, Status> {
         let who = self.auth.require(&request, &[Role::Contestant]).await?;
         let req = request.into_inner();
-        let row = self.submission(&req.submission_id).await?;
-        if row.team != who.name {
-            return Err(ApiError::OtherTeam(row.id).into());
-        }
-        let challenge = self.challenge(&row.challenge_id).await?;
-        if challenge.status == ChallengeStatus::Closed {
-            return Err(ApiError::SelectionFrozen(challenge.id).into());
-        }
-        if row.status == SubmissionStatus::Failed {
-            return Err(ApiError::FailedSubmission(row.id).into());
-        }
+        let (row, challenge) = self.selectable(&who, &req.submission_id).await?;
         let final_selections = challenge
             .manifest()
             .map_err(ApiError::from)?
@@ -468,6 +428,27 @@ impl ArenaService {
             .ok_or_else(|| ApiError::no_submission(id))
     }
 
+    /// The submission `id` names and its challenge, if `who` may change its final selection:
+    /// its own team's, on an open challenge, not failed.
+    async fn selectable(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<(store::SubmissionRow, ChallengeRow), ApiError> {
+        let row = self.submission(id).await?;
+        if row.team != who.name {
+            return Err(ApiError::OtherTeam(row.id));
+        }
+        let challenge = self.challenge(&row.challenge_id).await?;
+        if challenge.status == ChallengeStatus::Closed {
+            return Err(ApiError::SelectionFrozen(challenge.id));
+        }
+        if row.status == SubmissionStatus::Failed {
+            return Err(ApiError::FailedSubmission(row.id));
+        }
+        Ok((row, challenge))
+    }
+
     /// The id a new challenge gets (the header's, else the manifest's name), if free.
     async fn new_challenge_id(
         &self,
@@ -507,6 +488,55 @@ impl ArenaService {
             .compute
             .run(move || generate(&manifest, hidden_seed, &data))
             .await??)
+    }
+
+    /// Stores a generated challenge with its uploaded files (the hidden recordings apart from
+    /// the data files) and its public manifest; returns its public and full dataset hashes.
+    async fn store_challenge(
+        &self,
+        who: &Principal,
+        id: &str,
+        manifest: &Manifest,
+        upload: Upload,
+        hidden_seed: u64,
+        generated: &GeneratedChallenge,
+    ) -> Result<(String, String), ApiError> {
+        let manifest_toml = &upload.header.manifest_toml;
+        let (hidden_files, files): (Vec<_>, Vec<_>) = upload
+            .files
+            .into_iter()
+            .partition(|(name, _, _)| manifest.hidden_files.contains(name));
+        let listing: Vec<(String, String)> = files
+            .iter()
+            .map(|(n, s, _)| (n.clone(), s.clone()))
+            .collect();
+        let full_hash = dataset_hash(manifest_toml, &listing);
+        let public_manifest = Manifest::public_toml(manifest_toml)
+            .map_err(ApiError::server_data("writing the manifest's public view"))?;
+        let public_hash = generated.public_dataset_hash(&public_manifest);
+        self.store
+            .insert_challenge(&NewChallenge {
+                id,
+                title: &manifest.title,
+                kind: manifest.kind.as_str(),
+                source: manifest.source.as_str(),
+                manifest_toml,
+                public_manifest_toml: &public_manifest,
+                dataset_hash: &full_hash,
+                public_dataset_hash: &public_hash,
+                trials_hash: &generated.trials_hash,
+                hidden_seed,
+                daily_limit: manifest.rules.daily_limit,
+                public_benchmark: manifest.public_benchmark,
+                spec_json: &StoredSpec::of(manifest, generated).to_json(),
+                created_by: who.token_id,
+                created_at: &clock::now(),
+                dataset_files: &files,
+                hidden_files: &hidden_files,
+                generated,
+            })
+            .await?;
+        Ok((public_hash, full_hash))
     }
 
     /// The shapes of a challenge's test trials, which a predictions file must match.
