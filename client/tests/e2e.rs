@@ -1148,6 +1148,28 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert!(primary("reference") > primary("lif"), "{v}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_stops_its_server_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("dataset.toml");
+    std::fs::write(&manifest, "name = \"broken\"\n").unwrap();
+    let db = dir.path().join("arena.db");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["demo", "--manifest", manifest.to_str().unwrap()])
+        .args(["--db", db.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("schema_version"), "{stderr}");
+    // The server ran (it created the database) and stopped before `arena` exited, closing its
+    // last connection, which removes SQLite's write-ahead log: a server still running, or one
+    // killed, leaves the log behind.
+    assert!(db.is_file(), "{stderr}");
+    assert!(!dir.path().join("arena.db-wal").exists(), "{stderr}");
+}
+
 /// The repository's recorded DRN dataset.
 const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-frozen-noise");
 
