@@ -476,6 +476,37 @@ mod tests {
         assert!(e.private_conditions.is_none(), "no private trials");
     }
 
+    /// Issue 20: on one drawn hidden seed the board's clustered primary was undefined and a
+    /// consumer that expected a number crashed. It is undefined whenever the recorded repeats
+    /// have no coincidence with each other in the part's clustered segments (here: no recorded
+    /// spike there at all), since the null and the ceiling then have nothing to measure; the
+    /// scores carry the reason, the gap is undefined with it, and every other score stays.
+    #[test]
+    fn a_silent_clustered_part_leaves_the_clustered_primary_undefined_with_its_reason() {
+        let mut trials = paired();
+        trials[0].recorded = (0..4).map(|_| SpikeTrain::new(vec![]).unwrap()).collect();
+        let p = predict(&[("c", &FOUR), ("t", &TWO), ("s", &TWO)]);
+        let e = evaluate(&trials, &p, &ScoringParams::default());
+        let c = e.public_conditions.as_ref().unwrap();
+        let why = c.clustered.primary.clone().unwrap_err().reason;
+        assert!(why.contains("no coincidences"), "{why}");
+        assert!(c.dispersed.primary.is_ok());
+        let gap = c.clustering_gap.clone().unwrap_err().reason;
+        assert!(gap.contains("no coincidences"), "{gap}");
+        assert!(
+            e.public.primary.is_ok(),
+            "the part's primary pools every trial"
+        );
+        let named = e.named(Part::Public);
+        let find = |name: &str| named.iter().find(|m| m.name == name).unwrap().clone();
+        for name in ["primary_clustered", "clustering_gap"] {
+            let m = find(name);
+            assert_eq!(m.value, None, "{name}");
+            assert!(m.note.contains("no coincidences"), "{name}: {}", m.note);
+        }
+        assert!(find("primary_dispersed").value.is_some());
+    }
+
     #[test]
     fn the_effect_share_is_one_for_the_truth_and_zero_for_equal_rates() {
         let trials = paired();

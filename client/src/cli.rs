@@ -281,6 +281,9 @@ pub struct DemoArgs {
     /// SQLite file to use (default: a fresh temporary file, removed afterwards).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// The `arena-server` binary to run (default: the one beside this executable).
+    #[arg(long, value_name = "PATH", env = "ARENA_SERVER_BIN")]
+    pub server_bin: Option<PathBuf>,
     /// Seed of the stochastic baselines.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -1,14 +1,12 @@
 //! The gRPC connection: one channel, the bearer token attached to every call.
 
 use anyhow::{Context, Result};
+use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_client::ArenaClient;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
-
-/// Largest message the client encodes or decodes (the server's limit).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Adds `authorization: Bearer <token>` to each request.
 #[derive(Clone)]

@@ -5,6 +5,7 @@ mod commands;
 mod connect;
 mod live_model;
 mod output;
+mod server_process;
 
 use std::process::ExitCode;
 

@@ -1148,6 +1148,28 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert!(primary("reference") > primary("lif"), "{v}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_stops_its_server_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("dataset.toml");
+    std::fs::write(&manifest, "name = \"broken\"\n").unwrap();
+    let db = dir.path().join("arena.db");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["demo", "--manifest", manifest.to_str().unwrap()])
+        .args(["--db", db.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("schema_version"), "{stderr}");
+    // The server ran (it created the database) and stopped before `arena` exited, closing its
+    // last connection, which removes SQLite's write-ahead log: a server still running, or one
+    // killed, leaves the log behind.
+    assert!(db.is_file(), "{stderr}");
+    assert!(!dir.path().join("arena.db-wal").exists(), "{stderr}");
+}
+
 /// The repository's recorded DRN dataset.
 const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-frozen-noise");
 
@@ -1374,11 +1396,17 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
             // tolerance is in its rule), or is rejected.
             "no-stimulus" => assert!(
                 r["passed"] == true
-                    && (r["outcome"] == "rejected" || r["primary"].as_f64().unwrap() <= 0.05),
+                    && (r["outcome"] == "rejected"
+                        || r["primary"].as_f64().is_some_and(|p| p <= 0.05)),
                 "{name}: {r}"
             ),
+            // An entry that needs what the challenge keeps hidden (the demo's generator) is
+            // not built, and says why.
             "no-hidden" => assert!(
-                r["passed"] == true && r["primary"].as_f64().unwrap() <= 1.05,
+                r["passed"] == true
+                    && (r["outcome"] == "not_built"
+                        && r["note"].as_str().unwrap().contains("generator")
+                        || r["primary"].as_f64().is_some_and(|p| p <= 1.05)),
                 "{name}: {r}"
             ),
             "malformed" => {
@@ -1626,11 +1654,29 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
     let rows = board["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4, "{board}");
     for r in rows {
-        let clustered = r["primary_clustered"].as_f64().unwrap();
-        let dispersed = r["primary_dispersed"].as_f64().unwrap();
-        let gap = r["clustering_gap"].as_f64().unwrap();
-        // The open board rounds each value to the Ladder's step (0.01).
-        assert!((gap - (dispersed - clustered)).abs() <= 0.01 + 1e-9, "{r}");
+        // A score by condition may be undefined on some hidden seed (issue 20: e.g. recorded
+        // repeats without a coincidence in the part's clustered segments): then it is null and
+        // `notes` says why; the gap is defined exactly when both sides are.
+        let by_condition = |key: &str| match r[key].as_f64() {
+            Some(v) => Some(v),
+            None => {
+                assert!(r[key].is_null(), "{key}: {r}");
+                assert!(
+                    r["notes"][key].as_str().is_some_and(|n| !n.is_empty()),
+                    "{key}: {r}"
+                );
+                None
+            }
+        };
+        let clustered = by_condition("primary_clustered");
+        let dispersed = by_condition("primary_dispersed");
+        let gap = by_condition("clustering_gap");
+        match (clustered, dispersed, gap) {
+            // The open board rounds each value to the Ladder's step (0.01).
+            (Some(c), Some(d), Some(g)) => assert!((g - (d - c)).abs() <= 0.01 + 1e-9, "{r}"),
+            (Some(_), Some(_), None) => panic!("the gap is undefined for defined sides: {r}"),
+            (_, _, g) => assert!(g.is_none(), "{r}"),
+        }
     }
     // The generating cell ranks first, and both fitted dendritic baselines beat the Poisson
     // null clearly: on 13 hidden seeds the public part gave two-layer 0.17–0.63, linear

@@ -17,5 +17,10 @@ pub mod bench {
     tonic::include_proto!("spikearena.bench.v1");
 }
 
+/// Largest gRPC message either side encodes or decodes, bytes: the server's and the client's
+/// channels are configured with the same limit (tonic's default of 4 MiB would refuse a large
+/// predictions upload before the server could name its own, smaller, limit).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The encoded `FileDescriptorSet` of the contract, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("spikearena_descriptor");

@@ -47,6 +47,7 @@
 
 pub mod bootstrap;
 pub mod coincidence;
+mod gauss;
 pub mod kernel;
 pub mod kreuz;
 pub mod metric;

@@ -5,6 +5,7 @@
 //! *time-varying rate* right at a chosen resolution σ, and whether it gets the overall rate
 //! right at all.
 
+use crate::gauss;
 use crate::metric::{Metric, finite, undefined};
 use crate::train::{SpikeTrain, Window};
 
@@ -22,16 +23,15 @@ const PAIR_CUTOFF_SIGMAS: f64 = 12.0;
 /// Σ_{i,j} exp(−(a_i − b_j)²/(4σ²)) over sorted trains; pairs more than 12σ apart skipped.
 fn gaussian_overlap(a: &[f64], b: &[f64], sigma_s: f64) -> f64 {
     let reach = SCHREIBER_CUTOFF_SIGMAS * sigma_s;
+    let k = 1.0 / (4.0 * sigma_s * sigma_s);
     let mut lo = 0;
     let mut total = 0.0;
     for &x in a {
         while lo < b.len() && x - b[lo] > reach {
             lo += 1;
         }
-        for &y in b[lo..].iter().take_while(|&&y| y - x <= reach) {
-            let d = x - y;
-            total += (-d * d / (4.0 * sigma_s * sigma_s)).exp();
-        }
+        let hi = lo + b[lo..].partition_point(|&y| y - x <= reach);
+        total += gauss::row_sum(x, &b[lo..hi], k);
     }
     total
 }
@@ -222,16 +222,34 @@ impl GaussianGrid {
         sum.value()
     }
 
+    /// Σ_{y∈ys} B(x, y) for sorted `ys` within the pair reach of `x`: the spikes whose reach
+    /// the grid covers in closed form, together ([`gauss::row_sum`]), the others bin by bin.
+    fn row(&self, x: f64, ys: &[f64]) -> f64 {
+        if !self.interior(x) {
+            return ys.iter().map(|&y| self.pair(x, y)).sum();
+        }
+        let from = ys.partition_point(|&y| y < self.interior.0);
+        let to = ys.partition_point(|&y| y <= self.interior.1);
+        let edges: f64 = ys[..from]
+            .iter()
+            .chain(&ys[to..])
+            .map(|&y| self.pair(x, y))
+            .sum();
+        edges + self.pair * gauss::row_sum(x, &ys[from..to], self.inv_4s2)
+    }
+
+    /// The spikes of sorted `ys` from index `lo` on within the pair reach of `x`.
+    fn close<'y>(&self, x: f64, ys: &'y [f64], lo: usize) -> &'y [f64] {
+        let hi = lo + ys[lo..].partition_point(|&y| y - x <= self.pair_reach);
+        &ys[lo..hi]
+    }
+
     /// Σ_{x,y∈a} B(x, y) = Σ_x B(x, x) + 2 Σ_{x<y} B(x, y) for sorted spikes (B is symmetric).
     /// Each spike's few terms are summed plainly and the per-spike totals with compensation.
     fn self_pairs(&self, a: &[f64]) -> f64 {
         let mut sum = Sum::default();
         for (n, &x) in a.iter().enumerate() {
-            let mut own = self.pair(x, x);
-            for &y in a[n + 1..].iter().take_while(|&&y| y - x <= self.pair_reach) {
-                own += 2.0 * self.pair(x, y);
-            }
-            sum.add(own);
+            sum.add(self.pair(x, x) + 2.0 * self.row(x, self.close(x, a, n + 1)));
         }
         sum.value()
     }
@@ -244,12 +262,7 @@ impl GaussianGrid {
             while lo < b.len() && x - b[lo] > self.pair_reach {
                 lo += 1;
             }
-            let own: f64 = b[lo..]
-                .iter()
-                .take_while(|&&y| y - x <= self.pair_reach)
-                .map(|&y| self.pair(x, y))
-                .sum();
-            sum.add(own);
+            sum.add(self.row(x, self.close(x, b, lo)));
         }
         sum.value()
     }

@@ -8,9 +8,11 @@ use std::fmt;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use tonic::{Request, Status};
+use tonic::Request;
 
-use crate::store::Store;
+use crate::error::ApiError;
+
+use crate::store::{Store, UnknownState};
 
 /// What a token may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +43,17 @@ impl Role {
             "auditor" => Some(Role::Auditor),
             _ => None,
         }
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = UnknownState;
+
+    fn try_from(text: String) -> Result<Role, UnknownState> {
+        Role::parse(&text).ok_or(UnknownState {
+            state: "Role",
+            text,
+        })
     }
 }
 
@@ -102,38 +115,33 @@ impl Authenticator {
         &self,
         request: &Request<T>,
         roles: &[Role],
-    ) -> Result<Principal, Status> {
-        let header = request.metadata().get("authorization").ok_or_else(|| {
-            Status::unauthenticated("missing `authorization: Bearer <token>` metadata")
-        })?;
+    ) -> Result<Principal, ApiError> {
+        let header = request
+            .metadata()
+            .get("authorization")
+            .ok_or(ApiError::MissingToken)?;
         let token = header
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                Status::unauthenticated("authorization metadata must be `Bearer <token>`")
-            })?;
+            .ok_or(ApiError::MalformedToken)?;
         let row = self
             .store
             .token_by_hash(&token_hash(token.trim()))
-            .await
-            .map_err(|e| Status::internal(format!("token lookup failed: {e}")))?
-            .ok_or_else(|| Status::unauthenticated("unknown token"))?;
-        let role = Role::parse(&row.role)
-            .ok_or_else(|| Status::internal(format!("stored role {:?}", row.role)))?;
-        if !roles.contains(&role) {
-            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            return Err(Status::permission_denied(format!(
-                "this call needs the role {}; token {:?} is {}",
-                allowed.join(" or "),
-                row.name,
-                role
-            )));
+            .await?
+            .ok_or(ApiError::UnknownToken)?;
+        if !roles.contains(&row.role) {
+            let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            return Err(ApiError::WrongRole {
+                needed: needed.join(" or "),
+                token: row.name,
+                role: row.role,
+            });
         }
         Ok(Principal {
             token_id: row.id,
             name: row.name,
-            role,
+            role: row.role,
             is_baseline: row.is_baseline,
         })
     }

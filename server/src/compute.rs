@@ -8,7 +8,13 @@
 
 use std::sync::Arc;
 
+use thiserror::Error;
 use tokio::sync::Semaphore;
+
+/// A task on the pool that did not return: it panicked or the runtime cancelled it.
+#[derive(Debug, Error)]
+#[error("a task on the compute pool stopped: {0}")]
+pub struct ComputeError(#[from] tokio::task::JoinError);
 
 /// The pool of permits for heavy work.
 #[derive(Clone, Debug)]
@@ -31,11 +37,11 @@ impl Compute {
     /// Runs `work` on a blocking thread once a permit is free.
     ///
     /// # Errors
-    /// The panic message if `work` panicked.
+    /// [`ComputeError`] (with the panic message) if `work` panicked.
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, String> {
+    ) -> Result<T, ComputeError> {
         let permit = self
             .permits
             .clone()
@@ -47,7 +53,7 @@ impl Compute {
             work()
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(ComputeError)
     }
 }
 
@@ -86,6 +92,6 @@ mod tests {
     #[tokio::test]
     async fn a_panic_is_an_error_not_a_crash() {
         let err = Compute::new(1).run(|| panic!("boom")).await.unwrap_err();
-        assert!(err.contains("panic"), "{err}");
+        assert!(err.to_string().contains("panic"), "{err}");
     }
 }

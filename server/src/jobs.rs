@@ -17,15 +17,18 @@ use std::time::Duration;
 use arena_challenge::board::{named, value_of};
 use arena_challenge::evaluate::{Evaluation, score_file};
 use arena_challenge::families::Manifest;
-use arena_challenge::predictions::Limits;
+use arena_challenge::predictions::{Limits, PredictionError};
+use arena_challenge_core::hidden::HiddenTrial;
 use arena_challenge_core::trial::Part;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
+use thiserror::Error;
 use tokio::sync::{Notify, watch};
 
 use crate::clock;
 use crate::compute::Compute;
 use crate::data;
-use crate::store::{ChallengeRow, NewEvaluation, Store};
+use crate::error::ApiError;
+use crate::store::{ChallengeRow, NewEvaluation, Store, StoreError, SubmissionMode, SubmissionRow};
 
 /// Version of the scoring library that produced an evaluation.
 pub const SCORING_LIBRARY_VERSION: &str = concat!("arena-scoring ", env!("CARGO_PKG_VERSION"));
@@ -48,7 +51,8 @@ pub async fn run_worker(
                     outcome = score(&store, job_id, &submission_id, limits, &compute) => outcome,
                     _ = shutdown.changed() => return,
                 };
-                if let Err(reason) = outcome {
+                if let Err(e) = outcome {
+                    let reason = e.into_reason();
                     tracing::warn!(submission = %submission_id, %reason, "scoring failed");
                     if let Err(e) = store.fail_job(job_id, &submission_id, &reason).await {
                         tracing::error!(submission = %submission_id, "could not record the failure: {e}");
@@ -70,6 +74,29 @@ pub async fn run_worker(
     }
 }
 
+/// Why a job stored no evaluation. Its text becomes the submission's `error`, which the team
+/// reads: a predictions file that fails the checks at scoring time is the team's to fix and
+/// keeps its message; anything else is the server's and names only a logged error id.
+#[derive(Debug, Error)]
+enum JobError {
+    /// The stored file fails the checks against the hidden trials.
+    #[error(transparent)]
+    Predictions(#[from] PredictionError),
+    /// The server's fault.
+    #[error(transparent)]
+    Server(#[from] ApiError),
+}
+
+impl JobError {
+    /// The reason the team reads (an internal error is logged here, once).
+    fn into_reason(self) -> String {
+        match self {
+            JobError::Predictions(e) => e.to_string(),
+            JobError::Server(e) => e.into_public().1,
+        }
+    }
+}
+
 /// Scores one submission and stores the evaluation.
 async fn score(
     store: &Store,
@@ -77,41 +104,14 @@ async fn score(
     submission_id: &str,
     limits: Limits,
     compute: &Compute,
-) -> Result<(), String> {
-    let db = |e: sqlx::Error| format!("database: {e}");
-    let submission = store
-        .submission(submission_id)
-        .await
-        .map_err(db)?
-        .ok_or("the submission vanished")?;
-    let challenge = store
-        .challenge(&submission.challenge_id)
-        .await
-        .map_err(db)?
-        .ok_or("the challenge vanished")?;
-    let bytes = store
-        .predictions(submission_id)
-        .await
-        .map_err(db)?
-        .ok_or("the predictions vanished")?;
-    let manifest = Manifest::parse(&challenge.manifest_toml).map_err(|e| e.to_string())?;
+) -> Result<(), JobError> {
+    let (submission, challenge, bytes) = load(store, submission_id).await?;
+    let manifest = challenge.manifest().map_err(ApiError::from)?;
     let params = ScoringParams::with_delta(manifest.scoring.delta_ms / 1000.0);
     let dt_s = manifest.sampling.dt_s;
-    let live = submission.mode == "live";
+    let live = submission.mode == SubmissionMode::Live;
     let (hidden, seeds_json) = if live {
-        let seeds_json = store
-            .latest_evaluation(submission_id)
-            .await
-            .map_err(db)?
-            .ok_or("a live submission without its first evaluation")?
-            .seeds_json;
-        let seed = live_seed(&seeds_json)?;
-        let hidden = compute
-            .run(move || arena_challenge::live::hidden_trials(&manifest, seed))
-            .await
-            .map_err(|e| format!("regenerating the live trials stopped: {e}"))?
-            .map_err(|e| e.to_string())?;
-        (hidden, seeds_json)
+        live_trials(store, compute, submission_id, manifest).await?
     } else {
         (
             data::hidden_trials(store, &challenge).await?,
@@ -119,9 +119,9 @@ async fn score(
         )
     };
     let evaluation = compute
-        .run(move || score_file(&bytes, &hidden, dt_s, &params, &limits).map_err(|e| e.to_string()))
+        .run(move || score_file(&bytes, &hidden, dt_s, &params, &limits))
         .await
-        .map_err(|e| format!("the scorer stopped: {e}"))??;
+        .map_err(ApiError::from)??;
     let record = Record::new(&evaluation, &params, live);
     store
         .finish_job(
@@ -129,17 +129,69 @@ async fn score(
             &record.evaluation(submission_id, &challenge, &submission.sha256, &seeds_json),
         )
         .await
-        .map_err(db)?;
+        .map_err(ApiError::from)?;
     tracing::info!(submission = %submission_id, "scored");
     Ok(())
 }
 
+/// A queued submission, its challenge and its predictions file.
+async fn load(
+    store: &Store,
+    submission_id: &str,
+) -> Result<(SubmissionRow, ChallengeRow, Vec<u8>), ApiError> {
+    let vanished =
+        |what: &str| StoreError::Vanished(format!("{what} of submission {submission_id:?}"));
+    let submission = store
+        .submission(submission_id)
+        .await?
+        .ok_or_else(|| vanished("the row"))?;
+    let challenge = store
+        .challenge(&submission.challenge_id)
+        .await?
+        .ok_or_else(|| vanished("the challenge"))?;
+    let bytes = store
+        .predictions(submission_id)
+        .await?
+        .ok_or_else(|| vanished("the predictions"))?;
+    Ok((submission, challenge, bytes))
+}
+
+/// A live evaluation's hidden trials, regenerated from the seed in its first audit record, and
+/// that record's seeds.
+async fn live_trials(
+    store: &Store,
+    compute: &Compute,
+    submission_id: &str,
+    manifest: Manifest,
+) -> Result<(Vec<HiddenTrial>, String), ApiError> {
+    let seeds_json = store
+        .latest_evaluation(submission_id)
+        .await?
+        .ok_or_else(|| {
+            StoreError::Vanished(format!(
+                "the first evaluation of live submission {submission_id:?}"
+            ))
+        })?
+        .seeds_json;
+    let seed = live_seed(&seeds_json)?;
+    let hidden = compute
+        .run(move || arena_challenge::live::hidden_trials(&manifest, seed))
+        .await?
+        .map_err(ApiError::server_data("regenerating the live trials"))?;
+    Ok((hidden, seeds_json))
+}
+
 /// The fresh hidden seed of a live evaluation, from its audit record's seeds.
-fn live_seed(seeds_json: &str) -> Result<u64, String> {
+fn live_seed(seeds_json: &str) -> Result<u64, StoreError> {
     serde_json::from_str::<serde_json::Value>(seeds_json)
         .ok()
         .and_then(|v| v["live_seed"].as_str().and_then(|s| s.parse().ok()))
-        .ok_or_else(|| format!("the live evaluation's seeds {seeds_json:?} hold no live_seed"))
+        .ok_or_else(|| {
+            StoreError::unreadable(
+                "live evaluation seeds",
+                format!("{seeds_json:?} hold no live_seed"),
+            )
+        })
 }
 
 /// An evaluation in the form the store keeps it, shared by queued and live scoring.

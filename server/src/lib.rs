@@ -9,16 +9,19 @@ pub mod clock;
 pub mod compute;
 pub mod convert;
 pub mod data;
+pub mod error;
 pub mod jobs;
 pub mod live;
 pub mod service;
 pub mod store;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use arena_challenge::predictions::Limits;
+use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_server::ArenaServer;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -26,10 +29,35 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 
 pub use crate::store::Store;
+use crate::store::StoreError;
 
-/// Largest gRPC message the server decodes (a predictions upload is checked against the smaller
-/// [`Limits::max_bytes`] so that its error names the limit).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Why the server could not start, stop, or create a token.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened, migrated or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The reflection service refused the descriptor set.
+    #[error("gRPC reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed while serving.
+    #[error("serving: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// The serving task or a worker panicked.
+    #[error("a server task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A token for nobody.
+    #[error("--name must not be empty")]
+    EmptyName,
+}
 
 /// Server settings.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +95,10 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Stops accepting calls, lets workers finish or abandon their job, and closes the database.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    ///
+    /// # Errors
+    /// If the transport failed while serving or a task panicked.
+    pub async fn stop(self) -> Result<(), ServerError> {
         let _ = self.shutdown.send(true);
         self.task.await??;
         for w in self.workers {
@@ -86,7 +117,7 @@ pub async fn start(
     db: &Path,
     listen: SocketAddr,
     config: ServerConfig,
-) -> anyhow::Result<RunningServer> {
+) -> Result<RunningServer, ServerError> {
     let store = Store::open(db).await?;
     let requeued = store.requeue_running_jobs().await?;
     if requeued > 0 {
@@ -105,8 +136,12 @@ pub async fn start(
             "stored submissions queued to be scored under the current metric definitions"
         );
     }
-    let listener = TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
+    let bind = |source| ServerError::Bind {
+        addr: listen,
+        source,
+    };
+    let listener = TcpListener::bind(listen).await.map_err(bind)?;
+    let addr = listener.local_addr().map_err(bind)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let notify = Arc::new(Notify::new());
     let compute = compute::Compute::new(config.compute_threads);
@@ -161,8 +196,10 @@ pub async fn create_token(
     role: auth::Role,
     name: &str,
     is_baseline: bool,
-) -> anyhow::Result<String> {
-    anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+) -> Result<String, ServerError> {
+    if name.trim().is_empty() {
+        return Err(ServerError::EmptyName);
+    }
     let store = Store::open(db).await?;
     let token = auth::new_token();
     store

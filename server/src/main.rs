@@ -28,6 +28,11 @@ enum Command {
         /// Scoring workers.
         #[arg(long, default_value_t = 1)]
         workers: usize,
+        /// Run under a parent process (as `arena demo` does): print the bound address on
+        /// standard output as one line once serving, and stop when standard input closes as
+        /// well as on Ctrl-C, so the server never outlives its parent.
+        #[arg(long)]
+        supervised: bool,
     },
     /// Token management.
     Token {
@@ -88,6 +93,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Resolves when standard input reaches its end: the parent closed the pipe or exited. Read on
+/// a plain thread, not tokio's stdin, whose blocking read would hold up the runtime's shutdown
+/// after Ctrl-C.
+fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
+    let (closed, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        let _ = closed.send(());
+    });
+    rx
+}
+
 #[tokio::main]
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -95,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             db,
             workers,
+            supervised,
         } => {
             let server = start(
                 &db,
@@ -105,13 +123,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            eprintln!(
-                "arena-server listening on {} (database {})",
-                server.addr,
-                db.display()
-            );
-            tokio::signal::ctrl_c().await?;
-            server.stop().await
+            if supervised {
+                println!("{}", server.addr);
+                tokio::select! {
+                    signal = tokio::signal::ctrl_c() => signal?,
+                    _ = stdin_closed() => {}
+                }
+            } else {
+                eprintln!(
+                    "arena-server listening on {} (database {})",
+                    server.addr,
+                    db.display()
+                );
+                tokio::signal::ctrl_c().await?;
+            }
+            Ok(server.stop().await?)
         }
         Command::Token {
             command:

@@ -7,17 +7,137 @@
 //! job; a challenge and all its trials and files; an evaluation and the status change) happens in
 //! one transaction, so a crash never leaves half a record.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use arena_challenge::board::NamedMetric;
 use arena_challenge::families::GeneratedChallenge;
+use arena_challenge::families::Manifest;
 use arena_challenge::families::dendritic::EffectReport;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqlitePool};
+use arena_challenge_core::manifest::ManifestError;
+use arena_challenge_core::trial::{Condition, Part, Split};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{FromRow, Row, SqlitePool};
+use thiserror::Error;
 
-/// Database errors, passed up unchanged; the service maps them to INTERNAL.
-pub type StoreError = sqlx::Error;
+use crate::auth::Role;
+
+/// Why the store failed. Every variant is the server's fault, never the caller's: the service
+/// answers them as internal errors (see `crate::error`), so their text, which may name tables,
+/// paths or stored values, stays in the server's log.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database refused or failed a statement (also: a stored column that does not decode).
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration could not be applied.
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value that the server wrote itself does not read back.
+    #[error("stored {what} is unreadable: {problem}")]
+    Unreadable {
+        /// Which value, e.g. `manifest of challenge "x"`.
+        what: String,
+        /// The parser's message.
+        problem: String,
+    },
+    /// A row that another stored row refers to is gone.
+    #[error("{0} vanished")]
+    Vanished(String),
+}
+
+impl StoreError {
+    /// A stored value that does not read back.
+    pub fn unreadable(what: impl Into<String>, problem: impl std::fmt::Display) -> StoreError {
+        StoreError::Unreadable {
+            what: what.into(),
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// A stored state text that names no state: the database holds a value this server never
+/// writes.
+#[derive(Debug, Error)]
+#[error("stored {state} {text:?} is not one this server writes")]
+pub struct UnknownState {
+    /// The state's type.
+    pub state: &'static str,
+    /// The stored text.
+    pub text: String,
+}
+
+/// Declares a state that the database stores as text, parsed where rows are read
+/// (`#[sqlx(try_from = "String")]`), so that no code outside this module compares state text.
+macro_rules! stored_state {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// The stored text (also the text on the wire where a message carries it as a
+            /// string).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownState;
+
+            fn try_from(text: String) -> Result<$name, UnknownState> {
+                match text.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownState { state: stringify!($name), text }),
+                }
+            }
+        }
+    };
+}
+
+stored_state! {
+    /// Whether a challenge takes submissions.
+    ChallengeStatus {
+        /// Takes submissions; boards show public scores.
+        Open = "open",
+        /// Final: no submissions, the private board is shown.
+        Closed = "closed",
+    }
+}
+
+stored_state! {
+    /// Where a submission is in the scoring queue.
+    SubmissionStatus {
+        /// Stored, waiting for a worker.
+        Queued = "queued",
+        /// A worker is scoring it.
+        Scoring = "scoring",
+        /// Scored (a rescore leaves it so while it runs).
+        Scored = "scored",
+        /// Scoring failed; `error` says why.
+        Failed = "failed",
+    }
+}
+
+stored_state! {
+    /// How a submission reached the server.
+    SubmissionMode {
+        /// An uploaded predictions file.
+        Offline = "offline",
+        /// A live evaluation's answers, stored when it was scored.
+        Live = "live",
+    }
+}
 
 /// The migrations in `migrations/`, embedded at compile time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -35,8 +155,9 @@ pub struct TokenRow {
     pub id: i64,
     /// Team or person.
     pub name: String,
-    /// `organizer`, `contestant` or `auditor`.
-    pub role: String,
+    /// What the token may do.
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     /// Whether the team is a built-in baseline.
     pub is_baseline: bool,
 }
@@ -50,8 +171,9 @@ pub struct ChallengeRow {
     pub title: String,
     /// Family.
     pub kind: String,
-    /// `open` or `closed`.
-    pub status: String,
+    /// Whether it takes submissions.
+    #[sqlx(try_from = "String")]
+    pub status: ChallengeStatus,
     /// Incremented by rescoring-relevant changes.
     pub version: i64,
     /// The organizer's manifest text (generator included).
@@ -69,32 +191,139 @@ pub struct ChallengeRow {
     pub daily_limit: i64,
     /// A benchmark whose test data is public elsewhere.
     pub public_benchmark: bool,
-    /// The public spec as JSON.
+    /// The public spec as JSON ([`StoredSpec`]).
     pub spec_json: String,
     /// RFC 3339.
     pub created_at: String,
 }
 
+impl ChallengeRow {
+    /// The organizer's manifest, parsed (it was checked at creation, so a failure is the
+    /// store's).
+    ///
+    /// # Errors
+    /// [`StoreError::Unreadable`] if the stored text no longer parses.
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        Manifest::parse(&self.manifest_toml).map_err(|e: ManifestError| {
+            StoreError::unreadable(format!("manifest of challenge {:?}", self.id), e)
+        })
+    }
+
+    /// The public fields the manifest does not carry in a fixed place.
+    ///
+    /// # Errors
+    /// [`StoreError::Unreadable`] if the stored JSON does not read back.
+    pub fn spec(&self) -> Result<StoredSpec, StoreError> {
+        serde_json::from_str(&self.spec_json)
+            .map_err(|e| StoreError::unreadable(format!("spec of challenge {:?}", self.id), e))
+    }
+}
+
+/// The public fields of a challenge that the manifest does not carry in a fixed place, stored
+/// as JSON beside it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredSpec {
+    /// Sampling step, seconds.
+    pub dt_s: f64,
+    /// Free text.
+    pub description: String,
+    /// Data license.
+    pub license: String,
+    /// How to cite the data.
+    pub citation: String,
+    /// Intrinsic reliability of the training responses (public).
+    #[serde(default)]
+    pub train_intrinsic_reliability: Option<f64>,
+}
+
+impl StoredSpec {
+    /// The spec of a challenge being created.
+    pub fn of(manifest: &Manifest, generated: &GeneratedChallenge) -> StoredSpec {
+        StoredSpec {
+            dt_s: manifest.sampling.dt_s,
+            description: manifest.description.clone(),
+            license: manifest.license.clone(),
+            citation: manifest.citation.clone(),
+            train_intrinsic_reliability: generated.train_reliability,
+        }
+    }
+
+    /// The JSON [`NewChallenge::spec_json`] stores.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a struct of strings and numbers serialises")
+    }
+}
+
+/// Named scores from their stored JSON; `what` names the value in the error.
+///
+/// # Errors
+/// [`StoreError::Unreadable`] if the JSON is not a list of named scores.
+pub fn metrics(json: &str, what: impl FnOnce() -> String) -> Result<Vec<NamedMetric>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::unreadable(what(), e))
+}
+
 /// A stored trial.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct TrialRow {
     /// Trial id.
     pub trial_id: String,
-    /// `train` or `test`.
-    pub split: String,
-    /// `public` or `private` for test trials.
-    pub part: Option<String>,
+    /// Training or test.
+    pub split: Split,
+    /// The whole-trial part of a test trial stored before segments existed.
+    pub part: Option<Part>,
     /// Seconds.
     pub duration_s: f64,
     /// Repeats.
     pub n_repeats: i64,
-    /// Role → public file name, JSON.
-    pub files_json: String,
+    /// Role → public file name.
+    pub files: BTreeMap<String, String>,
     /// The condition of a test trial in a paired design, if any.
-    pub condition: Option<String>,
+    pub condition: Option<Condition>,
     /// Test trials: the segments and their parts, JSON (hidden); `None` for trials stored
     /// before segments existed, whose whole-trial `part` applies.
     pub segments_json: Option<String>,
+}
+
+impl<'r> FromRow<'r, SqliteRow> for TrialRow {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<TrialRow> {
+        let files: String = row.try_get("files_json")?;
+        Ok(TrialRow {
+            trial_id: row.try_get("trial_id")?,
+            split: parsed(row, "split", Split::parse)?,
+            part: parsed_optional(row, "part", Part::parse)?,
+            duration_s: row.try_get("duration_s")?,
+            n_repeats: row.try_get("n_repeats")?,
+            files: serde_json::from_str(&files).map_err(|e| column_error("files_json", e))?,
+            condition: parsed_optional(row, "condition", Condition::parse)?,
+            segments_json: row.try_get("segments_json")?,
+        })
+    }
+}
+
+/// A text column holding a domain state of `arena-challenge` (which knows no SQL).
+fn parsed<T>(row: &SqliteRow, column: &str, parse: fn(&str) -> Option<T>) -> sqlx::Result<T> {
+    parse_text(column, row.try_get(column)?, parse)
+}
+
+/// [`parsed`] for a nullable column.
+fn parsed_optional<T>(
+    row: &SqliteRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> sqlx::Result<Option<T>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| parse_text(column, text, parse)).transpose()
+}
+
+fn parse_text<T>(column: &str, text: String, parse: fn(&str) -> Option<T>) -> sqlx::Result<T> {
+    parse(&text).ok_or_else(|| column_error(column, format!("{text:?} is not a known value")))
+}
+
+fn column_error(column: &str, problem: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: problem.to_string().into(),
+    }
 }
 
 /// Name, hash and size of a stored file.
@@ -123,14 +352,16 @@ pub struct SubmissionRow {
     pub is_baseline: bool,
     /// SHA-256 of the predictions file.
     pub sha256: String,
-    /// `queued`, `scoring`, `scored`, `failed`.
-    pub status: String,
+    /// Where it is in the scoring queue.
+    #[sqlx(try_from = "String")]
+    pub status: SubmissionStatus,
     /// Why scoring failed.
     pub error: Option<String>,
     /// RFC 3339.
     pub created_at: String,
-    /// `offline` or `live`.
-    pub mode: String,
+    /// How it reached the server.
+    #[sqlx(try_from = "String")]
+    pub mode: SubmissionMode,
 }
 
 /// A stored evaluation.
@@ -383,10 +614,12 @@ impl Store {
 
     /// The token with this hash.
     pub async fn token_by_hash(&self, token_sha256: &str) -> Result<Option<TokenRow>, StoreError> {
-        sqlx::query_as("SELECT id, name, role, is_baseline FROM tokens WHERE token_sha256 = ?")
-            .bind(token_sha256)
-            .fetch_optional(&self.pool)
-            .await
+        Ok(
+            sqlx::query_as("SELECT id, name, role, is_baseline FROM tokens WHERE token_sha256 = ?")
+                .bind(token_sha256)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Whether a challenge id is taken.
@@ -491,7 +724,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     const CHALLENGE_COLUMNS: &'static str =
@@ -500,23 +733,23 @@ impl Store {
 
     /// Every challenge, oldest first.
     pub async fn list_challenges(&self) -> Result<Vec<ChallengeRow>, StoreError> {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM challenges ORDER BY created_at, id",
             Self::CHALLENGE_COLUMNS
         )))
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     /// One challenge.
     pub async fn challenge(&self, id: &str) -> Result<Option<ChallengeRow>, StoreError> {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM challenges WHERE id = ?",
             Self::CHALLENGE_COLUMNS
         )))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
+        .await?)
     }
 
     /// The generator's clustering check of a challenge, as stored at creation: `None` for a
@@ -526,7 +759,8 @@ impl Store {
     /// only, which is why it is not one of the challenge columns.
     ///
     /// # Errors
-    /// [`sqlx::Error::Decode`] if the stored JSON is not an [`EffectReport`]; any database error.
+    /// [`StoreError::Unreadable`] if the stored JSON is not an [`EffectReport`]; any database
+    /// error.
     pub async fn clustering_effect(
         &self,
         challenge_id: &str,
@@ -537,30 +771,37 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         row.and_then(|(json,)| json)
-            .map(|json| serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|e| {
+                    StoreError::unreadable(
+                        format!("clustering check of challenge {challenge_id:?}"),
+                        e,
+                    )
+                })
+            })
             .transpose()
     }
 
     /// A challenge's trials in order.
     pub async fn trials(&self, challenge_id: &str) -> Result<Vec<TrialRow>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT trial_id, split, part, duration_s, n_repeats, files_json, condition, segments_json
              FROM trials WHERE challenge_id = ? ORDER BY ordinal",
         )
         .bind(challenge_id)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     /// Name, hash and size of a challenge's public files, by name.
     pub async fn public_files(&self, challenge_id: &str) -> Result<Vec<FileMeta>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT name, sha256, length(data) AS size FROM challenge_files
              WHERE challenge_id = ? AND visibility = 'public' ORDER BY name",
         )
         .bind(challenge_id)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     /// The bytes of an uploaded data file (one the manifest's `files` names; hidden recordings
@@ -660,12 +901,12 @@ impl Store {
 
     /// One submission (without its predictions).
     pub async fn submission(&self, id: &str) -> Result<Option<SubmissionRow>, StoreError> {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE id = ?"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
+        .await?)
     }
 
     /// Whether a submission is one of its team's final selections.
@@ -743,7 +984,7 @@ impl Store {
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     /// Records the start of a live evaluation.
@@ -812,7 +1053,7 @@ impl Store {
             .bind(live_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     /// Submissions a team made on a challenge since `day_start` (RFC 3339).
@@ -851,7 +1092,7 @@ impl Store {
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     /// The latest evaluation of a submission.
@@ -859,7 +1100,7 @@ impl Store {
         &self,
         submission_id: &str,
     ) -> Result<Option<EvaluationRow>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, submission_id, metrics_version, scoring_library_version, params_json, dataset_hash,
                     public_dataset_hash, trials_hash, challenge_version, public_scores_json,
                     private_scores_json, created_at, seeds_json
@@ -867,12 +1108,12 @@ impl Store {
         )
         .bind(submission_id)
         .fetch_optional(&self.pool)
-        .await
+        .await?)
     }
 
     /// The per-trial scores of an evaluation, in trial order.
     pub async fn trial_scores(&self, evaluation_id: i64) -> Result<Vec<TrialScoreRow>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT s.trial_id, s.scores_json FROM trial_scores s
              JOIN evaluations e ON e.id = s.evaluation_id
              JOIN submissions b ON b.id = e.submission_id
@@ -881,7 +1122,7 @@ impl Store {
         )
         .bind(evaluation_id)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     /// Every scored submission of a challenge with its latest evaluation under `metrics_version`
@@ -891,7 +1132,7 @@ impl Store {
         challenge_id: &str,
         metrics_version: &str,
     ) -> Result<Vec<BoardEntryRow>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at,
                     e.public_scores_json, e.private_scores_json,
                     EXISTS (SELECT 1 FROM final_selections f WHERE f.submission_id = s.id) AS selected
@@ -904,7 +1145,7 @@ impl Store {
         .bind(metrics_version)
         .bind(challenge_id)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 
     /// Scored submissions of a challenge that have no evaluation under `metrics_version` yet.
@@ -1008,12 +1249,12 @@ impl Store {
         &self,
         challenge_id: &str,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT team, COUNT(*) FROM submissions WHERE challenge_id = ? GROUP BY team",
         )
         .bind(challenge_id)
         .fetch_all(&self.pool)
-        .await
+        .await?)
     }
 }
 

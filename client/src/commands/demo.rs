@@ -1,7 +1,7 @@
 //! `arena demo`: the whole competition on one machine, every demo challenge, in about a minute.
 //!
-//! It starts a real server in this process on a free loopback port with a fresh SQLite file,
-//! creates each demo challenge through gRPC as an organizer (the simulated injected-current demo
+//! It starts a real server (the `arena-server` binary, as a child process: see
+//! [`crate::server_process`]) on a free loopback port with a fresh SQLite file, creates each demo challenge through gRPC as an organizer (the simulated injected-current demo
 //! and the recorded DRN benchmark, whose hidden test recording is public upstream and shipped in
 //! `datasets/`), puts the built-in baselines on each board exactly as `arena baselines run`
 //! does (fetch the public data, fit on the training trials, submit through `Submit`; the
@@ -11,14 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use arena_server::auth::Role;
-use arena_server::{ServerConfig, create_token, start};
 use serde_json::json;
 
 use crate::cli::DemoArgs;
 use crate::commands::{baselines, challenges, submit};
 use crate::connect::connect;
 use crate::output::print_json;
+use crate::server_process::{self, ServerProcess};
 
 /// The repository's `datasets/` folder, where `cargo run` finds the demo data.
 const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets");
@@ -80,11 +79,12 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
             eprintln!("{line}");
         }
     };
-    let server = start(&db, "127.0.0.1:0".parse()?, ServerConfig::default()).await?;
-    let url = format!("http://{}", server.addr);
+    let bin = server_process::locate(args.server_bin.as_deref())?;
+    let organizer = server_process::create_token(&bin, &db, "organizer", "demo-organizer").await?;
+    let server = ServerProcess::start(&bin, &db).await?;
+    let url = server.url.clone();
     say(format!("server on {url}, database {}", db.display()));
     let outcome = async {
-        let organizer = create_token(&db, Role::Organizer, "demo-organizer", false).await?;
         let mut org = connect(&url, Some(&organizer)).await?;
         let mut boards = Vec::new();
         for (i, c) in list.iter().enumerate() {
@@ -120,6 +120,6 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
         anyhow::Ok(())
     }
     .await;
-    server.stop().await?;
-    outcome
+    let stopped = server.stop().await;
+    outcome.and(stopped)
 }

@@ -72,7 +72,12 @@ pub fn duration(key: &'static str, v: f64, dt_s: f64) -> Result<(), ManifestErro
     Ok(())
 }
 
-fn is_slug(s: &str) -> bool {
+/// The rule for a challenge id (the manifest's `name`, or the id an organizer chooses at
+/// creation), as error messages state it: ids appear in URLs, file names and commands.
+pub const SLUG_RULE: &str = "1 to 64 characters of a-z, 0-9 and '-'";
+
+/// Whether `s` follows [`SLUG_RULE`].
+pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()
@@ -104,10 +109,7 @@ impl<F: FamilySections> Manifest<F> {
             ));
         }
         if !is_slug(&self.name) {
-            return Err(invalid(
-                "name",
-                "must be 1 to 64 characters of a-z, 0-9 and '-'",
-            ));
+            return Err(invalid("name", format!("must be {SLUG_RULE}")));
         }
         if self.title.trim().is_empty() {
             return Err(invalid("title", "must not be empty"));

@@ -25,7 +25,7 @@ mod checks;
 mod family;
 mod sections;
 
-pub use checks::{ManifestError, View, duration, invalid, positive};
+pub use checks::{ManifestError, SLUG_RULE, View, duration, invalid, is_slug, positive};
 pub use family::FamilySections;
 pub use sections::{
     DEFAULT_LADDER_STEP, LiveSection, Publish, Rules, Sampling, ScoringSection, Source, SplitShape,

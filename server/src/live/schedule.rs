@@ -1,0 +1,98 @@
+//! The chunk plan of one session: fresh trials from a fresh seed, their ground truth simulated
+//! on the compute pool while the stream runs (one task per trial, started at once), and the walk
+//! that sends each chunk only after the one before is answered.
+
+use arena_challenge::families::Manifest;
+use arena_challenge::live::{self, Answers, LiveTrial};
+use arena_challenge_core::generated::GenerateError;
+use arena_challenge_core::hidden::HiddenTrial;
+use tokio::task::JoinHandle;
+
+use super::Failure;
+use super::protocol::{Awaited, Link};
+use super::score::Scorer;
+use crate::compute::{Compute, ComputeError};
+use crate::convert::StimulusChunk;
+use crate::error::ApiError;
+
+/// A trial's ground truth being simulated.
+pub type Truth = JoinHandle<Result<Result<HiddenTrial, GenerateError>, ComputeError>>;
+
+/// The trials of a session and their ground truth in the making.
+pub struct Plan {
+    trials: Vec<LiveTrial>,
+    truths: Vec<Truth>,
+}
+
+impl Plan {
+    /// Generates the session's trials from `seed` and starts simulating their ground truth.
+    ///
+    /// # Errors
+    /// Internal errors only: the manifest generated trials when the challenge was created.
+    pub async fn generate(
+        compute: &Compute,
+        manifest: &Manifest,
+        seed: u64,
+    ) -> Result<Plan, ApiError> {
+        let stimuli = manifest.clone();
+        let trials = compute
+            .run(move || live::trials(&stimuli, seed))
+            .await?
+            .map_err(ApiError::server_data("generating the live stimuli"))?;
+        let truths = trials
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (manifest, trial, compute) = (manifest.clone(), t.clone(), compute.clone());
+                tokio::spawn(async move {
+                    compute
+                        .run(move || live::ground_truth(&manifest, i, &trial, seed))
+                        .await
+                })
+            })
+            .collect();
+        Ok(Plan { trials, truths })
+    }
+
+    /// The session's trials.
+    pub fn trials(&self) -> &[LiveTrial] {
+        &self.trials
+    }
+
+    /// Sends every chunk and takes its answer into `answers`; each answered trial is handed to
+    /// `scorer` without holding up the next chunk. Returns the hidden trials, in order, once
+    /// every one is scored.
+    ///
+    /// # Errors
+    /// The first [`Failure`] of the stream, the answers or the scoring.
+    pub async fn walk(
+        &mut self,
+        link: &mut Link,
+        answers: &mut Answers,
+        dt_s: f64,
+        scorer: &Scorer,
+    ) -> Result<Vec<HiddenTrial>, Failure> {
+        let mut scoring = Vec::with_capacity(self.trials.len());
+        for (trial, truth) in self.trials.iter().zip(self.truths.drain(..)) {
+            for &chunk in &trial.chunks {
+                link.sender()
+                    .send(StimulusChunk { trial, chunk, dt_s })
+                    .await?;
+                let a = link.answer(Awaited::of(trial, chunk)).await?;
+                answers.accept(trial, chunk, dt_s, (&a.trial_id, a.index), a.repeats)?;
+            }
+            let task = scorer
+                .clone()
+                .trial(truth, answers.trains(trial), link.sender().clone());
+            scoring.push(tokio::spawn(task));
+        }
+        let mut hidden = Vec::with_capacity(scoring.len());
+        for task in scoring {
+            hidden.push(
+                task.await
+                    .map_err(|e| ApiError::from(ComputeError::from(e)))??,
+            );
+        }
+        Ok(hidden)
+    }
+}
