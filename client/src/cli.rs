@@ -287,8 +287,8 @@ pub struct DemoArgs {
     /// Seed of the stochastic baselines.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Hidden seed of every demo challenge (default: drawn by the server for each), to repeat
-    /// a demo run exactly.
+    /// Hidden seed of every demo challenge, and base of the demo server's own seeds (the
+    /// reference baseline's noise); default: all drawn. Repeats a demo run exactly.
     #[arg(long, value_name = "N")]
     pub hidden_seed: Option<u64>,
 }

@@ -79,16 +79,21 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `bin` on a free loopback port over the database `db`. Its log goes to this
-    /// process's standard error, filtered as this process's own (`RUST_LOG`, else warnings).
+    /// Starts `bin` on a free loopback port over the database `db`, its own seeds drawn from
+    /// the fixed sequence of `fixed_seeds` if given. Its log goes to this process's standard
+    /// error, filtered as this process's own (`RUST_LOG`, else warnings).
     ///
     /// # Errors
     /// If it cannot start, exits, or prints no address within [`START_BUDGET`].
-    pub async fn start(bin: &Path, db: &Path) -> Result<ServerProcess> {
+    pub async fn start(bin: &Path, db: &Path, fixed_seeds: Option<u64>) -> Result<ServerProcess> {
         let mut command = Command::new(bin);
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--supervised", "--db"])
-            .arg(db)
+            .arg(db);
+        if let Some(seed) = fixed_seeds {
+            command.args(["--fixed-seeds", &seed.to_string()]);
+        }
+        command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

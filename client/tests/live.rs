@@ -23,6 +23,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Request;
 use tonic::transport::Channel;
 
+mod common;
+
 const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
 
 /// The demo manifest with two live trials of `trial_s` in 0.25 s chunks, 4 hidden repeats, and 8 s of
@@ -70,7 +72,11 @@ impl Arena {
     async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Arena {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("arena.db");
-        let server = start(&db, "127.0.0.1:0".parse().unwrap(), ServerConfig::default())
+        let config = ServerConfig {
+            seeds: common::server_seeds(),
+            ..ServerConfig::default()
+        };
+        let server = start(&db, "127.0.0.1:0".parse().unwrap(), config)
             .await
             .unwrap();
         let url = format!("http://{}", server.addr);
@@ -97,6 +103,8 @@ impl Arena {
                     path.to_str().unwrap(),
                     "--id",
                     "live",
+                    "--hidden-seed",
+                    &common::hidden_seed_arg(),
                 ],
             )
             .await;
@@ -199,18 +207,20 @@ async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds()
     );
     let builtin = scored(&arena.run(&team, "builtin:lif").await);
     let reference = scored(&arena.run(&team, "builtin:reference").await);
-    let rust_model = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/debug/examples/live_lif"
-    );
-    assert!(
-        std::path::Path::new(rust_model).exists(),
-        "build the example first: cargo build --example live_lif"
-    );
-    let rust = scored(&arena.run(&team, rust_model).await);
+    let rust_model = example("live_lif");
+    let rust = scored(&arena.run(&team, rust_model.to_str().unwrap()).await);
     eprintln!(
         "primary: python {python:.3}, builtin:lif {builtin:.3}, reference {reference:.3}, rust {rust:.3}"
     );
+    for (name, value) in [
+        ("reference", reference),
+        ("python", python),
+        ("builtin", builtin),
+        ("reference + 0.2 - python", reference + 0.2 - python),
+        ("reference + 0.2 - builtin", reference + 0.2 - builtin),
+    ] {
+        eprintln!("margin live {name}: {value}");
+    }
     // The generating model with fresh noise is near the ceiling; fitted LIFs carry information.
     assert!(reference > 0.4, "reference {reference}");
     // The Rust example has fixed parameters (it shows the protocol, not a fit): scored is enough.
@@ -240,6 +250,7 @@ async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds()
     );
     // Every evaluation drew its own seed.
     let mut distinct: Vec<_> = arena.rows("SELECT seed, NULL FROM live_evaluations").await;
+    distinct.sort();
     distinct.dedup();
     assert_eq!(distinct.len(), 4);
     // The built-ins are listed without a server.
@@ -462,6 +473,27 @@ async fn causality_malformed_answers_and_dropped_streams() {
         "{}",
         status.message()
     );
+}
+
+/// The example binary `name` of this package, built by the same `cargo test`/`cargo nextest`
+/// run as this test (both build a package's examples with its tests) in the same profile and
+/// target directory: `<target>/<profile>/examples/`, beside the `deps/` folder that holds this
+/// test's executable.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from <target>/<profile>/deps");
+    let path = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} is missing: run the tests with cargo test or cargo nextest, which build the examples",
+        path.display()
+    );
+    path
 }
 
 /// Drives one evaluation with the threshold model; returns (evaluation id, primary).

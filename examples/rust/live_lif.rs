@@ -1,7 +1,7 @@
 //! A minimal Spike Arena live model in Rust: a leaky integrate-and-fire neuron with fixed
-//! parameters, speaking the line protocol of `arena run` (README, "Connecting a live model").
+//! parameters, speaking the line protocol of `arena run` (docs/live.md).
 //!
-//! Build and run: `cargo build --example live_lif` then
+//! Build and run: `cargo build -p arena-client --example live_lif` then
 //! `arena run CHALLENGE --model target/debug/examples/live_lif`.
 //!
 //! It reads one JSON object per line on stdin and answers each `chunk` with one line on stdout:

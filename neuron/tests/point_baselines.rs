@@ -1,11 +1,9 @@
 //! All four injected-current baselines fitted to the demo neuron and scored on held-out data.
 
-mod point_common;
-
+use crate::point_common::{coincidence_factor, demo_current, demo_neuron};
 use arena_neuron::point::{
     fit_adex, fit_gif, fit_lif, fit_mat, simulate_adex, simulate_gif, simulate_lif, simulate_mat,
 };
-use point_common::{coincidence_factor, demo_current, demo_neuron};
 
 const K: u64 = 8;
 

@@ -11,12 +11,10 @@
 //! (mean 0.78). The test checks four stimuli (to stay fast in debug builds) against the bounds,
 //! and their mean R against the aim with a margin: 0.65–0.90.
 
-mod point_common;
-
+use crate::point_common::{coincidence_factor, demo};
 use arena_neuron::point::simulate_adex;
 use arena_neuron::rng::derive_seed;
 use arena_neuron::stimulus::ou_current;
-use point_common::{coincidence_factor, demo};
 
 /// Hand check of the helper: data {0.1, 0.5}, model {0.102, 0.9} over T = 1 s, Δ = 4 ms:
 /// one coincidence (0.1 ↔ 0.102), ν_m = 2 Hz, expected 2·2·0.004·2 = 0.032, normaliser

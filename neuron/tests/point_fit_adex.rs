@@ -2,10 +2,8 @@
 
 //! The ground truth is the demo neuron (`point_common`), its stimulus the demo recipe.
 
-mod point_common;
-
+use crate::point_common::{demo_current, demo_neuron};
 use arena_neuron::point::{AdExParams, fit_adex, simulate_adex};
-use point_common::{demo_current, demo_neuron};
 
 fn truth(noise_std_na: f64) -> AdExParams {
     demo_neuron(noise_std_na)

@@ -1,7 +1,6 @@
 //! GIF simulator statistics and `fit_gif` recovery on data from a known GIF.
 
-mod point_common;
-
+use crate::point_common::demo_current;
 use arena_neuron::point::gif_fit::{
     A_CURRENT_KINETICS, FIT_KERNEL_EDGES_MS, K_REVERSAL_MV, THETA_TAU_GRID_MS,
 };
@@ -9,7 +8,6 @@ use arena_neuron::point::{
     ACurrent, GatedCurrent, GifParams, KCurrent, ThresholdCoupling, fit_agif, fit_gif, fit_gif_k,
     fit_igif, simulate_gif,
 };
-use point_common::demo_current;
 
 fn truth() -> GifParams {
     GifParams {

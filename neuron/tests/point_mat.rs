@@ -1,9 +1,7 @@
 //! MAT simulator against analytic spike times, and `fit_mat` recovery.
 
+use crate::point_common::demo_current;
 use arena_neuron::point::{MatParams, fit_mat, simulate_mat};
-use point_common::demo_current;
-
-mod point_common;
 
 fn truth() -> MatParams {
     MatParams {

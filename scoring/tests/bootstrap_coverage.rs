@@ -6,11 +6,9 @@
 //!   width matches the spread of the estimate and it covers the mean estimate about as often
 //!   as nominal.
 
-mod common;
-
+use crate::common::NoisyNeuron;
 use arena_scoring::bootstrap::{BootstrapParams, RepeatMatrices, bootstrap_over_repeats};
 use arena_scoring::{Prediction, ScoringParams, Window, trial_scores};
-use common::NoisyNeuron;
 
 /// What `experiments` runs produced.
 struct Coverage {

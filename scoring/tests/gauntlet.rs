@@ -3,12 +3,10 @@
 //! malformed trains are rejected by `SpikeTrain::new`, and honest models rank by quality.
 //! (The server-level gauntlet, `arena gauntlet`, runs the same ideas through the real path.)
 
-mod common;
-
+use crate::common::{NoisyNeuron, poisson_repeats};
 use arena_scoring::{
     Prediction, ScoringParams, SpikeTrain, TrainError, Window, trial_scores, trial_stats,
 };
-use common::{NoisyNeuron, poisson_repeats};
 
 const T: f64 = 20.0;
 const SEEDS: u64 = 3;

@@ -6,15 +6,13 @@
 //! primary_properties -- --nocapture`). Every seed is fixed, so every run computes the same
 //! numbers; the margins were chosen from the measured spread (stated at each assertion).
 
-mod common;
-
+use crate::common::{NoisyNeuron, poisson_repeats};
 use arena_scoring::naud::{flat_cross_per_rate, gram, recorded_norm};
 use arena_scoring::probabilistic::Intensity;
 use arena_scoring::{
     Kernel, Prediction, ScoringParams, SpikeTrain, TrialStats, Window, pooled_scores, trial_scores,
     trial_stats,
 };
-use common::{NoisyNeuron, poisson_repeats};
 use proptest::prelude::*;
 
 const T: f64 = 10.0;

@@ -12,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod jobs;
 pub mod live;
+pub mod seeds;
 pub mod service;
 pub mod store;
 pub mod upload;
@@ -28,6 +29,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 
+pub use crate::seeds::Seeds;
 pub use crate::store::Store;
 use crate::store::StoreError;
 
@@ -70,6 +72,8 @@ pub struct ServerConfig {
     pub max_dataset_bytes: u64,
     /// Heavy tasks (simulation, scoring) run at once; 0: one per core but one.
     pub compute_threads: usize,
+    /// Where the server's own seeds come from (drawn in service; fixed by test suites).
+    pub seeds: Seeds,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +83,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             max_dataset_bytes: 1 << 30,
             compute_threads: 0,
+            seeds: Seeds::Drawn,
         }
     }
 }

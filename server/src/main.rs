@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use arena_server::auth::Role;
-use arena_server::{ServerConfig, create_token, start};
+use arena_server::{Seeds, ServerConfig, create_token, start};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -33,6 +33,12 @@ enum Command {
         /// well as on Ctrl-C, so the server never outlives its parent.
         #[arg(long)]
         supervised: bool,
+        /// Draw the server's own seeds (a hidden seed the organizer did not give, each live
+        /// evaluation's seed, the reference baseline's noise seed) from a fixed sequence based
+        /// on N instead of the operating system's generator: for test suites and reproducible
+        /// demos only. A competition needs them unpredictable: leave this unset.
+        #[arg(long, value_name = "N")]
+        fixed_seeds: Option<u64>,
     },
     /// Token management.
     Token {
@@ -113,12 +119,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             workers,
             supervised,
+            fixed_seeds,
         } => {
             let server = start(
                 &db,
                 listen,
                 ServerConfig {
                     workers,
+                    seeds: fixed_seeds.map_or(Seeds::Drawn, Seeds::Fixed),
                     ..ServerConfig::default()
                 },
             )

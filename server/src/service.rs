@@ -40,6 +40,7 @@ use crate::convert::{
     Selection, Served, SubmissionView, SubmitRequest, Wire,
 };
 use crate::error::ApiError;
+use crate::seeds::SeedSource;
 use crate::store::{
     self, ChallengeRow, ChallengeStatus, Inserted, NewChallenge, NewSubmission, Selected, Store,
     StoreError, StoredSpec, SubmissionMode, SubmissionStatus,
@@ -63,6 +64,7 @@ pub struct ArenaService {
     jobs: Arc<Notify>,
     compute: Compute,
     config: ServerConfig,
+    seeds: SeedSource,
 }
 
 type FetchStream = Pin<Box<dyn Stream<Item = Result<pb::FetchChallengeChunk, Status>> + Send>>;
@@ -99,7 +101,7 @@ impl Arena for ArenaService {
         let hidden_seed = upload
             .header
             .hidden_seed
-            .unwrap_or_else(|| rand::rng().next_u64());
+            .unwrap_or_else(|| self.seeds.next());
         let generated = self.generate(&manifest, hidden_seed, &upload.files).await?;
         let (public_hash, full_hash) = self
             .store_challenge(&who, &id, &manifest, upload, hidden_seed, &generated)
@@ -278,6 +280,7 @@ impl Arena for ArenaService {
         tokio::spawn(live::run(
             self.store.clone(),
             self.compute.clone(),
+            self.seeds.next(),
             session,
             inbound,
             tx,
@@ -400,6 +403,7 @@ impl ArenaService {
             store,
             jobs,
             compute,
+            seeds: SeedSource::new(config.seeds),
             config,
         }
     }
@@ -749,7 +753,7 @@ impl ArenaService {
     /// its SHA-256, is what the audit record refers to.
     async fn reference_predictions(&self, challenge: &ChallengeRow) -> Result<Vec<u8>, ApiError> {
         let organizer = data::organizer_challenge(&self.store, challenge).await?;
-        let seed = rand::rng().next_u64();
+        let seed = self.seeds.next();
         let predicted = self
             .compute
             .run(move || Baseline::Reference.predict(&organizer, seed))

@@ -81,7 +81,7 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
     };
     let bin = server_process::locate(args.server_bin.as_deref())?;
     let organizer = server_process::create_token(&bin, &db, "organizer", "demo-organizer").await?;
-    let server = ServerProcess::start(&bin, &db).await?;
+    let server = ServerProcess::start(&bin, &db, args.hidden_seed).await?;
     let url = server.url.clone();
     say(format!("server on {url}, database {}", db.display()));
     let outcome = async {

@@ -128,15 +128,15 @@ impl Failure {
     }
 }
 
-/// Runs one session to its end, storing the outcome.
+/// Runs one session to its end with the hidden inputs drawn from `seed`, storing the outcome.
 pub async fn run(
     store: Store,
     compute: Compute,
+    seed: u64,
     session: Session,
     inbound: Streaming<pb::LiveClientMessage>,
     out: Outbound,
 ) {
-    let seed = rand::rng().next_u64();
     let mut raw = [0u8; 8];
     rand::rng().fill_bytes(&mut raw);
     let id = format!("live-{}", hex::encode(raw));
