@@ -15,8 +15,7 @@
 
 use arena_challenge::baselines::Baseline;
 use arena_challenge::evaluate::{ConditionScores, Evaluation, score_file};
-use arena_challenge::generate::generate;
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::{Manifest, generate};
 use arena_challenge::predictions::{Limits, to_json};
 use arena_scoring::{Metric, ScoringParams};
 
@@ -63,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for seed in seeds {
         let g = generate(&manifest, seed, &data)?;
         let e = g
-            .effect
+            .report
             .as_ref()
             .ok_or("the demo manifest has an [effect] check")?;
         let check = format!(

@@ -28,10 +28,10 @@
 //! own repeats against the cell's, and its score at the best scale of its PSTH.
 
 use arena_challenge::baselines::Baseline;
-use arena_challenge::evaluate::HiddenTrial;
-use arena_challenge::generate::{DataFiles, generate};
-use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::{Part, Split};
+use arena_challenge::families::{Manifest, generate};
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::trial::{Part, Split};
 use arena_neuron::rng::derive_seed;
 use arena_scoring::{
     CoreScores, Kernel, Prediction, ScoringParams, SpikeTrain, TrialStats, Window,

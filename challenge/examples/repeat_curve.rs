@@ -12,11 +12,13 @@
 //! rests on.
 
 use arena_challenge::baselines::{Baseline, Fitted};
-use arena_challenge::evaluate::{HiddenTrial, evaluate};
-use arena_challenge::generate::{DataFiles, generate};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::evaluate::evaluate;
+use arena_challenge::families::injected::generation::adex_responses;
+use arena_challenge::families::{Manifest, generate};
 use arena_challenge::predictions::Predictions;
-use arena_challenge::trial::{Part, Split};
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::trial::{Part, Split};
 use arena_neuron::rng::derive_seed;
 use arena_scoring::probabilistic::Intensity;
 use arena_scoring::{Prediction, ScoringParams, SpikeTrain};
@@ -43,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .into_iter()
             .map(|h| h.whole(Part::Public))
             .collect();
-        let Fitted::Reference(model) = Baseline::Reference.fit(&public)? else {
+        let Fitted::AdexReference { params, dt_s } = Baseline::Reference.fit(&public)? else {
             return Err("the demo's reference is its point neuron".into());
         };
         let tests: Vec<_> = public
@@ -55,9 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let samples: Vec<Vec<Vec<f64>>> = tests
             .iter()
             .map(|t| {
-                arena_challenge::generate::respond(
-                    &model,
+                adex_responses(
+                    &params,
                     &t.stimulus_na,
+                    dt_s,
                     derive_seed(seed, &t.id, 7),
                     INTENSITY_REPEATS as u32,
                 )

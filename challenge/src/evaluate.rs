@@ -3,7 +3,7 @@
 //!
 //! Metrics themselves live in `arena-scoring`; this module only decides what is compared with what.
 //! Every test trial is cut into segments, each drawn at creation into the public or the private
-//! part ([`Segment`]); each segment is scored on its own window against all of the trial's hidden
+//! part ([`arena_challenge_core::trial::Segment`]); each segment is scored on its own window against all of the trial's hidden
 //! repeats, and the board score of each part pools the additive statistics of its segments, so a
 //! long stretch weighs more than a short one, as it should. Each trial is also scored whole, for
 //! the per-trial breakdown shown once a challenge is closed.
@@ -19,27 +19,11 @@ use arena_scoring::{
     trial_scores, trial_stats,
 };
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::board::{NamedMetric, named, named_metric};
-use crate::npy;
 use crate::predictions::{self, Limits, PredictionError, Predictions, TrialShape};
-use crate::trial::{Condition, Part, Segment};
-
-/// A test trial with its hidden recorded (or simulated) responses.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HiddenTrial {
-    /// Trial id.
-    pub id: String,
-    /// Duration, seconds.
-    pub duration_s: f64,
-    /// The hidden repeats.
-    pub recorded: Vec<SpikeTrain>,
-    /// The trial's condition in a paired design; `None` elsewhere.
-    pub condition: Option<Condition>,
-    /// The trial's segments and their parts (they tile [0, duration)).
-    pub segments: Vec<Segment>,
-}
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::trial::{Condition, Part};
 
 /// Scores of one whole trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,87 +123,6 @@ impl Evaluation {
             }
         }
         list
-    }
-}
-
-/// Why stored hidden data could not be used.
-#[derive(Debug, Error)]
-pub enum HiddenDataError {
-    /// The stored `.npy` is unreadable.
-    #[error("hidden responses of trial {trial}: {source}")]
-    Npy {
-        /// Trial id.
-        trial: String,
-        /// The decoding error.
-        source: npy::NpyError,
-    },
-    /// A test trial has no hidden spikes file (or no segments).
-    #[error("hidden responses of trial {trial}: {file} is missing")]
-    Missing {
-        /// Trial id.
-        trial: String,
-        /// The expected file.
-        file: String,
-    },
-    /// A stored spike train is not a valid spike train.
-    #[error("hidden responses of trial {trial}: {problem}")]
-    Train {
-        /// Trial id.
-        trial: String,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-impl HiddenTrial {
-    /// Builds a hidden trial from its stored spikes file (NaN-padded `.npy`, see
-    /// [`npy::encode_ragged`]) and its segments.
-    ///
-    /// # Errors
-    /// [`HiddenDataError`] if the stored bytes are not valid spike trains.
-    pub fn from_npy(
-        id: &str,
-        duration_s: f64,
-        spikes_npy: &[u8],
-        segments: Vec<Segment>,
-    ) -> Result<HiddenTrial, HiddenDataError> {
-        let rows = npy::decode_ragged(spikes_npy).map_err(|source| HiddenDataError::Npy {
-            trial: id.to_string(),
-            source,
-        })?;
-        let recorded = rows
-            .into_iter()
-            .map(SpikeTrain::new)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HiddenDataError::Train {
-                trial: id.to_string(),
-                problem: e.to_string(),
-            })?;
-        Ok(HiddenTrial {
-            id: id.to_string(),
-            duration_s,
-            recorded,
-            condition: None,
-            segments,
-        })
-    }
-
-    /// The same trial with its condition in a paired design.
-    pub fn with_condition(self, condition: Option<Condition>) -> HiddenTrial {
-        HiddenTrial { condition, ..self }
-    }
-
-    /// The same trial counted whole in one part (one segment spanning it): how the gauntlet
-    /// pools every hidden trial, and how trials stored before segments existed are read.
-    pub fn whole(self, part: Part) -> HiddenTrial {
-        HiddenTrial {
-            segments: vec![Segment {
-                start_s: 0.0,
-                end_s: self.duration_s,
-                part,
-            }],
-            ..self
-        }
     }
 }
 
@@ -392,6 +295,7 @@ fn part_index(part: Part) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arena_challenge_core::trial::Segment;
     use arena_scoring::Prediction;
     use std::collections::BTreeMap;
 

@@ -12,12 +12,14 @@ use arena_neuron::rng::derive_seed;
 use arena_scoring::SpikeTrain;
 use thiserror::Error;
 
-use crate::evaluate::HiddenTrial;
-use crate::generate::{GenerateError, respond, stimulus};
-use crate::manifest::Manifest;
-use crate::predictions::Predictions;
-use crate::trial::Part;
+use arena_challenge_core::generated::GenerateError;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::trial::Part;
 use arena_scoring::Prediction;
+
+use crate::families::injected::generation::{adex_responses, ou_stimulus};
+use crate::families::{Manifest, ou_adex};
+use crate::predictions::Predictions;
 
 /// Most predicted repeats a live model may send per chunk (as for offline predictions).
 pub const MAX_REPEATS: usize = 100;
@@ -50,16 +52,19 @@ pub struct LiveTrial {
 /// by `derive_seed(seed, "live-stimulus", i)`, cut into chunks of `live.chunk_s`.
 ///
 /// # Errors
-/// [`GenerateError`] when the stimulus recipe is refused.
+/// [`GenerateError`] when the manifest is not an injected-current one with its generator
+/// ([`ou_adex`]) or the stimulus recipe is refused.
 pub fn trials(manifest: &Manifest, seed: u64) -> Result<Vec<LiveTrial>, GenerateError> {
+    let recipe = ou_adex(manifest)?.recipe;
     let per_chunk = (manifest.live.chunk_s / manifest.sampling.dt_s)
         .round()
         .max(1.0) as usize;
     (0..manifest.test.trials)
         .map(|i| {
-            let stimulus_na = stimulus(
-                manifest,
+            let stimulus_na = ou_stimulus(
+                recipe,
                 manifest.test.duration_s,
+                manifest.sampling.dt_s,
                 derive_seed(seed, "live-stimulus", i as u64),
             )?;
             let chunks = (0..stimulus_na.len())
@@ -85,16 +90,18 @@ pub fn trials(manifest: &Manifest, seed: u64) -> Result<Vec<LiveTrial>, Generate
 /// `derive_seed(seed, "live-response", i)`.
 ///
 /// # Errors
-/// [`GenerateError`] when the cell refuses its parameters.
+/// [`GenerateError`] when the manifest is not an injected-current one with its generator
+/// ([`ou_adex`]) or the cell refuses its parameters.
 pub fn ground_truth(
     manifest: &Manifest,
     i: usize,
     trial: &LiveTrial,
     seed: u64,
 ) -> Result<HiddenTrial, GenerateError> {
-    let spikes = respond(
-        manifest,
+    let spikes = adex_responses(
+        ou_adex(manifest)?.params,
         &trial.stimulus_na,
+        manifest.sampling.dt_s,
         derive_seed(seed, "live-response", i as u64),
         manifest.test.repeats,
     )?
@@ -297,7 +304,7 @@ impl Answers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::demo;
+    use crate::families::demo;
 
     #[test]
     fn chunks_tile_every_trial_and_seeds_make_fresh_stimuli() {

@@ -6,13 +6,15 @@
 //! the library's recursion), the spikes by escape noise with the documented hazard — plus
 //! 0.5 mV white recording noise. The fits must recover the generating parameters.
 
-use arena_challenge::dendritic::baselines::{
+use arena_challenge::families::dendritic::models::{
     DendriticFitError, DendriticFitOptions, DendriticTrainingTrial, DistanceBins, Integration,
     PspKernel, PspKernels, filter_events, fit_linear, fit_two_layer,
 };
-use arena_challenge::dendritic::placement::{Receptors as SiteReceptors, Synapse, SynapseTable};
-use arena_challenge::dendritic::recipe::{NmdaReceptor, Receptor, Receptors};
-use arena_challenge::dendritic::{EventTable, Region, Response};
+use arena_challenge::families::dendritic::placement::{
+    Receptors as SiteReceptors, Synapse, SynapseTable,
+};
+use arena_challenge::families::dendritic::recipe::{NmdaReceptor, Receptor, Receptors};
+use arena_challenge::families::dendritic::{EventTable, Region, Response};
 use arena_neuron::rng::rng_from_seed;
 use rand::Rng;
 use std::sync::OnceLock;

@@ -8,17 +8,18 @@ mod common;
 use std::collections::BTreeMap;
 
 use arena_challenge::baselines::Baseline;
-use arena_challenge::dendritic::EventTable;
 use arena_challenge::evaluate::score_file;
-use arena_challenge::generate::{GenerateError, GeneratedChallenge, Visibility, generate};
-use arena_challenge::manifest::Stimulus;
-use arena_challenge::npy;
+use arena_challenge::families::dendritic::{DendriticError, EventTable};
+use arena_challenge::families::sections::Stimulus;
+use arena_challenge::families::{GeneratedChallenge, generate};
 use arena_challenge::predictions::{Limits, to_json};
-use arena_challenge::trial::{Condition, Part, Segment, Split};
+use arena_challenge_core::generated::{GenerateError, GeneratedFile, Visibility};
+use arena_challenge_core::npy;
+use arena_challenge_core::trial::{Condition, Part, Segment, Split};
 use arena_scoring::ScoringParams;
 use common::{dendritic as demo, hidden, organizer_view, public_view};
 
-fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a arena_challenge::generate::GeneratedFile {
+fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a GeneratedFile {
     g.files.iter().find(|f| f.name == name).unwrap()
 }
 
@@ -120,7 +121,7 @@ fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition
     }
 
     // The clustering check passed, and says so.
-    let effect = g.effect.as_ref().unwrap();
+    let effect = g.report.as_ref().unwrap();
     eprintln!("clustering effect: {effect:#?}");
     for c in [&effect.time_dispersed, &effect.space_scattered] {
         assert!(c.wilcoxon.p_value < effect.alpha, "{effect:?}");
@@ -212,7 +213,10 @@ fn a_dataset_whose_clusters_make_no_difference_is_refused() {
     manifest.test.trials = 1;
     let err = generate(&manifest, 1, &data).unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, GenerateError::Dendritic(_)), "{message}");
+    assert!(
+        matches!(&err, GenerateError::Family(e) if e.is::<DendriticError>()),
+        "{message}"
+    );
     assert!(message.contains("clusters make no difference"), "{message}");
 }
 

@@ -4,9 +4,9 @@
 //! trial that the issue demands — the same events per synapse class in all three conditions,
 //! identical background, clustered volleys really within L µm and T ms.
 
-use arena_challenge::dendritic::placement::Receptors;
-use arena_challenge::dendritic::*;
-use arena_challenge::trial::Condition;
+use arena_challenge::families::dendritic::placement::Receptors;
+use arena_challenge::families::dendritic::*;
+use arena_challenge_core::trial::Condition;
 use arena_neuron::cable::CellSpec;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -327,9 +327,9 @@ proptest! {
     #[test]
     fn paired_trials_keep_their_promises(seed in any::<u64>(), duration_ms in 50.0..2000.0f64) {
         let r = recipe();
-        let trial = PairedTrial::generate(&cell().1, table(), &r, seed, duration_ms).unwrap();
+        let trial = PairedTrial::draw(&cell().1, table(), &r, seed, duration_ms).unwrap();
         check_trial(&trial, &r);
-        prop_assert_eq!(&trial, &PairedTrial::generate(&cell().1, table(), &r, seed, duration_ms).unwrap());
+        prop_assert_eq!(&trial, &PairedTrial::draw(&cell().1, table(), &r, seed, duration_ms).unwrap());
     }
 }
 
@@ -340,7 +340,7 @@ fn background_rates_match_the_recipe() {
     // (branch modulations are shared, so the spread exceeds Poisson's).
     let mut r = recipe();
     r.clusters.rate_hz = 0.0;
-    let trial = PairedTrial::generate(&cell().1, table(), &r, 7, 10_000.0).unwrap();
+    let trial = PairedTrial::draw(&cell().1, table(), &r, 7, 10_000.0).unwrap();
     assert!(trial.volleys.is_empty());
     let counts = trial.clustered.count_by_class(table());
     for (class, rate) in [
@@ -360,11 +360,11 @@ fn background_rates_match_the_recipe() {
 fn impossible_clusters_are_reported() {
     let mut r = recipe();
     r.clusters.synapses_per_cluster = 100;
-    let e = PairedTrial::generate(&cell().1, table(), &r, 1, 2000.0).unwrap_err();
+    let e = PairedTrial::draw(&cell().1, table(), &r, 1, 2000.0).unwrap_err();
     assert!(e.to_string().contains("holds 100 excitatory sites"), "{e}");
     let mut r = recipe();
     r.clusters.scatter_distance_tolerance_um = 1e-6;
-    let e = PairedTrial::generate(&cell().1, table(), &r, 1, 2000.0).unwrap_err();
+    let e = PairedTrial::draw(&cell().1, table(), &r, 1, 2000.0).unwrap_err();
     assert!(
         e.to_string()
             .starts_with("stimulus.clusters.scatter_distance_tolerance_um"),
@@ -390,7 +390,7 @@ fn without_clusters_the_three_conditions_give_identical_repeats() {
     r.clusters.rate_hz = 0.0;
     // Enough to fire within 300 ms.
     r.intrinsic_noise.as_mut().unwrap().soma_current_mean_na = 0.3;
-    let trial = PairedTrial::generate(&cell().1, table(), &r, 5, 300.0).unwrap();
+    let trial = PairedTrial::draw(&cell().1, table(), &r, 5, 300.0).unwrap();
     let out = reference_cell(&r)
         .simulate_trial(table(), &trial, &Condition::ALL, 5, 2, &SAMPLING)
         .unwrap();
@@ -414,7 +414,7 @@ fn clusters_on_the_bench_cell() {
     // time-dispersed 1, space-scattered 4). With 4 units of 0.25 s the check cannot reach
     // α = 0.05 (the smallest exact two-sided p for 4 units is 2/16) and refuses the data.
     let r = recipe();
-    let trial = PairedTrial::generate(&cell().1, table(), &r, 100, 1000.0).unwrap();
+    let trial = PairedTrial::draw(&cell().1, table(), &r, 100, 1000.0).unwrap();
     let out = reference_cell(&r)
         .simulate_trial(table(), &trial, &Condition::ALL, 100, 2, &SAMPLING)
         .unwrap();

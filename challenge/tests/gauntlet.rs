@@ -8,15 +8,14 @@
 
 mod common;
 
-use arena_challenge::baselines::PublicChallenge;
-use arena_challenge::evaluate::HiddenTrial;
+use arena_challenge::families::{Manifest, PublicChallenge, generate};
 use arena_challenge::gauntlet::{
     CEILING_TOLERANCE, Class, Entry, GauntletInput, NULL_TOLERANCE, Outcome, judge, run, score,
     table,
 };
-use arena_challenge::generate::{DataFiles, generate};
-use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::to_json;
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, organizer_view, published};
 

@@ -10,9 +10,12 @@
 mod common;
 
 use arena_challenge::baselines::{Baseline, Fitted};
-use arena_challenge::dendritic::dataset::SYNAPSES_FILE;
-use arena_challenge::generate::{DataFiles, GeneratedChallenge, Visibility, generate};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::dendritic::generation::SYNAPSES_FILE;
+use arena_challenge::families::dendritic::public_data::DendriticData;
+use arena_challenge::families::{
+    FamilyData, GeneratedChallenge, Manifest, PublicChallenge, generate,
+};
+use arena_challenge_core::generated::{DataFiles, Visibility};
 use common::{DEMO, DENDRITIC_DIR, organizer_view, public_view, published};
 
 /// The hidden seed of every challenge generated here.
@@ -104,6 +107,14 @@ fn found(files: &[(String, Vec<u8>)], needles: &[String]) -> Vec<(String, String
         }
     }
     hits
+}
+
+/// The dendritic family's public files of `public` beyond its trials.
+fn dendritic_data(public: &PublicChallenge) -> &DendriticData {
+    let FamilyData::DendriticInput(data) = &public.family_data else {
+        panic!("a dendritic challenge");
+    };
+    data
 }
 
 #[test]
@@ -200,10 +211,12 @@ fn the_dendritic_demo_serves_no_channel_density_weight_kinetics_or_noise() {
     // A contestant's view decodes from these files alone; the reference needs the server, and
     // a fitted baseline is the same model on the organizer's full view: it reads nothing hidden.
     let contestant = public_view(&manifest, &g);
-    assert!(contestant.cell.is_none() && contestant.manifest.simulated().is_none());
+    assert!(
+        dendritic_data(&contestant).cell.is_none() && contestant.manifest.simulated().is_none()
+    );
     assert!(Baseline::Reference.fit(&contestant).is_err());
     let organizer = organizer_view(&manifest, &g, &data);
-    assert!(organizer.cell.is_some());
+    assert!(dendritic_data(&organizer).cell.is_some());
     let linear = |c| match Baseline::Linear.fit(c).unwrap() {
         Fitted::Dendritic { fitted, table, .. } => (fitted, table),
         other => panic!("{other:?}"),
@@ -222,11 +235,12 @@ fn the_dendritic_demo_serves_no_channel_density_weight_kinetics_or_noise() {
         .collect();
     assert_eq!(missed, Vec::<&String>::new());
     let contestant = public_view(&manifest, &g);
-    let truth = contestant.cell.as_ref().unwrap();
-    let (table, receptors) = contestant.synapses.as_ref().unwrap().for_baselines();
+    let truth = dendritic_data(&contestant).cell.as_ref().unwrap();
+    let (table, receptors) = dendritic_data(&contestant).synapses.for_baselines();
     assert_eq!(table, truth.table);
     let recipe = manifest.simulated().map(|s| s.stimulus.clone());
-    let Some(arena_challenge::manifest::Stimulus::DendriticClusters(recipe)) = recipe else {
+    let Some(arena_challenge::families::sections::Stimulus::DendriticClusters(recipe)) = recipe
+    else {
         panic!("a dendritic recipe");
     };
     assert_eq!(Some(receptors), recipe.receptors);

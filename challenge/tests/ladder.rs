@@ -16,11 +16,13 @@ mod common;
 
 use arena_challenge::baselines::{Baseline, PredictedTrials};
 use arena_challenge::board::{Entry, NamedMetric, ladder};
-use arena_challenge::evaluate::{HiddenTrial, score_file};
-use arena_challenge::generate::{DataFiles, generate};
-use arena_challenge::manifest::{DEFAULT_LADDER_STEP, Manifest};
+use arena_challenge::evaluate::score_file;
+use arena_challenge::families::{Manifest, generate};
 use arena_challenge::predictions::{Limits, to_json};
-use arena_challenge::trial::Split;
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::manifest::DEFAULT_LADDER_STEP;
+use arena_challenge_core::trial::Split;
 use arena_neuron::rng::{derive_seed, rng_from_seed};
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, public_view};

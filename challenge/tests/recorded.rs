@@ -6,14 +6,30 @@
 mod common;
 
 use arena_abf::AbfFile;
-use arena_challenge::generate::{GenerateError, Visibility, generate};
-use arena_challenge::manifest::Manifest;
-use arena_challenge::npy;
-use arena_challenge::trial::Split;
+use arena_challenge::families::recorded::RecordedData;
+use arena_challenge::families::{FamilyData, Manifest, PublicChallenge, generate};
+use arena_challenge_core::generated::{GenerateError, Visibility};
+use arena_challenge_core::npy;
+use arena_challenge_core::trial::Split;
 use common::{DRN_DIR, drn, hidden, public_view};
 
 /// Spikes per 10 s test sweep of DRN156 (0 mV upward crossings; PROVENANCE.md, from pyabf).
 const TEST_SPIKES: [usize; 10] = [75, 73, 75, 73, 74, 69, 70, 68, 66, 67];
+
+/// The recorded family's public files of `public` beyond its trials.
+fn recorded_data(public: &PublicChallenge) -> &RecordedData {
+    let FamilyData::Recorded(data) = &public.family_data else {
+        panic!("a recorded challenge");
+    };
+    data
+}
+
+/// `public` without its AEC recording, as if the challenge had none.
+fn without_aec(public: &PublicChallenge) -> PublicChallenge {
+    let mut raw = public.clone();
+    raw.family_data = FamilyData::Recorded(RecordedData { aec: None });
+    raw
+}
 
 #[test]
 fn the_drn_recordings_become_one_training_and_two_test_trials() {
@@ -281,7 +297,9 @@ const DRN158_R_E_MOHM: f64 = 29.89;
 
 #[test]
 fn the_aec_recording_is_public_decoded_as_recorded_and_hashed() {
-    use arena_challenge::recorded::{AEC_CURRENT_FILE, AEC_VOLTAGE_FILE, AecRecording};
+    use arena_challenge::families::recorded::aec::{
+        AEC_CURRENT_FILE, AEC_VOLTAGE_FILE, AecRecording,
+    };
     let (manifest, data) = drn();
     let g = generate(&manifest, 5, &data).unwrap();
     for name in [AEC_VOLTAGE_FILE, AEC_CURRENT_FILE] {
@@ -291,7 +309,7 @@ fn the_aec_recording_is_public_decoded_as_recorded_and_hashed() {
     // What a contestant decodes is the ABF's single sweep: voltage in mV, current pA → nA with
     // the manifest's offset of −5 pA.
     let public = public_view(&manifest, &g);
-    let aec = public.aec.as_ref().unwrap();
+    let aec = recorded_data(&public).aec.as_ref().unwrap();
     let abf =
         AbfFile::parse(&std::fs::read(format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_aec.abf")).unwrap())
             .unwrap();
@@ -318,7 +336,7 @@ fn the_aec_recording_is_public_decoded_as_recorded_and_hashed() {
     let without = generate(&plain, 5, &data).unwrap();
     assert!(without.files.iter().all(|f| !f.name.starts_with("aec_")));
     assert_ne!(without.trials_hash, g.trials_hash);
-    assert_eq!(public_view(&plain, &without).aec, None);
+    assert_eq!(recorded_data(&public_view(&plain, &without)).aec, None);
 }
 
 #[test]
@@ -364,7 +382,10 @@ fn the_point_baselines_fit_the_compensated_training_voltage() {
     let (manifest, data) = drn();
     let g = generate(&manifest, 5, &data).unwrap();
     let public = public_view(&manifest, &g);
-    let estimate = public.electrode().unwrap().unwrap();
+    let estimate = recorded_data(&public)
+        .electrode(public.dt_s)
+        .unwrap()
+        .unwrap();
     let r_e = estimate.electrode_resistance_mohm();
     assert!((r_e - DRN156_R_E_MOHM).abs() < 0.01, "R_e = {r_e} MΩ");
     let tau = estimate.membrane_tau_ms;
@@ -386,8 +407,7 @@ fn the_point_baselines_fit_the_compensated_training_voltage() {
         panic!("a LIF");
     };
     assert_eq!(baseline, by_hand);
-    let mut raw = public.clone();
-    raw.aec = None;
+    let raw = without_aec(&public);
     let Fitted::Lif(uncompensated) = Baseline::Lif.fit(&raw).unwrap() else {
         panic!("a LIF");
     };
@@ -412,14 +432,20 @@ fn measure_aec_on_drn() {
     measure_aec("DRN158", common::drn158());
 }
 
-fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generate::DataFiles)) {
+fn measure_aec(
+    cell: &str,
+    (manifest, data): (Manifest, arena_challenge_core::generated::DataFiles),
+) {
     use arena_challenge::baselines::Baseline;
     use arena_challenge::evaluate::evaluate;
     use arena_challenge::predictions::Predictions;
     use arena_scoring::{ScoringParams, SpikeTrain};
     let g = generate(&manifest, 5, &data).unwrap();
     let compensated = public_view(&manifest, &g);
-    let e = compensated.electrode().unwrap().unwrap();
+    let e = recorded_data(&compensated)
+        .electrode(compensated.dt_s)
+        .unwrap()
+        .unwrap();
     eprintln!(
         "{cell}: test R = {:.3}; AEC: R_e = {:.2} MΩ, membrane τ = {:.2} ms, R_m = {:.1} MΩ",
         g.test_reliability.unwrap(),
@@ -427,8 +453,7 @@ fn measure_aec(cell: &str, (manifest, data): (Manifest, arena_challenge::generat
         e.membrane_tau_ms,
         e.membrane_resistance_mohm()
     );
-    let mut raw = compensated.clone();
-    raw.aec = None;
+    let raw = without_aec(&compensated);
     let value = |m: &arena_scoring::Metric| m.as_ref().map_or(f64::NAN, |v| *v);
     let truth = hidden(&g);
     eprintln!(
@@ -544,20 +569,23 @@ fn the_drn158_manifest_parses_and_generates_from_the_shared_folder() {
     let r = g.test_reliability.unwrap();
     assert!((r - 0.711).abs() < 0.03, "R = {r}");
     // Its own AEC recording, not DRN156's.
-    let aec = public.aec.as_ref().unwrap();
+    let aec = recorded_data(&public).aec.as_ref().unwrap();
     let (_, drn156) = drn();
     let spec = manifest.recording.as_ref().unwrap().aec.as_ref().unwrap();
     assert_eq!(spec.file, "DRN158_GABA/DRN158_gaba_aec.abf");
     assert_ne!(
         aec,
-        &arena_challenge::recorded::AecRecording::from_abf(
+        &arena_challenge::families::recorded::aec::AecRecording::from_abf(
             spec,
             &drn156["DRN156_5HT/DRN156_5ht_aec.abf"],
             1e-4
         )
         .unwrap()
     );
-    let e = public.electrode().unwrap().unwrap();
+    let e = recorded_data(&public)
+        .electrode(public.dt_s)
+        .unwrap()
+        .unwrap();
     let r_e = e.electrode_resistance_mohm();
     assert!((r_e - DRN158_R_E_MOHM).abs() < 0.01, "R_e = {r_e} MΩ");
 }

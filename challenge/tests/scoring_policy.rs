@@ -4,11 +4,12 @@
 
 mod common;
 
-use arena_challenge::baselines::{Baseline, PublicChallenge};
-use arena_challenge::evaluate::{Evaluation, HiddenTrial, score_file};
-use arena_challenge::generate::{DataFiles, generate};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::baselines::Baseline;
+use arena_challenge::evaluate::{Evaluation, score_file};
+use arena_challenge::families::{Manifest, PublicChallenge, generate};
 use arena_challenge::predictions::{Limits, to_json};
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::ScoringParams;
 use common::{DEMO, hidden, organizer_view};
 

@@ -10,7 +10,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use arena_challenge::baselines::{Baseline, Fitted, PublicChallenge};
+use arena_challenge::baselines::{Baseline, Fitted};
+use arena_challenge::families::PublicChallenge;
 use arena_neuron::rng::derive_seed;
 use arena_proto::v1 as pb;
 use serde::Deserialize;

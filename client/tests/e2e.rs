@@ -243,7 +243,7 @@ fn write_predictions(path: &Path, challenge_json: &Value, rate_hz: f64, repeats:
 /// The public dataset hash of a fetched folder, from its own bytes (`datasets/README.md`,
 /// "Hashes"): the served `dataset.toml` and every other file but `challenge.json`.
 fn public_hash_of(dir: &Path) -> String {
-    use arena_challenge::hash::{public_dataset_hash, sha256_hex};
+    use arena_challenge_core::hash::{public_dataset_hash, sha256_hex};
     let manifest = std::fs::read_to_string(dir.join("dataset.toml")).unwrap();
     let served: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap()
@@ -286,12 +286,12 @@ async fn organizer_to_contestant_flow_scores_and_stores_everything() {
     let dir = arena.path("fetched");
     let train = &spec["trials"][0];
     assert_eq!(train["split"], "train");
-    let voltage = arena_challenge::npy::decode(
+    let voltage = arena_challenge_core::npy::decode(
         &std::fs::read(dir.join(train["files"]["voltage"].as_str().unwrap())).unwrap(),
     )
     .unwrap();
     assert_eq!(voltage.shape, vec![4, 20_000]);
-    let stimulus = arena_challenge::npy::decode(
+    let stimulus = arena_challenge_core::npy::decode(
         &std::fs::read(dir.join(train["files"]["stimulus"].as_str().unwrap())).unwrap(),
     )
     .unwrap();
@@ -344,7 +344,7 @@ print(sum(len(x) for x in trains))
         "numpy could not read the files: {}",
         String::from_utf8_lossy(&py.stderr)
     );
-    let spikes = arena_challenge::npy::decode_ragged(
+    let spikes = arena_challenge_core::npy::decode_ragged(
         &std::fs::read(dir.join(train["files"]["spikes"].as_str().unwrap())).unwrap(),
     )
     .unwrap();
@@ -384,7 +384,7 @@ print(sum(len(x) for x in trains))
         v.get("private_scores").is_none(),
         "a contestant must not see private scores: {v}"
     );
-    let sha = arena_challenge::hash::sha256_hex(&std::fs::read(&predictions).unwrap());
+    let sha = arena_challenge_core::hash::sha256_hex(&std::fs::read(&predictions).unwrap());
     assert_eq!(v["sha256"], sha.as_str());
     let submission_id = v["submission_id"].as_str().unwrap().to_string();
 
@@ -492,7 +492,7 @@ async fn a_contestant_fetches_no_generator_and_a_hash_of_what_it_fetched() {
         assert!(!served.contains(hidden), "{hidden} in {served}");
     }
     assert!(served.contains("[stimulus]"), "{served}");
-    let public = arena_challenge::manifest::Manifest::parse_public(&served).unwrap();
+    let public = arena_challenge::families::Manifest::parse_public(&served).unwrap();
     assert!(public.cell.is_none() && public.simulated().is_none());
     // The hash every listing shows is the fetch's own.
     let hash = public_hash_of(&dir);
@@ -1030,11 +1030,11 @@ async fn manifests_and_data_files_are_checked_and_uploaded() {
             ],
         )
         .await;
-    let expected = arena_challenge::hash::dataset_hash(
+    let expected = arena_challenge_core::hash::dataset_hash(
         &with_file,
         &[(
             "raw/notes.txt".into(),
-            arena_challenge::hash::sha256_hex(b"recorded 2026-11-28"),
+            arena_challenge_core::hash::sha256_hex(b"recorded 2026-11-28"),
         )],
     );
     assert_eq!(v["full_dataset_hash"], expected.as_str());
@@ -1877,7 +1877,7 @@ async fn an_intensity_submission_is_scored_end_to_end() {
         if t["split"] == "train" {
             let npy =
                 std::fs::read(fetched_dir.join(t["files"]["spikes"].as_str().unwrap())).unwrap();
-            let rows = arena_challenge::npy::decode_ragged(&npy).unwrap();
+            let rows = arena_challenge_core::npy::decode_ragged(&npy).unwrap();
             spikes += rows.iter().map(Vec::len).sum::<usize>();
             time += rows.len() as f64 * t["duration_s"].as_f64().unwrap();
         }

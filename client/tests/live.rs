@@ -8,8 +8,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use arena_challenge::evaluate::score_file;
+use arena_challenge::families::Manifest;
 use arena_challenge::live;
-use arena_challenge::manifest::Manifest;
 use arena_challenge::predictions::Limits;
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_client::ArenaClient;

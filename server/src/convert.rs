@@ -12,11 +12,11 @@ use std::collections::HashMap;
 
 use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, NamedMetric, Row};
-use arena_challenge::dendritic::{EffectReport, effect::ControlEffect};
+use arena_challenge::families::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::gauntlet;
-use arena_challenge::hash::sha256_hex;
 use arena_challenge::live::{Chunk, LiveTrial, MAX_REPEATS};
-use arena_challenge::trial::{Part, Split};
+use arena_challenge_core::hash::sha256_hex;
+use arena_challenge_core::trial::{Part, Split};
 use arena_proto::v1 as pb;
 
 use crate::error::ApiError;
@@ -270,7 +270,7 @@ pub struct Created<'a> {
     /// The full dataset hash (organizers only).
     pub full_hash: String,
     /// What was generated.
-    pub generated: &'a arena_challenge::generate::GeneratedChallenge,
+    pub generated: &'a arena_challenge::families::GeneratedChallenge,
 }
 
 impl From<Created<'_>> for pb::CreateChallengeResponse {
@@ -284,7 +284,7 @@ impl From<Created<'_>> for pb::CreateChallengeResponse {
             n_test_trials: count(Split::Test),
             train_intrinsic_reliability: c.generated.train_reliability,
             test_intrinsic_reliability: c.generated.test_reliability,
-            clustering_effect: c.generated.effect.as_ref().map(|e| Wire(e).into()),
+            clustering_effect: c.generated.report.as_ref().map(|e| Wire(e).into()),
         }
     }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use arena_challenge::baselines::{PublicChallenge, TrialListing};
-use arena_challenge::evaluate::HiddenTrial;
-use arena_challenge::generate::Visibility;
-use arena_challenge::trial::{Segment, Split, role};
+use arena_challenge::families::PublicChallenge;
+use arena_challenge_core::generated::Visibility;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::public::TrialListing;
+use arena_challenge_core::trial::{Segment, Split, role};
 
 use crate::error::ApiError;
 use crate::store::{ChallengeRow, Store, StoreError};

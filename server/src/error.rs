@@ -18,9 +18,9 @@ use std::fmt;
 
 use arena_challenge::baselines::BaselineError;
 use arena_challenge::gauntlet::GauntletError;
-use arena_challenge::generate::GenerateError;
-use arena_challenge::manifest::ManifestError;
 use arena_challenge::predictions::PredictionError;
+use arena_challenge_core::generated::GenerateError;
+use arena_challenge_core::manifest::ManifestError;
 use rand::RngCore;
 use thiserror::Error;
 use tonic::{Code, Status};

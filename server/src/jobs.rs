@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arena_challenge::board::{named, value_of};
-use arena_challenge::evaluate::{Evaluation, HiddenTrial, score_file};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::evaluate::{Evaluation, score_file};
+use arena_challenge::families::Manifest;
 use arena_challenge::predictions::{Limits, PredictionError};
-use arena_challenge::trial::Part;
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::trial::Part;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use thiserror::Error;
 use tokio::sync::{Notify, watch};

@@ -13,10 +13,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use arena_challenge::board::NamedMetric;
-use arena_challenge::dendritic::EffectReport;
-use arena_challenge::generate::GeneratedChallenge;
-use arena_challenge::manifest::{Manifest, ManifestError};
-use arena_challenge::trial::{Condition, Part, Split};
+use arena_challenge::families::GeneratedChallenge;
+use arena_challenge::families::Manifest;
+use arena_challenge::families::dendritic::EffectReport;
+use arena_challenge_core::manifest::ManifestError;
+use arena_challenge_core::trial::{Condition, Part, Split};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -641,13 +642,13 @@ impl Store {
     }
 
     /// Stores a challenge with its files, its trials and the generator's clustering check
-    /// (`generated.effect`, dendritic challenges only) in one transaction.
+    /// (`generated.report`, dendritic challenges only) in one transaction.
     ///
     /// # Errors
     /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any database
     /// error. Nothing is stored then.
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
-        let effect_json = c.generated.effect.as_ref().map(encode_effect).transpose()?;
+        let effect_json = c.generated.report.as_ref().map(encode_effect).transpose()?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO challenges (id, title, kind, source, manifest_toml, public_manifest_toml,

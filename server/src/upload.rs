@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use arena_challenge::hash::sha256_hex;
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::Manifest;
+use arena_challenge_core::hash::sha256_hex;
 use arena_proto::v1 as pb;
 use thiserror::Error;
 use tonic::Streaming;

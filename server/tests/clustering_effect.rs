@@ -8,11 +8,12 @@
 
 use std::sync::Arc;
 
-use arena_challenge::dendritic::effect::ControlEffect;
-use arena_challenge::dendritic::stats::{PValueMethod, SignedRank};
-use arena_challenge::dendritic::{Condition, EffectReport};
-use arena_challenge::generate::{DataFiles, GeneratedChallenge, generate};
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::dendritic::EffectReport;
+use arena_challenge::families::dendritic::effect::ControlEffect;
+use arena_challenge::families::dendritic::stats::{PValueMethod, SignedRank};
+use arena_challenge::families::{GeneratedChallenge, Manifest, generate};
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::trial::Condition;
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_server::Arena;
 use arena_server::ServerConfig;
@@ -145,7 +146,7 @@ fn bare(effect: Option<EffectReport>) -> GeneratedChallenge {
         trials_hash: "h".into(),
         train_reliability: None,
         test_reliability: None,
-        effect,
+        report: effect,
     }
 }
 
@@ -226,7 +227,7 @@ async fn the_gauntlet_shows_the_stored_check_to_organizers_and_auditors_only() {
     let manifest = Manifest::parse(&manifest_toml).unwrap();
     let mut generated = generate(&manifest, 11, &DataFiles::new()).unwrap();
     insert(&store, organizer, "plain", &manifest_toml, &generated).await;
-    generated.effect = Some(report());
+    generated.report = Some(report());
     insert(&store, organizer, "checked", &manifest_toml, &generated).await;
 
     let token = |role: Role, name: &'static str| {

@@ -25,9 +25,11 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma};
 
-use crate::evaluate::{HiddenTrial, evaluate};
+use arena_challenge_core::hidden::HiddenTrial;
+
+use crate::evaluate::evaluate;
 use crate::predictions::Predictions;
-use crate::trial::Part;
+use arena_challenge_core::trial::Part;
 
 /// Evaluations the adversary may spend on one challenge.
 pub const BUDGET: usize = 160;

@@ -10,9 +10,10 @@ use super::{
     BEST_OF, BURST, Built, Class, Context, Outcome, PEAK_HALF_WINDOW_S, POISSON_RATES_HZ, SHIFT_S,
     TRAINING_RATE_MULTIPLES, scored, times,
 };
-use crate::baselines::{Baseline, PredictedTrials, PublicChallenge};
+use crate::baselines::{Baseline, PredictedTrials};
+use crate::families::PublicChallenge;
 use crate::predictions::{self, MAX_REPEATS};
-use crate::trial::Part;
+use arena_challenge_core::trial::Part;
 
 /// Repeats of the constant-rate entries.
 const POISSON_REPEATS: usize = 100;

@@ -52,12 +52,14 @@ use arena_neuron::rng::derive_seed;
 use arena_scoring::{Metric, ScoringParams, SpikeTrain};
 use thiserror::Error;
 
-use crate::baselines::{
-    Baseline, BaselineError, Fitted, PredictedTrials, PublicChallenge, PublicTrial,
-};
-use crate::evaluate::{Evaluation, HiddenTrial, score_file};
+use arena_challenge_core::hidden::HiddenTrial;
+use arena_challenge_core::public::PublicTrial;
+
+use crate::baselines::{Baseline, BaselineError, Fitted, PredictedTrials};
+use crate::evaluate::{Evaluation, score_file};
+use crate::families::PublicChallenge;
 use crate::predictions::{self, Limits};
-use crate::trial::{Part, Split};
+use arena_challenge_core::trial::{Part, Split};
 
 pub use entries::{consensus, neighbours, stimulus_peaks};
 

@@ -4,10 +4,9 @@
 // Each test binary that includes this module uses a subset of it.
 #![allow(dead_code)]
 
-use arena_challenge::baselines::PublicChallenge;
-use arena_challenge::evaluate::HiddenTrial;
-use arena_challenge::generate::GeneratedChallenge;
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::{GeneratedChallenge, Manifest, PublicChallenge};
+use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hidden::HiddenTrial;
 
 /// The demo dataset's manifest text.
 pub const DEMO: &str = include_str!("../../../datasets/injected-current-demo/dataset.toml");
@@ -34,7 +33,7 @@ pub fn public_view(manifest: &Manifest, g: &GeneratedChallenge) -> PublicChallen
 pub fn organizer_view(
     manifest: &Manifest,
     g: &GeneratedChallenge,
-    data: &arena_challenge::generate::DataFiles,
+    data: &DataFiles,
 ) -> PublicChallenge {
     g.organizer_view(manifest, data).unwrap()
 }
@@ -51,12 +50,12 @@ pub const DENDRITIC_DIR: &str = concat!(
 );
 
 /// The clustered-dendritic demo's manifest and the files it lists (the SWC and biophysics).
-pub fn dendritic() -> (Manifest, arena_challenge::generate::DataFiles) {
+pub fn dendritic() -> (Manifest, DataFiles) {
     folder_dataset(DENDRITIC_DIR)
 }
 
 /// The compact-basal dendritic dataset, trained on the controls only: manifest and files.
-pub fn compact_basal() -> (Manifest, arena_challenge::generate::DataFiles) {
+pub fn compact_basal() -> (Manifest, DataFiles) {
     folder_dataset(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../datasets/dendritic-compact-basal"
@@ -64,7 +63,7 @@ pub fn compact_basal() -> (Manifest, arena_challenge::generate::DataFiles) {
 }
 
 /// The `dataset.toml` of `dir` and the files it lists.
-fn folder_dataset(dir: &str) -> (Manifest, arena_challenge::generate::DataFiles) {
+fn folder_dataset(dir: &str) -> (Manifest, DataFiles) {
     let text = std::fs::read_to_string(format!("{dir}/dataset.toml")).unwrap();
     let manifest = Manifest::parse(&text).unwrap();
     let data = manifest
@@ -84,24 +83,21 @@ pub const DRN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/drn-
 /// The recorded DRN156 challenge's manifest (`dataset.toml`) and data files (every public file
 /// it lists: the training and AEC recordings; and the hidden test recording, which is public
 /// upstream and shipped in the repository).
-pub fn drn() -> (Manifest, arena_challenge::generate::DataFiles) {
+pub fn drn() -> (Manifest, DataFiles) {
     drn_folder_dataset("dataset.toml", "DRN156_5HT")
 }
 
 /// The same for the DRN158 challenge (`drn158-gaba.toml`, the folder's second manifest).
-pub fn drn158() -> (Manifest, arena_challenge::generate::DataFiles) {
+pub fn drn158() -> (Manifest, DataFiles) {
     drn_folder_dataset("drn158-gaba.toml", "DRN158_GABA")
 }
 
 /// A manifest of the DRN folder with its public files and its hidden files, which the
 /// repository keeps in the cell's subfolder `cell_dir`.
-fn drn_folder_dataset(
-    manifest_file: &str,
-    cell_dir: &str,
-) -> (Manifest, arena_challenge::generate::DataFiles) {
+fn drn_folder_dataset(manifest_file: &str, cell_dir: &str) -> (Manifest, DataFiles) {
     let text = std::fs::read_to_string(format!("{DRN_DIR}/{manifest_file}")).unwrap();
     let manifest = Manifest::parse(&text).unwrap();
-    let mut data = arena_challenge::generate::DataFiles::new();
+    let mut data = DataFiles::new();
     for name in &manifest.files {
         data.insert(
             name.clone(),

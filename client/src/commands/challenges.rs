@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use arena_challenge::hash::sha256_hex;
-use arena_challenge::manifest::Manifest;
+use arena_challenge::families::Manifest;
+use arena_challenge_core::hash::sha256_hex;
 use arena_proto::v1 as pb;
 use serde_json::json;
 use tokio_stream::StreamExt as _;

@@ -6,10 +6,10 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use arena_challenge::baselines::{PublicChallenge, TrialListing};
-use arena_challenge::hash::sha256_hex;
-use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::{Condition, Split};
+use arena_challenge::families::{Manifest, PublicChallenge};
+use arena_challenge_core::hash::sha256_hex;
+use arena_challenge_core::public::TrialListing;
+use arena_challenge_core::trial::{Condition, Split};
 use arena_proto::v1 as pb;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

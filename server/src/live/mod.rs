@@ -23,10 +23,10 @@ mod score;
 
 use std::time::Duration;
 
-use arena_challenge::hash::sha256_hex;
+use arena_challenge::families::Manifest;
 use arena_challenge::live::{AnswerError, Answers};
-use arena_challenge::manifest::Manifest;
-use arena_challenge::trial::Part;
+use arena_challenge_core::hash::sha256_hex;
+use arena_challenge_core::trial::Part;
 use arena_proto::v1 as pb;
 use arena_scoring::ScoringParams;
 use rand::RngCore;

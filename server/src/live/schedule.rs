@@ -2,10 +2,10 @@
 //! on the compute pool while the stream runs (one task per trial, started at once), and the walk
 //! that sends each chunk only after the one before is answered.
 
-use arena_challenge::evaluate::HiddenTrial;
-use arena_challenge::generate::GenerateError;
+use arena_challenge::families::Manifest;
 use arena_challenge::live::{self, Answers, LiveTrial};
-use arena_challenge::manifest::Manifest;
+use arena_challenge_core::generated::GenerateError;
+use arena_challenge_core::hidden::HiddenTrial;
 use tokio::task::JoinHandle;
 
 use super::Failure;

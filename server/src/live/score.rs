@@ -2,8 +2,9 @@
 //! running score, sent to the client as it comes), and the whole session once every trial is in.
 
 use arena_challenge::board::named;
-use arena_challenge::evaluate::{Evaluation, HiddenTrial, evaluate};
+use arena_challenge::evaluate::{Evaluation, evaluate};
 use arena_challenge::predictions::Predictions;
+use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::{Prediction, ScoringParams, SpikeTrain, Window, trial_scores, trial_stats};
 
 use super::protocol::Sender;
