@@ -1,8 +1,185 @@
 //! The command line, as clap parses it. Parsing produces plain values; nothing here does work.
+//!
+//! These definitions are the single description of the command line: `--help` shows each
+//! command's `--json` shape (`after_long_help`), and `docs/cli.md` is generated from them
+//! (`crate::cli_docs`), so the help, the page and the parser cannot drift apart.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+// The `--json` shapes, shown by `--help` (not `-h`, which stays one screen). Each is checked
+// against the code that builds the JSON (`commands/*.rs`); a change to a shape is a change to a
+// contract and goes in CHANGELOG.md. The pieces two commands print alike are macros so that
+// `concat!` can share them.
+
+/// `clustering_effect` of `arena challenge create --json` and `arena gauntlet --json`.
+macro_rules! clustering_effect_json {
+    () => {
+        r#"  clustering_effect: null except for dendritic challenges, where it is the clustering check the
+    generator passed, stored with the challenge (a dendritic dataset whose clustered trials do not
+    differ significantly from both controls is refused with INVALID_ARGUMENT):
+    {"alpha", "units", "clustered_spikes", "clustered_rate_hz",
+     "time_dispersed": {"spikes", "rate_hz", "mean_count_difference", "wilcoxon_p", "sign_test_p",
+                        "gamma_vs_clustered"},
+     "space_scattered": {the keys of "time_dispersed"}}
+"#
+    };
+}
+
+/// One submission, as `arena submission show --json` prints it (and `arena submit --json`).
+macro_rules! submission_json {
+    () => {
+        r#"  {"submission_id", "challenge_id", "team", "model", "is_baseline", "status", "sha256",
+   "created_at", "scores", "notes", "trials": [{"trial_id", "scores", "notes"}], "audit",
+   "selected", "private_scores"?, "private_notes"?, "error"?}
+  status: "queued", "scoring", "scored" or "failed"; error: why scoring failed (absent otherwise).
+  scores: metric -> number or null: "coincidence_factor", "intrinsic_reliability",
+    "gamma_over_r", "md_star", "md_star_null", "md_star_ceiling", "primary", "bits_per_spike".
+    While the challenge is open a contestant sees of an offline submission only "primary", the
+    value the Ladder released to the team after it (rounded to rules.ladder_step).
+  notes: metric -> why its value is null, or, for a released primary, whether this submission
+    moved it.
+  trials, private_scores, private_notes: per-trial scores and the private part's scores and
+    notes, shown to organizers and auditors, and to everyone once the challenge is closed
+    (otherwise trials is empty and the private keys are absent).
+  audit: null until scored, then {"dataset_hash", "trials_hash", "full_dataset_hash",
+    "challenge_version", "metrics_version", "scoring_library_version", "params", "scored_at"};
+    dataset_hash is the public hash; full_dataset_hash is null except for organizers and auditors.
+  selected: the submission is one of its team's final selections.
+"#
+    };
+}
+
+/// One leaderboard, as `arena leaderboard --json` prints it (and `arena demo --json`).
+macro_rules! leaderboard_json {
+    () => {
+        r#"  {"challenge_id", "part", "rows": [{"rank", "team", "model", "is_baseline", "primary", "md_star",
+   "gamma_over_r", "n_submissions", "submitted_at", "submission_id", "primary_clustered",
+   "primary_dispersed", "clustering_gap", "bits_per_spike", "selected", "notes"}],
+   "metrics_version", "pending_rescore", "ladder_step", "final_selections"}
+  part: "public" while the challenge is open (each team's row is the submission the Ladder
+    released, every value rounded to ladder_step), "private" once it is closed (each team ranked
+    by the best private primary among its selected submissions, or its latest final_selections
+    ones if it selected none; selected: the row's submission is one the team selected).
+  primary_clustered, primary_dispersed, clustering_gap: null except on challenges whose test
+    trials are paired clustered/control trials: the primary pooled over the clustered trials,
+    over both controls, and dispersed - clustered.
+  bits_per_spike: null except for intensity predictions.
+  notes: metric -> why the row's value is null.
+  pending_rescore: submissions being scored again under metrics_version, not shown yet.
+"#
+    };
+}
+
+const CHALLENGES_JSON: &str = r#"JSON (--json):
+  {"challenges": [{"id", "title", "kind", "status", "n_train_trials", "n_test_trials",
+                   "daily_limit", "created_at", "public_benchmark", "dataset_hash"}]}
+  kind: "injected-current" or "dendritic-input"; status: "open" or "closed".
+  dataset_hash: the public dataset hash, which `arena fetch` reproduces.
+"#;
+
+const CREATE_JSON: &str = concat!(
+    r#"JSON (--json):
+  {"challenge_id", "dataset_hash", "full_dataset_hash", "n_train_trials", "n_test_trials",
+   "train_intrinsic_reliability", "test_intrinsic_reliability", "clustering_effect"}
+  dataset_hash: the public hash contestants see; full_dataset_hash: the organizer's (manifest and
+    data files, generator included).
+  train_intrinsic_reliability, test_intrinsic_reliability: R, the mean coincidence factor between
+    pairs of repeats averaged over trials; null with fewer than 2 repeats (the demo neuron gives
+    about 0.8).
+"#,
+    clustering_effect_json!()
+);
+
+const CLOSE_JSON: &str = r#"JSON (--json):
+  {"challenge_id", "status"}
+  status: "closed".
+"#;
+
+const BASELINES_JSON: &str = r#"JSON (--json):
+  {"challenge_id", "baselines": [{"baseline", "team", "submission_id", "status", "reason"?}]}
+  team: baseline-<name>. status: "scored", or "not_fitted" when the baseline's fit refused the
+    training data: then submission_id is null and reason says why (absent otherwise).
+"#;
+
+const FETCH_JSON: &str = r#"JSON (--json):
+  {"challenge_id", "out", "n_trials"}
+  out: the folder written; n_trials: the trials listed in its challenge.json.
+"#;
+
+const SUBMIT_JSON: &str = concat!(
+    r#"JSON (--json), once the submission is scored or failed: the submission with one more key,
+"created" (false when the idempotency key matched an earlier upload, whose submission is shown):
+"#,
+    submission_json!(),
+    r#"With --no-wait, as soon as the submission is stored:
+  {"submission_id", "status", "created", "sha256", "scores": {}}
+"#
+);
+
+const SHOW_JSON: &str = concat!("JSON (--json):\n", submission_json!());
+
+const SELECT_JSON: &str = r#"JSON (--json):
+  {"submission_id", "challenge_id", "team", "selected", "final_selections"}
+  selected: the team's selected submission ids after the call, in the order they were selected;
+    final_selections: how many a team may select.
+"#;
+
+const LEADERBOARD_JSON: &str = concat!("JSON (--json):\n", leaderboard_json!());
+
+const RUN_JSON: &str = r#"JSON (--json):
+  {"evaluation_id", "status", "scores", "notes", "submission_id", "trials": [{"trial_id", "scores"}],
+   "reason"?}
+  status: "scored" or "failed"; reason: why it failed (absent otherwise).
+  scores: metric -> number or null, pooled over the fresh trials (the keys of
+    `arena submission show --json`); notes: metric -> why its value is null.
+  submission_id: the stored submission ("" unless scored); trials: each trial's scores, as they
+    arrived.
+With --list-builtins:
+  {"builtins": [{"name", "description"}]}
+  name: builtin:<name>, the value of --model.
+"#;
+
+const GAUNTLET_JSON: &str = concat!(
+    r#"JSON (--json):
+  {"challenge_id", "passed", "rows": [{"name", "class", "outcome", "primary", "md_star",
+   "gamma_over_r", "note", "passed", "rule"}], "clustering_effect"}
+  passed: every entry met its bound. class: "no-stimulus", "no-hidden", "hidden-data",
+    "malformed" or "honest"; outcome: "scored", "rejected" or "not_built"; rule: the bound the
+    entry was held to; note: the rejection message, why it was not built, or what else it measured.
+"#,
+    clustering_effect_json!(),
+    "  It holds pooled spike counts of the hidden test trials: contestants never see it.\n"
+);
+
+const SIMULATE_JSON: &str = r#"JSON (--json):
+  {"out", "n_spikes", "wall_s"}
+  out: the output document written; wall_s: seconds of wall time.
+"#;
+
+const SCORE_JSON: &str = r#"JSON (--json):
+  {"coincidence_factor", "intrinsic_reliability", "gamma_over_r", "md_star", "cf2_star",
+   "d_star_p", "victor_purpura", "van_rossum", "isi_distance", "spike_distance", "spike_sync",
+   "schreiber", "explained_variance", "rate_error", "primary", "notes",
+   "window": {"start_s", "end_s"}, "params", "n_truth", "n_pred"}
+  Each metric is a number or null; notes: metric -> why its value is null. The pairwise distances
+    (victor_purpura, van_rossum, isi_distance, spike_distance, spike_sync) are means over all
+    truth x prediction pairs.
+  params: {"delta_s", "vp_q_per_s", "vr_tau_s", "schreiber_sigma_s", "psth_sigma_s", "psth_dt_s",
+    "kernel"}; n_truth, n_pred: the spike trains in each file.
+"#;
+
+const INSPECT_JSON: &str = r#"JSON (--json):
+  {"file", "abf_version", "sample_rate_hz", "channels": [{"name", "units"}],
+   "sweeps": [{"index", "n_samples", "spike_count"}]}
+  spike_count: upward 0 mV crossings of the first channel in mV; null when no channel is in mV.
+"#;
+
+const DEMO_JSON: &str = concat!(
+    "JSON (--json):\n  {\"leaderboards\": [<leaderboard>]}, one per challenge, each:\n",
+    leaderboard_json!()
+);
 
 /// Spike Arena client: fetch challenges, submit predictions, read scores and leaderboards.
 #[derive(Parser, Debug)]
@@ -30,7 +207,7 @@ pub struct Global {
     /// Access token (from `arena-server token create`).
     #[arg(long, global = true, env = "ARENA_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Print machine-readable JSON on stdout.
+    /// Print one machine-readable JSON document on stdout (its shape: each command's --help).
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -39,6 +216,7 @@ pub struct Global {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// List the challenges on the server.
+    #[command(after_long_help = CHALLENGES_JSON)]
     Challenges,
     /// Organizer commands on one challenge.
     Challenge {
@@ -47,14 +225,28 @@ pub enum Command {
         command: ChallengeCommand,
     },
     /// Download a challenge's public data: DIR/challenge.json and .npy traces.
+    ///
+    /// Writes DIR/challenge.json (id, title, kind, dt_s, description, license, citation, public
+    /// dataset hash, daily limit, public_benchmark, train_intrinsic_reliability, trials with their
+    /// files by role and, for paired designs, their condition), DIR/dataset.toml (the public view
+    /// of the manifest: a simulated challenge's generator is left out unless the organizer
+    /// publishes it), the public traces as .npy and, for a dendritic challenge, cell.swc and
+    /// synapses.json (and cell_biophysics.json only where the cell is published). Every file's
+    /// SHA-256 is checked.
+    #[command(after_long_help = FETCH_JSON)]
     Fetch {
         /// Challenge id.
         challenge: String,
         /// Output folder (created if missing).
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Submit predicted spike trains and wait for the score.
+    /// Contestant: submit predicted spike trains and wait for the score.
+    ///
+    /// Uploads the predictions file and polls until the submission is scored or failed (exit
+    /// code 1 when scoring failed). A dropped connection is retried with the same idempotency
+    /// key, so the upload counts once.
+    #[command(after_long_help = SUBMIT_JSON)]
     Submit(SubmitArgs),
     /// Submissions.
     Submission {
@@ -63,18 +255,34 @@ pub enum Command {
         command: SubmissionCommand,
     },
     /// Print a challenge's leaderboard (the public part while the challenge is open).
+    ///
+    /// Columns: rank, team, model, primary, Md*, Γ/R (on paired clustered/control challenges also
+    /// the primary over the clustered trials, over the controls and the gap; bits per spike when
+    /// a row has it), number of submissions, time of the best submission; then why any value is
+    /// undefined.
+    #[command(after_long_help = LEADERBOARD_JSON)]
     Leaderboard {
         /// Challenge id.
         challenge: String,
     },
     /// Connect a model to a live evaluation: the server streams fresh hidden stimuli chunk by chunk
     /// and the model answers each chunk before it sees the next.
+    ///
+    /// The model is a shell command speaking the line protocol of docs/live.md, or
+    /// `builtin:<name>`, a built-in model run in-process (`arena run --list-builtins` lists them).
+    #[command(after_long_help = RUN_JSON)]
     Run(RunArgs),
     /// Organizers and auditors: run the gaming gauntlet on a challenge's hidden data and print the table.
+    ///
+    /// For a dendritic challenge it also prints the clustering check `arena challenge create`
+    /// printed. Nothing is stored.
+    #[command(after_long_help = GAUNTLET_JSON)]
     Gauntlet(GauntletArgs),
     /// Run the reference multi-compartment simulator on a JSON document (offline, no server).
+    #[command(after_long_help = SIMULATE_JSON)]
     Simulate(SimulateArgs),
     /// Score predicted against recorded spike trains with every metric (offline, no server).
+    #[command(after_long_help = SCORE_JSON)]
     Score(ScoreArgs),
     /// Inspect data files (offline, no server).
     Dataset {
@@ -82,8 +290,13 @@ pub enum Command {
         #[command(subcommand)]
         command: DatasetCommand,
     },
-    /// Run the whole flow on an in-process server: create every demo challenge, submit the
-    /// built-in baselines through gRPC, print the leaderboards.
+    /// Run the whole flow on a local server: create every demo challenge, submit the built-in
+    /// baselines through gRPC, print the leaderboards.
+    ///
+    /// The server is the `arena-server` binary, started as a child process on a free loopback
+    /// port with a fresh SQLite file and stopped on exit. With --manifest the demo runs on that
+    /// one dataset instead.
+    #[command(after_long_help = DEMO_JSON)]
     Demo(DemoArgs),
     /// Organizers: the built-in baselines.
     Baselines {
@@ -98,6 +311,11 @@ pub enum Command {
 pub enum BaselinesCommand {
     /// Fit every baseline suited to a challenge on its public training data and submit each
     /// through the normal path, filed under team `baseline-<name>` and marked as a baseline.
+    ///
+    /// Baseline submissions are outside the daily limit. The reference (the generating model,
+    /// which only the server holds) is computed by the server from an empty submission. A
+    /// baseline whose fit refuses the data is reported and skipped.
+    #[command(after_long_help = BASELINES_JSON)]
     Run {
         /// Challenge id.
         challenge: String,
@@ -135,7 +353,7 @@ pub struct RunArgs {
     /// Challenge id.
     #[arg(required_unless_present = "list_builtins")]
     pub challenge: Option<String>,
-    /// The model: a shell command speaking the line protocol (README), or `builtin:<name>`.
+    /// The model: a shell command speaking the line protocol (docs/live.md), or `builtin:<name>`.
     #[arg(long, required_unless_present = "list_builtins")]
     pub model: Option<String>,
     /// Predicted repeats per chunk (default: 1 for a command, the model's own for a built-in).
@@ -165,7 +383,7 @@ pub struct GauntletArgs {
 /// `arena simulate` options.
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
-    /// Input document: cell, stimulus, numerics (schema in the README).
+    /// Input document: cell, stimulus, numerics (schema in docs/simulator.md).
     #[arg(long)]
     pub input: PathBuf,
     /// Output document: spike times, somatic voltage every 0.1 ms, wall time.
@@ -208,6 +426,10 @@ pub struct ScoreArgs {
 #[derive(Subcommand, Debug)]
 pub enum ChallengeCommand {
     /// Create a challenge from a dataset manifest (uploads the manifest and the files it names).
+    ///
+    /// The hidden files of a recorded dataset (--hidden) are uploaded once, stored and never
+    /// served.
+    #[command(after_long_help = CREATE_JSON)]
     Create {
         /// Path to datasets/<name>/dataset.toml.
         #[arg(long)]
@@ -227,6 +449,10 @@ pub enum ChallengeCommand {
         hidden_seed: Option<u64>,
     },
     /// Close a challenge for good: no more submissions, the board shows the private part.
+    ///
+    /// New submissions and live evaluations are refused (FAILED_PRECONDITION); stored ones are
+    /// still scored.
+    #[command(after_long_help = CLOSE_JSON)]
     Close {
         /// Challenge id.
         challenge: String,
@@ -238,6 +464,7 @@ pub enum ChallengeCommand {
 pub enum DatasetCommand {
     /// Print an ABF2 file's sweeps, sampling rate, channels with units and per sweep the number of
     /// upward 0 mV crossings.
+    #[command(after_long_help = INSPECT_JSON)]
     Inspect {
         /// The .abf file.
         file: PathBuf,
@@ -248,17 +475,20 @@ pub enum DatasetCommand {
 #[derive(Subcommand, Debug)]
 pub enum SubmissionCommand {
     /// Show a submission's status, scores, per-trial scores and audit record.
+    #[command(after_long_help = SHOW_JSON)]
     Show {
         /// Submission id.
         id: String,
     },
     /// Contestant: mark one of your submissions for the final ranking (at most the
     /// challenge's rules.final_selections; teams that select none are ranked by their latest).
+    #[command(after_long_help = SELECT_JSON)]
     Select {
         /// Submission id.
         id: String,
     },
     /// Contestant: remove a submission from your final selection.
+    #[command(after_long_help = SELECT_JSON)]
     Unselect {
         /// Submission id.
         id: String,

@@ -1,6 +1,8 @@
 //! `arena`: the Spike Arena command-line client.
 
 mod cli;
+#[cfg(test)]
+mod cli_docs;
 mod commands;
 mod connect;
 mod live_model;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::cli::SimulateArgs;
 use crate::output::print_json;
 
-/// Reads the input document, simulates, writes the output document (schema in the README).
+/// Reads the input document, simulates, writes the output document (schema in docs/simulator.md).
 pub fn simulate(args: &SimulateArgs, as_json: bool) -> Result<()> {
     let text = std::fs::read_to_string(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
