@@ -6,8 +6,8 @@
 //! `neuron/peer/BENCH.md`).
 //!
 //! Groups: `single` (one trial, one thread), `batch4` (four trials advanced together in one
-//! sweep; time per iteration covers all four) and `threads2x4` (eight trials, two threads each
-//! running a batch of four).
+//! sweep on one core; time per iteration covers all four) and `cores4` (the same four trials
+//! spread over all cores by `Cell::simulate_batch`).
 //!
 //!     CARGO_TARGET_DIR=/work/target-speed cargo bench -p arena-neuron --bench cable
 //!
@@ -26,6 +26,10 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool of one thread");
     for name in CELLS {
         let (cell, drive, numerics) = load(name);
         g.bench_function(format!("single/{name}"), |b| {
@@ -33,19 +37,12 @@ fn bench(c: &mut Criterion) {
         });
         let four = vec![drive.clone(); 4];
         g.bench_function(format!("batch4/{name}"), |b| {
-            b.iter(|| black_box(cell.simulate_batch(&four, &numerics).unwrap()))
-        });
-        g.bench_function(format!("threads2x4/{name}"), |b| {
             b.iter(|| {
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..2)
-                        .map(|_| s.spawn(|| cell.simulate_batch(&four, &numerics).unwrap()))
-                        .collect();
-                    handles.into_iter().for_each(|h| {
-                        black_box(h.join().unwrap());
-                    });
-                })
+                one_core.install(|| black_box(cell.simulate_batch(&four, &numerics).unwrap()))
             })
+        });
+        g.bench_function(format!("cores4/{name}"), |b| {
+            b.iter(|| black_box(cell.simulate_batch(&four, &numerics).unwrap()))
         });
     }
     g.finish();

@@ -8,10 +8,12 @@
 //! where every time is wall seconds per simulated second, the best of `REPEATS` runs (the
 //! machine is shared: the minimum is the least disturbed run):
 //! - `single`: one trial, one thread ([`Cell::simulate`]);
-//! - `batch4`: four trials advanced together in one sweep of the tree
-//!   ([`Cell::simulate_batch`]), the time of the call divided by 4;
-//! - `threads`: `available_parallelism()` threads each running a batch of four, divided by the
-//!   number of trials;
+//! - `batch4`: four trials on one core, advanced together in one sweep of the tree
+//!   ([`Cell::simulate_batch`] inside a rayon pool of one thread), the time of the call
+//!   divided by 4;
+//! - `threads`: the same four trials through [`Cell::simulate_batch`] on all cores (rayon's
+//!   global pool: two lanes per core on two cores), divided by 4; `batch4 / threads` is what
+//!   the cores gain on four trials;
 //!
 //! and `spikes` / `mean_v` (somatic spike count and mean somatic voltage of the single run)
 //! so that the script can check that every simulator did the same work.
@@ -52,7 +54,10 @@ fn main() {
         .map_or(REPEATS, |n| n.parse().expect("--repeats=N"));
     let single_only = all.iter().any(|a| a == "--single");
     let args: Vec<&String> = all.iter().filter(|a| !a.starts_with("--")).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool of one thread");
     for name in CELLS
         .iter()
         .filter(|c| args.is_empty() || args.iter().any(|a| a == *c))
@@ -71,24 +76,18 @@ fn main() {
             continue;
         }
         let four = vec![drive.clone(); 4];
-        let (batch4, batch) = best_of(repeats, || cell.simulate_batch(&four, &numerics).unwrap());
-        assert!(batch.iter().all(|t| *t == trace), "batch lanes differ");
-        let (parallel, _) = best_of(repeats, || {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| s.spawn(|| cell.simulate_batch(&four, &numerics).unwrap()))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap())
-                    .collect::<Vec<_>>()
-            })
+        let (batch4, batch) = best_of(repeats, || {
+            one_core.install(|| cell.simulate_batch(&four, &numerics).unwrap())
         });
+        assert!(batch.iter().all(|t| *t == trace), "batch lanes differ");
+        let (parallel, spread) =
+            best_of(repeats, || cell.simulate_batch(&four, &numerics).unwrap());
+        assert_eq!(batch, spread, "the cores change no result");
         println!(
             "CELL {name} single {:.5} batch4 {:.5} threads {:.5} spikes {} mean_v {:.3}",
             single / sim_s,
             batch4 / 4.0 / sim_s,
-            parallel / (4 * threads) as f64 / sim_s,
+            parallel / 4.0 / sim_s,
             trace.spike_times_ms.len(),
             mean_v
         );

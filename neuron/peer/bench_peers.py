@@ -297,8 +297,8 @@ def main():
         if cat:
             ratios += "  Arbor/ours %.2f" % (arb / ours["single"])
         print(ratios)
-        line = "  ours, per trial: batch of 4 lanes %.4f, %d threads x batch of 4 %.4f" % (
-            ours["batch4"], os.cpu_count(), ours["threads"])
+        line = ("  ours, per trial of 4: one core (4 lanes) %.4f, %d cores %.4f (x%.2f)" % (
+            ours["batch4"], os.cpu_count(), ours["threads"], ours["batch4"] / ours["threads"]))
         if cat:
             line += "  (Arbor/ours %.2f and %.2f)" % (arb / ours["batch4"], arb / ours["threads"])
         print(line, flush=True)

@@ -21,8 +21,8 @@
 //! - [`swc`]: SWC morphologies imported as NEURON's Import3d does, nseg by the d_lambda rule.
 //!
 //! # Examples
-//! Build a cell once, then run independent trials (here two, advanced together in one sweep
-//! of the tree; [`Cell`] is `Sync`, so batches can also go to different threads):
+//! Build a cell once, then run independent trials (here two; [`Cell::simulate_batch`] spreads
+//! a batch over the cores and advances each core's share together in one sweep of the tree):
 //! ```
 //! use arena_neuron::cable::json::SimulationInput;
 //! use arena_neuron::cable::{Cell, CurrentClamp, Drive, Numerics};

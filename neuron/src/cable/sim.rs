@@ -25,6 +25,7 @@ use super::exp::exp;
 use crate::rng::rng_from_seed;
 use crate::stimulus::OrnsteinUhlenbeck;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 /// exp(−0.062 · 0.001): the factor that turns the Mg²⁺-block exponential at v into the one at
@@ -544,6 +545,35 @@ fn one_gate_sweep<const L: usize, const ADVANCE: bool>(
     }
 }
 
+/// How [`Cell::simulate_batch`] cuts `n` trials for `threads` threads: into `threads` shares
+/// of contiguous trials as equal as possible (so that every core works for about the same
+/// time), each cut into groups of four lanes and a remainder of two and one.
+///
+/// Why this shape. Lanes share one sweep of the tree, which saves the loads of the tree and of
+/// the mechanism tables and fills the vector registers (four f64 with AVX2): per trial, four
+/// lanes run 10–25 % faster than one (`peer/BENCH.md`). Two cores, however, halve the time,
+/// so the trials are first spread over the cores and only then packed into lanes: four trials
+/// on two cores are two groups of two, twelve are two shares of six, each four lanes and two.
+/// The groups go to rayon's work-stealing pool, so a batch started from several threads at
+/// once shares the cores instead of oversubscribing them.
+fn lane_groups(n: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
+    let shares = threads.clamp(1, n.max(1));
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for s in 0..shares {
+        let end = n * (s + 1) / shares;
+        while start < end {
+            let width = [4, 2, 1]
+                .into_iter()
+                .find(|&w| w <= end - start)
+                .expect("1 always fits");
+            groups.push(start..start + width);
+            start += width;
+        }
+    }
+    groups
+}
+
 /// Per-step constants that depend on dt.
 struct Coefficients {
     /// C/dt + Σ axial conductances + leak conductance per node, µS.
@@ -585,8 +615,13 @@ impl Cell {
         Ok(trace)
     }
 
-    /// Runs several independent trials together, `L` per sweep of the tree; returns one trace
-    /// per drive, identical (bit for bit) to running each with [`Cell::simulate`].
+    /// Runs several independent trials, spread over the threads of rayon's pool and advanced
+    /// together in lanes within each thread ([`lane_groups`]); returns one trace per drive, in
+    /// order, identical (bit for bit) to running each with [`Cell::simulate`].
+    ///
+    /// Called from inside a pool of one thread
+    /// (`rayon::ThreadPoolBuilder::new().num_threads(1).build()?.install(...)`), it runs on that
+    /// thread alone, four lanes per sweep.
     ///
     /// # Errors
     /// As [`Cell::simulate`], for the first invalid drive.
@@ -595,19 +630,30 @@ impl Cell {
         drives: &[Drive],
         numerics: &Numerics,
     ) -> Result<Vec<Trace>, CableError> {
-        const L: usize = 4;
+        let groups = lane_groups(drives.len(), rayon::current_num_threads());
+        let traces: Vec<Result<Vec<Trace>, CableError>> = groups
+            .into_par_iter()
+            .map(|range| self.simulate_group(&drives[range], numerics))
+            .collect();
         let mut out = Vec::with_capacity(drives.len());
-        for chunk in drives.chunks(L) {
-            if chunk.len() == L {
-                let lanes: [&Drive; L] = std::array::from_fn(|i| &chunk[i]);
-                out.extend(self.simulate_lanes::<L>(lanes, numerics)?);
-            } else {
-                for d in chunk {
-                    out.push(self.simulate(d, numerics)?);
-                }
-            }
+        for t in traces {
+            out.extend(t?);
         }
         Ok(out)
+    }
+
+    /// One lane group of [`lane_groups`] (1, 2 or 4 drives) in one sweep.
+    fn simulate_group(
+        &self,
+        drives: &[Drive],
+        numerics: &Numerics,
+    ) -> Result<Vec<Trace>, CableError> {
+        Ok(match drives {
+            [a, b, c, d] => Vec::from(self.simulate_lanes([a, b, c, d], numerics)?),
+            [a, b] => Vec::from(self.simulate_lanes([a, b], numerics)?),
+            [a] => vec![self.simulate(a, numerics)?],
+            _ => unreachable!("lane groups hold 1, 2 or 4 drives"),
+        })
     }
 
     /// Runs `L` lanes with the best instruction set the processor has ([`LanesRun`]).
@@ -976,6 +1022,29 @@ mod tests {
         );
         let one = cell.simulate(&clamp, &numerics).unwrap();
         assert_eq!(one, dispatched[1]);
+    }
+
+    #[test]
+    fn lane_groups_spread_over_the_threads_then_fill_lanes() {
+        let widths = |n, threads| -> Vec<usize> {
+            let groups = lane_groups(n, threads);
+            let mut next = 0;
+            for g in &groups {
+                assert_eq!(g.start, next, "groups are contiguous and in order");
+                next = g.end;
+            }
+            assert_eq!(next, n, "every trial is in one group");
+            groups.iter().map(|g| g.len()).collect()
+        };
+        assert_eq!(widths(0, 2), Vec::<usize>::new());
+        assert_eq!(widths(1, 2), [1]);
+        assert_eq!(widths(2, 2), [1, 1]);
+        assert_eq!(widths(4, 2), [2, 2]);
+        assert_eq!(widths(4, 1), [4]);
+        assert_eq!(widths(7, 1), [4, 2, 1]);
+        assert_eq!(widths(12, 2), [4, 2, 4, 2]);
+        assert_eq!(widths(16, 2), [4, 4, 4, 4]);
+        assert_eq!(widths(3, 8), [1, 1, 1]);
     }
 
     #[test]

@@ -132,8 +132,8 @@ impl ReferenceCell {
     }
 
     /// Simulates `repeats` repeats of each of `conditions` of `trial`; `out[c][i]` is repeat i
-    /// of `conditions[c]`. The runs are spread over the available cores (each thread runs
-    /// its share through [`Cell::simulate_batch`]).
+    /// of `conditions[c]`. The runs are spread over the cores and advanced in lanes by
+    /// [`Cell::simulate_batch`].
     ///
     /// # Errors
     /// [`DendriticError::InvalidKey`] for a bad sampling, [`DendriticError::Cell`] if the
@@ -188,7 +188,8 @@ impl ReferenceCell {
         self.run(table, &runs, duration_ms, sampling)
     }
 
-    /// Simulates each (events, noise seed) for `duration_ms`, in order, spread over the cores.
+    /// Simulates each (events, noise seed) for `duration_ms`, in order, in one batch
+    /// ([`Cell::simulate_batch`]: over the cores, in lanes).
     fn run(
         &self,
         table: &SynapseTable,
@@ -217,7 +218,10 @@ impl ReferenceCell {
             .iter()
             .map(|&(events, seed)| self.drive(table, events, seed))
             .collect();
-        Ok(run_parallel(&self.cell, &drives, &numerics)?
+        Ok(self
+            .cell
+            .simulate_batch(&drives, &numerics)
+            .map_err(|e| DendriticError::Cell(e.to_string()))?
             .into_iter()
             .map(|trace| Response {
                 spike_times_s: trace.spike_times_ms.iter().map(|t| t * 1e-3).collect(),
@@ -226,35 +230,4 @@ impl ReferenceCell {
             })
             .collect())
     }
-}
-
-/// Runs `drives` on as many threads as there are cores (at most one per 4-lane batch),
-/// preserving their order.
-fn run_parallel(
-    cell: &Cell,
-    drives: &[Drive],
-    numerics: &Numerics,
-) -> Result<Vec<arena_neuron::cable::Trace>, DendriticError> {
-    if drives.is_empty() {
-        return Ok(Vec::new());
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(drives.len().div_ceil(4));
-    let chunk = drives.len().div_ceil(threads);
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = drives
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || cell.simulate_batch(part, numerics)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(drives.len());
-    for r in results {
-        out.extend(r.map_err(|e| DendriticError::Cell(e.to_string()))?);
-    }
-    Ok(out)
 }
