@@ -3,10 +3,9 @@
 //! public files a numpy user needs, the clustering check, and the dendritic baselines fitted on
 //! the public data and scored by condition.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::{dendritic as demo, hidden, organizer_view, public_view};
 use arena_challenge::baselines::Baseline;
 use arena_challenge::evaluate::score_file;
 use arena_challenge::families::dendritic::{DendriticError, EventTable};
@@ -17,7 +16,6 @@ use arena_challenge_core::generated::{GenerateError, GeneratedFile, Visibility};
 use arena_challenge_core::npy;
 use arena_challenge_core::trial::{Condition, Part, Segment, Split};
 use arena_scoring::ScoringParams;
-use common::{dendritic as demo, hidden, organizer_view, public_view};
 
 fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a GeneratedFile {
     g.files.iter().find(|f| f.name == name).unwrap()
@@ -234,7 +232,7 @@ fn a_dataset_whose_clusters_make_no_difference_is_refused() {
 /// −0.06–0.20 (Poisson).
 #[test]
 fn trained_on_dispersed_input_the_fitted_models_lose_ground_on_clustered_input() {
-    let (manifest, data) = common::compact_basal();
+    let (manifest, data) = crate::common::compact_basal();
     let g = generate(&manifest, 42, &data).unwrap();
     for (split, want) in [
         (

@@ -4,10 +4,9 @@
 //! ceiling (1 + 0.05); entries built from hidden data are reported, exempt; malformed files are
 //! refused naming the trial; the baselines rank the generating model > every fitted model >
 //! Poisson on simulated data. See the tables with
-//! `cargo test -p arena-challenge --test gauntlet -- --nocapture`.
+//! `cargo test -p arena-challenge --test challenge gauntlet:: -- --nocapture`.
 
-mod common;
-
+use crate::common::{DEMO, hidden, organizer_view, published};
 use arena_challenge::families::{Manifest, PublicChallenge, generate};
 use arena_challenge::gauntlet::{
     CEILING_TOLERANCE, Class, Entry, GauntletInput, NULL_TOLERANCE, Outcome, judge, run, score,
@@ -17,7 +16,6 @@ use arena_challenge::predictions::to_json;
 use arena_challenge_core::generated::DataFiles;
 use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, organizer_view, published};
 
 struct Demo {
     public: PublicChallenge,
@@ -245,7 +243,7 @@ fn tolerances_cover_the_spread() {
 /// finding about the model, not gaming); the Poisson baseline is held to the null's bound.
 #[test]
 fn the_gauntlet_holds_on_recorded_data() {
-    let (manifest, data) = common::drn();
+    let (manifest, data) = crate::common::drn();
     let d = challenge(&manifest, &data, 3);
     assert_all_pass(
         "the DRN156 recordings",
@@ -266,12 +264,12 @@ fn the_gauntlet_holds_on_recorded_data() {
 /// The gauntlet on the clustered-dendritic demo, hidden seed 42: 9 test trials (3 pairs × 3
 /// conditions) × 2 s × 4 repeats, all pooled. Ignored in the debug test run: it simulates the
 /// 1011-compartment cell for the challenge and for the reference baseline's fresh repeats; run
-/// it with `cargo test --release -p arena-challenge --test gauntlet -- --ignored --nocapture
-/// dendritic`.
+/// it with `cargo test --release -p arena-challenge --test challenge -- --ignored --nocapture
+/// gauntlet::the_gauntlet_holds_on_the_dendritic_demo`.
 #[test]
 #[ignore = "simulates the 1011-compartment cell: minutes in release"]
 fn the_gauntlet_holds_on_the_dendritic_demo() {
-    let (manifest, data) = common::dendritic();
+    let (manifest, data) = crate::common::dendritic();
     let d = challenge(&manifest, &data, 42);
     assert_all_pass(
         "the clustered-dendritic demo, hidden seed 42",

@@ -7,8 +7,7 @@
 //! same search finds them. The fitted baselines predict the same from what a contestant fetches
 //! as from the organizer's full view: they read nothing hidden.
 
-mod common;
-
+use crate::common::{DEMO, DENDRITIC_DIR, organizer_view, public_view, published};
 use arena_challenge::baselines::{Baseline, Fitted};
 use arena_challenge::families::dendritic::generation::SYNAPSES_FILE;
 use arena_challenge::families::dendritic::public_data::DendriticData;
@@ -16,7 +15,6 @@ use arena_challenge::families::{
     FamilyData, GeneratedChallenge, Manifest, PublicChallenge, generate,
 };
 use arena_challenge_core::generated::{DataFiles, Visibility};
-use common::{DEMO, DENDRITIC_DIR, organizer_view, public_view, published};
 
 /// The hidden seed of every challenge generated here.
 const HIDDEN_SEED: u64 = 42;
@@ -180,7 +178,7 @@ fn the_dendritic_demo_serves_no_channel_density_weight_kinetics_or_noise() {
     ] {
         assert!(needles.iter().any(|n| n == must), "{must}: {needles:?}");
     }
-    let (manifest, data) = common::dendritic();
+    let (manifest, data) = crate::common::dendritic();
     let g = generate(&manifest, HIDDEN_SEED, &data).unwrap();
     let files = fetched(&text, &g);
     assert_eq!(found(&files, &needles), []);

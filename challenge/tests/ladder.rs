@@ -9,11 +9,10 @@
 //! public score rises above its private one; under the Ladder (Blum & Hardt 2015) a change must
 //! beat the displayed score by the step to be released, which noise rarely does.
 //!
-//! `cargo test -p arena-challenge --test ladder -- --nocapture` prints the inflation (displayed
+//! `cargo test -p arena-challenge --test challenge ladder:: -- --nocapture` prints the inflation (displayed
 //! public − private of the submission shown) per climber seed and on average, for each step.
 
-mod common;
-
+use crate::common::{DEMO, hidden, public_view};
 use arena_challenge::baselines::{Baseline, PredictedTrials};
 use arena_challenge::board::{Entry, NamedMetric, ladder};
 use arena_challenge::evaluate::score_file;
@@ -25,7 +24,6 @@ use arena_challenge_core::manifest::DEFAULT_LADDER_STEP;
 use arena_challenge_core::trial::Split;
 use arena_neuron::rng::{derive_seed, rng_from_seed};
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, public_view};
 use rand::Rng;
 
 /// Days of the competition and submissions a day (the demo's daily limit).

@@ -3,15 +3,13 @@
 //! pyabf) and against the recording read directly; and every way a recorded manifest or its files
 //! can be wrong is refused with a message naming the key or the file.
 
-mod common;
-
+use crate::common::{DRN_DIR, drn, hidden, public_view};
 use arena_abf::AbfFile;
 use arena_challenge::families::recorded::RecordedData;
 use arena_challenge::families::{FamilyData, Manifest, PublicChallenge, generate};
 use arena_challenge_core::generated::{GenerateError, Visibility};
 use arena_challenge_core::npy;
 use arena_challenge_core::trial::Split;
-use common::{DRN_DIR, drn, hidden, public_view};
 
 /// Spikes per 10 s test sweep of DRN156 (0 mV upward crossings; PROVENANCE.md, from pyabf).
 const TEST_SPIKES: [usize; 10] = [75, 73, 75, 73, 74, 69, 70, 68, 66, 67];
@@ -149,7 +147,7 @@ fn the_stimuli_are_the_mean_sweep_current_plus_the_offset_in_na() {
 /// `analysis/Main_Test_GIFK_ABF.py`), so both manifests give all three the same offset.
 #[test]
 fn every_drn_recording_carries_the_same_current_offset() {
-    for (manifest, _) in [drn(), common::drn158()] {
+    for (manifest, _) in [drn(), crate::common::drn158()] {
         let r = manifest.recording.as_ref().unwrap();
         let aec = r.aec.as_ref().unwrap();
         let offsets = [
@@ -424,12 +422,12 @@ fn the_point_baselines_fit_the_compensated_training_voltage() {
 /// primary score, Γ and Md* of the public and private parts (hidden seed 5: one 5 s test trial
 /// each), mean over prediction seeds 1, 2, 3, with each fit's parameters and test spike count.
 /// Slow in debug; run with
-/// `cargo test --release -p arena-challenge --test recorded -- --ignored --nocapture measure_aec`.
+/// `cargo test --release -p arena-challenge --test challenge -- --ignored --nocapture recorded::measure_aec`.
 #[test]
 #[ignore = "slow in debug: a measurement, printed"]
 fn measure_aec_on_drn() {
     measure_aec("DRN156", drn());
-    measure_aec("DRN158", common::drn158());
+    measure_aec("DRN158", crate::common::drn158());
 }
 
 fn measure_aec(
@@ -553,7 +551,7 @@ const DRN158_TEST_SPIKES: [usize; 10] = [44, 46, 42, 43, 41, 40, 40, 40, 41, 39]
 
 #[test]
 fn the_drn158_manifest_parses_and_generates_from_the_shared_folder() {
-    let (manifest, data) = common::drn158();
+    let (manifest, data) = crate::common::drn158();
     assert_eq!(manifest.name, "drn158-frozen-noise");
     let g = generate(&manifest, 5, &data).unwrap();
     let public = public_view(&manifest, &g);

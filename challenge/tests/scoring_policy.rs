@@ -2,8 +2,7 @@
 //! (held-out repeats of the same neuron) scores about 1, a rate-matched Poisson train no better than
 //! the null (0), and a fitted LIF in between.
 
-mod common;
-
+use crate::common::{DEMO, hidden, organizer_view};
 use arena_challenge::baselines::Baseline;
 use arena_challenge::evaluate::{Evaluation, score_file};
 use arena_challenge::families::{Manifest, PublicChallenge, generate};
@@ -11,7 +10,6 @@ use arena_challenge::predictions::{Limits, to_json};
 use arena_challenge_core::generated::DataFiles;
 use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::ScoringParams;
-use common::{DEMO, hidden, organizer_view};
 
 fn score(b: Baseline, public: &PublicChallenge, hidden: &[HiddenTrial], seed: u64) -> Evaluation {
     let bytes = to_json(&b.predict(public, seed).unwrap());

@@ -4,7 +4,6 @@
 //! 50 evaluations at once).
 
 use std::path::PathBuf;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use arena_challenge::evaluate::score_file;
@@ -12,20 +11,14 @@ use arena_challenge::families::Manifest;
 use arena_challenge::live;
 use arena_challenge::predictions::Limits;
 use arena_proto::v1 as pb;
-use arena_proto::v1::arena_client::ArenaClient;
 use arena_scoring::ScoringParams;
 use arena_server::auth::Role;
-use arena_server::{RunningServer, ServerConfig, create_token, start};
+use arena_server::{ServerConfig, create_token};
 use serde_json::Value;
-use tempfile::TempDir;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::Request;
-use tonic::transport::Channel;
 
-mod common;
-
-const DEMO: &str = include_str!("../../datasets/injected-current-demo/dataset.toml");
+use crate::common::{Arena, DEMO, hidden_seed_arg};
 
 /// The demo manifest with two live trials of `trial_s` in 0.25 s chunks, 4 hidden repeats, and 8 s of
 /// training data for the models to fit; with `publish`, the generator is published
@@ -54,89 +47,58 @@ fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
     toml::to_string(&m).unwrap()
 }
 
-struct Arena {
-    _dir: TempDir,
-    db: PathBuf,
-    server: RunningServer,
-    url: String,
+/// A server with a live challenge (`--id live`) on the shared harness.
+struct Live {
+    kit: Arena,
+    /// The live challenge's manifest text.
     manifest: String,
 }
 
-impl Arena {
-    async fn start(deadline_s: f64) -> Arena {
-        Arena::with_trials(deadline_s, 1.0, false).await
+impl std::ops::Deref for Live {
+    type Target = Arena;
+    fn deref(&self) -> &Arena {
+        &self.kit
+    }
+}
+
+impl Live {
+    async fn start(deadline_s: f64) -> Live {
+        Live::with_trials(deadline_s, 1.0, false).await
     }
 
     /// A server with a live challenge of two trials of `trial_s` seconds, its generator
     /// published or not.
-    async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Arena {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("arena.db");
-        let config = ServerConfig {
-            seeds: common::server_seeds(),
-            ..ServerConfig::default()
-        };
-        let server = start(&db, "127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
-        let url = format!("http://{}", server.addr);
+    async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Live {
+        let kit = Arena::start(ServerConfig::default().workers).await;
         let manifest = live_manifest(deadline_s, trial_s, publish);
-        let path = dir.path().join("dataset.toml");
+        let path = kit.path("dataset.toml");
         std::fs::write(&path, &manifest).unwrap();
-        let arena = Arena {
-            _dir: dir,
-            db,
-            server,
-            url,
-            manifest,
-        };
-        let organizer = create_token(&arena.db, Role::Organizer, "org", false)
-            .await
-            .unwrap();
-        let out = arena
-            .arena(
-                &organizer,
-                &[
-                    "challenge",
-                    "create",
-                    "--manifest",
-                    path.to_str().unwrap(),
-                    "--id",
-                    "live",
-                    "--hidden-seed",
-                    &common::hidden_seed_arg(),
-                ],
-            )
-            .await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        arena
+        let organizer = kit.token(Role::Organizer, "org").await;
+        kit.json(
+            &organizer,
+            &[
+                "challenge",
+                "create",
+                "--manifest",
+                path.to_str().unwrap(),
+                "--id",
+                "live",
+                "--hidden-seed",
+                &hidden_seed_arg(),
+            ],
+        )
+        .await;
+        Live { kit, manifest }
     }
 
     async fn team(&self, name: &str) -> String {
-        create_token(&self.db, Role::Contestant, name, false)
-            .await
-            .unwrap()
-    }
-
-    async fn arena(&self, token: &str, args: &[&str]) -> Output {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
-            .args(args)
-            .env("ARENA_SERVER", &self.url)
-            .env("ARENA_TOKEN", token)
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .output()
-            .await
-            .unwrap()
+        self.token(Role::Contestant, name).await
     }
 
     /// `arena run live --model MODEL --json`: (success, JSON result or None, stderr).
     async fn run(&self, token: &str, model: &str) -> (bool, Option<Value>, String) {
         let out = self
-            .arena(token, &["run", "live", "--model", model, "--json"])
+            .arena(Some(token), &["run", "live", "--model", model, "--json"])
             .await;
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         (
@@ -153,24 +115,6 @@ impl Arena {
         let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
         pool.close().await;
         rows
-    }
-
-    async fn grpc(
-        &self,
-        token: &str,
-    ) -> ArenaClient<
-        tonic::service::interceptor::InterceptedService<Channel, impl tonic::service::Interceptor>,
-    > {
-        let channel = Channel::from_shared(self.url.clone())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-        ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
-            r.metadata_mut().insert("authorization", header.clone());
-            Ok(r)
-        })
     }
 }
 
@@ -198,7 +142,7 @@ async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds()
     // 2 × 4 s trials: on shorter ones the primary of a fitted LIF is too noisy to check. The
     // generator is published, so `builtin:reference` runs from the fetched files: the ceiling
     // the other models are compared with.
-    let arena = Arena::with_trials(10.0, 4.0, true).await;
+    let arena = Live::with_trials(10.0, 4.0, true).await;
     let team = arena.team("team-live").await;
     let python = scored(
         &arena
@@ -270,7 +214,7 @@ async fn python_rust_and_builtin_models_are_scored_and_stored_with_their_seeds()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
-    let arena = Arena::start(1.0).await;
+    let arena = Live::start(1.0).await;
     let team = arena.team("team-bad").await;
     let cases = [
         (
@@ -353,7 +297,7 @@ async fn open(
     .await
     .unwrap();
     let inbound = arena
-        .grpc(token)
+        .grpc(Some(token))
         .await
         .evaluate(ReceiverStream::new(rx))
         .await
@@ -390,7 +334,7 @@ fn threshold_model(chunk: &pb::StimulusChunk, dt: f64, threshold: f64, last: &mu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn causality_malformed_answers_and_dropped_streams() {
-    let arena = Arena::start(5.0).await;
+    let arena = Live::start(5.0).await;
     let team = arena.team("team-raw").await;
 
     // The next chunk comes only after the answer: nothing arrives while we hold our answer back.
@@ -462,7 +406,7 @@ async fn causality_malformed_answers_and_dropped_streams() {
     .await
     .unwrap();
     let status = arena
-        .grpc(&team)
+        .grpc(Some(&team))
         .await
         .evaluate(ReceiverStream::new(rx))
         .await
@@ -543,7 +487,7 @@ async fn drive(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
-    let arena = std::sync::Arc::new(Arena::start(30.0).await);
+    let arena = std::sync::Arc::new(Live::start(30.0).await);
     let mut tasks = Vec::new();
     for i in 0..50 {
         let arena = arena.clone();
@@ -617,7 +561,7 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_contestants_may_open_a_live_evaluation() {
-    let arena = Arena::start(5.0).await;
+    let arena = Live::start(5.0).await;
     let organizer = create_token(&arena.db, Role::Organizer, "org2", false)
         .await
         .unwrap();
@@ -632,11 +576,10 @@ async fn only_contestants_may_open_a_live_evaluation() {
     .await
     .unwrap();
     let status = arena
-        .grpc(&organizer)
+        .grpc(Some(&organizer))
         .await
         .evaluate(ReceiverStream::new(rx))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let _ = &arena.server;
 }

@@ -10,6 +10,7 @@
 //! (`SubmitRequest.baseline`).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -40,6 +41,11 @@ pub enum Outcome {
 /// still reach the board. Baseline `b` is seeded by `derive_seed(seed, b.name(), 0)`; the
 /// reference is computed by the server with a fresh noise seed.
 ///
+/// The baselines are independent, so every fit starts at once on a blocking thread of its own
+/// while the server simulates the reference (asked first): the fits and the server's
+/// simulation share the cores. Each submission is sent once its fit is done, in
+/// [`Baseline::suited`] order, and `progress` hears of each outcome in that order.
+///
 /// # Errors
 /// When fetching or submitting fails, or a submission is not scored.
 pub async fn run(
@@ -50,24 +56,36 @@ pub async fn run(
     mut progress: impl FnMut(Baseline, &Outcome),
 ) -> Result<Vec<(Baseline, Outcome)>> {
     fetch::fetch(client, challenge, work).await?;
-    let public = fetch::load(work)?;
-    let mut out = Vec::new();
-    for baseline in Baseline::suited(&public.manifest) {
-        let predictions = if baseline == Baseline::Reference {
-            // Empty: the server computes the reference from the generator it keeps.
-            Vec::new()
-        } else {
-            match baseline.predict(&public, derive_seed(seed, baseline.name(), 0)) {
+    let public = Arc::new(fetch::load(work)?);
+    // Every fit starts now; `None` for the reference, which the server computes from the
+    // generator it keeps (it comes first in `Baseline::suited`, so the server simulates it
+    // while the fits run here).
+    let fits: Vec<_> = Baseline::suited(&public.manifest)
+        .into_iter()
+        .map(|baseline| {
+            let fit = (baseline != Baseline::Reference).then(|| {
+                let public = Arc::clone(&public);
+                tokio::task::spawn_blocking(move || {
+                    baseline.predict(&public, derive_seed(seed, baseline.name(), 0))
+                })
+            });
+            (baseline, fit)
+        })
+        .collect();
+    // Submission id, or why the baseline was not fitted.
+    let mut sent: Vec<(Baseline, Result<String, String>)> = Vec::new();
+    for (baseline, fit) in fits {
+        let predictions = match fit {
+            None => Vec::new(),
+            Some(fit) => match fit.await? {
                 Ok(p) => to_json(&p),
                 Err(e) => {
-                    let outcome = Outcome::NotFitted(e.to_string());
-                    progress(baseline, &outcome);
-                    out.push((baseline, outcome));
+                    sent.push((baseline, Err(e.to_string())));
                     continue;
                 }
-            }
+            },
         };
-        let sent = submit::send(
+        let submitted = submit::send(
             client,
             challenge,
             baseline.name(),
@@ -76,17 +94,26 @@ pub async fn run(
             Some(baseline.name()),
         )
         .await?;
-        let scored = submit::wait(client, &sent.submission_id, SCORE_TIMEOUT).await?;
-        if scored.status != pb::SubmissionStatus::Scored as i32 {
-            bail!(
-                "baseline {}: submission {} {}: {}",
-                baseline.name(),
-                scored.id,
-                status_name(scored.status),
-                scored.error
-            );
-        }
-        let outcome = Outcome::Scored(Box::new(scored));
+        sent.push((baseline, Ok(submitted.submission_id)));
+    }
+    let mut out = Vec::new();
+    for (baseline, submitted) in sent {
+        let outcome = match submitted {
+            Err(reason) => Outcome::NotFitted(reason),
+            Ok(id) => {
+                let scored = submit::wait(client, &id, SCORE_TIMEOUT).await?;
+                if scored.status != pb::SubmissionStatus::Scored as i32 {
+                    bail!(
+                        "baseline {}: submission {} {}: {}",
+                        baseline.name(),
+                        scored.id,
+                        status_name(scored.status),
+                        scored.error
+                    );
+                }
+                Outcome::Scored(Box::new(scored))
+            }
+        };
         progress(baseline, &outcome);
         out.push((baseline, outcome));
     }

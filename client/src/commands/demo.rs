@@ -1,17 +1,26 @@
-//! `arena demo`: the whole competition on one machine, every demo challenge, in about a minute.
+//! `arena demo`: the whole competition on one machine, every demo challenge.
 //!
 //! It starts a real server (the `arena-server` binary, as a child process: see
-//! [`crate::server_process`]) on a free loopback port with a fresh SQLite file, creates each demo challenge through gRPC as an organizer (the simulated injected-current demo
-//! and the recorded DRN benchmark, whose hidden test recording is public upstream and shipped in
-//! `datasets/`), puts the built-in baselines on each board exactly as `arena baselines run`
-//! does (fetch the public data, fit on the training trials, submit through `Submit`; the
-//! server computes the reference from the generator it keeps), waits for the scores and prints
-//! the leaderboards.
+//! [`crate::server_process`]) on a free loopback port with a fresh SQLite file, creates each
+//! demo challenge through gRPC as an organizer (the simulated injected-current demo, the
+//! recorded DRN benchmark, whose hidden test recording is public upstream and shipped in
+//! `datasets/`, and the clustered-dendritic demo), puts the built-in baselines on each board
+//! exactly as `arena baselines run` does (fetch the public data, fit on the training trials,
+//! submit through `Submit`; the server computes the reference from the generator it keeps),
+//! waits for the scores and prints the leaderboards.
+//!
+//! The challenges are independent, so they run at once, each on a connection of its own: the
+//! server's simulation of one challenge overlaps the baselines' fits of the others, and both
+//! cores stay busy. Progress lines are printed as they come, tagged with the challenge's name;
+//! the boards come at the end, in the order of the list.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+
+use arena_challenge::families::Manifest;
+use arena_proto::v1 as pb;
 
 use crate::cli::DemoArgs;
 use crate::commands::{baselines, challenges, submit};
@@ -85,41 +94,64 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
     let url = server.url.clone();
     say(format!("server on {url}, database {}", db.display()));
     let outcome = async {
-        let mut org = connect(&url, Some(&organizer)).await?;
-        let mut boards = Vec::new();
-        for (i, c) in list.iter().enumerate() {
-            let created =
-                challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
-                    .await
-                    .with_context(|| format!("creating {}", c.manifest.display()))?;
-            let id = created.challenge_id;
-            say(format!(
-                "created challenge {id} (dataset {})",
-                created.dataset_hash
-            ));
-            if let Some(e) = &created.clustering_effect {
-                say(format!("  {}", challenges::describe_effect(e)));
-            }
+        let named = list.len() > 1;
+        let runs = list.iter().enumerate().map(|(i, c)| {
+            let (url, organizer, say) = (&url, &organizer, &say);
             let fetched = work.path().join(format!("challenge-{i}"));
-            baselines::run(&mut org, &id, args.seed, &fetched, |b, o| {
-                say(format!("  {}", baselines::describe(b, o)));
-            })
-            .await?;
-            let board = submit::leaderboard(&mut org, &id).await?;
-            if !as_json {
-                println!();
-                submit::print_leaderboard(&board, false);
-                println!();
+            async move {
+                let tag = if named {
+                    let text = std::fs::read_to_string(&c.manifest)
+                        .with_context(|| format!("cannot read {}", c.manifest.display()))?;
+                    format!("[{}] ", Manifest::parse(&text)?.name)
+                } else {
+                    String::new()
+                };
+                let say = |line: String| say(format!("{tag}{line}"));
+                one(url, organizer, c, args, &fetched, &say).await
             }
-            boards.push(board);
-        }
+        });
+        let boards = futures::future::try_join_all(runs).await?;
         if as_json {
             let boards: Vec<_> = boards.iter().map(submit::leaderboard_json).collect();
             print_json(&json!({ "leaderboards": boards }));
+        } else {
+            for board in &boards {
+                println!();
+                submit::print_leaderboard(board, false);
+                println!();
+            }
         }
         anyhow::Ok(())
     }
     .await;
     let stopped = server.stop().await;
     outcome.and(stopped)
+}
+
+/// Creates one demo challenge, puts the baselines on its board and returns the board.
+async fn one(
+    url: &str,
+    organizer: &str,
+    c: &DemoChallenge,
+    args: &DemoArgs,
+    fetched: &Path,
+    say: &impl Fn(String),
+) -> Result<pb::LeaderboardResponse> {
+    let mut org = connect(url, Some(organizer)).await?;
+    let created = challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
+        .await
+        .with_context(|| format!("creating {}", c.manifest.display()))?;
+    let id = created.challenge_id;
+    say(format!(
+        "created challenge {id} (dataset {})",
+        created.dataset_hash
+    ));
+    if let Some(e) = &created.clustering_effect {
+        say(format!("  {}", challenges::describe_effect(e)));
+    }
+    baselines::run(&mut org, &id, args.seed, fetched, |b, o| {
+        say(format!("  {}", baselines::describe(b, o)));
+    })
+    .await?;
+    submit::leaderboard(&mut org, &id).await
 }

@@ -1,6 +1,16 @@
-//! What the client's integration suites share: the seed of this run.
+//! What the client's integration suites share: the seed of this run, the server harness
+//! ([`Arena`]: a real server, tokens, the real binary and the gRPC client), the manifests.
 
-use arena_server::Seeds;
+use std::path::PathBuf;
+use std::process::Output;
+
+use arena_proto::v1::arena_client::ArenaClient;
+use arena_server::auth::Role;
+use arena_server::{RunningServer, Seeds, ServerConfig, create_token, start};
+use serde_json::Value;
+use tempfile::TempDir;
+use tonic::Request;
+use tonic::transport::Channel;
 
 /// The seed of this test run (issue 20): `ARENA_TEST_SEED` if set (the flakiness check,
 /// `.ci/flaky`, runs the suites under many), else 42. It is the hidden seed of every challenge
@@ -25,4 +35,214 @@ pub fn hidden_seed_arg() -> String {
 /// The server's own seeds for this run.
 pub fn server_seeds() -> Seeds {
     Seeds::Fixed(test_seed())
+}
+
+pub const DEMO: &str = include_str!("../../../datasets/injected-current-demo/dataset.toml");
+
+/// The demo manifest shrunk so a test runs in a second: 1 × 2 s training, 2 × 2 s test, 4 repeats.
+pub fn small_manifest(daily_limit: i64) -> String {
+    let mut m: toml::Table = DEMO.parse().unwrap();
+    let set = |m: &mut toml::Table, table: &str, key: &str, v: toml::Value| {
+        m.get_mut(table)
+            .unwrap()
+            .as_table_mut()
+            .unwrap()
+            .insert(key.into(), v);
+    };
+    set(&mut m, "train", "trials", 1.into());
+    set(&mut m, "train", "duration_s", 2.0.into());
+    set(&mut m, "train", "repeats", 4.into());
+    set(&mut m, "test", "trials", 2.into());
+    set(&mut m, "test", "duration_s", 2.0.into());
+    set(&mut m, "test", "repeats", 4.into());
+    set(&mut m, "rules", "daily_limit", daily_limit.into());
+    toml::to_string(&m).unwrap()
+}
+
+/// A real server on an ephemeral loopback port with a temporary SQLite file, and the real
+/// `arena` binary and the generated gRPC client pointed at it.
+pub struct Arena {
+    dir: TempDir,
+    /// The server's SQLite file.
+    pub db: PathBuf,
+    server: Option<RunningServer>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Arena {
+    pub async fn start(workers: usize) -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("arena.db");
+        let mut arena = Arena {
+            dir,
+            db,
+            server: None,
+            url: String::new(),
+        };
+        arena.boot(workers).await;
+        arena
+    }
+
+    pub async fn boot(&mut self, workers: usize) {
+        let config = ServerConfig {
+            workers,
+            seeds: server_seeds(),
+            ..ServerConfig::default()
+        };
+        let server = start(&self.db, "127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        self.url = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    pub async fn restart(&mut self, workers: usize) {
+        self.server.take().unwrap().stop().await.unwrap();
+        self.boot(workers).await;
+    }
+
+    pub async fn token(&self, role: Role, name: &str) -> String {
+        create_token(&self.db, role, name, false).await.unwrap()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the real `arena` binary against this server.
+    pub async fn arena(&self, token: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"));
+        cmd.args(args)
+            .env("ARENA_SERVER", &self.url)
+            .env_remove("ARENA_TOKEN")
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        if let Some(t) = token {
+            cmd.env("ARENA_TOKEN", t);
+        }
+        cmd.output().await.unwrap()
+    }
+
+    /// Runs `arena --json ...`, asserts success and parses stdout.
+    pub async fn json(&self, token: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.arena(Some(token), &all).await;
+        assert!(
+            out.status.success(),
+            "arena {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "arena {args:?}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs `arena baselines run CHALLENGE` and returns the teams it submitted as, in order.
+    pub async fn baselines(&self, organizer: &str, challenge: &str) -> Vec<String> {
+        let ran = self.json(organizer, &["baselines", "run", challenge]).await;
+        ran["baselines"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{ran}"))
+            .iter()
+            .map(|b| b["team"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Runs the binary, asserts failure, returns its one-line error.
+    pub async fn fails(&self, token: Option<&str>, args: &[&str]) -> String {
+        let out = self.arena(token, args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        assert!(
+            !out.status.success(),
+            "arena {args:?} should fail; stdout {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(stderr.starts_with("arena: "), "{stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one-line reason expected: {stderr}"
+        );
+        stderr
+    }
+
+    pub async fn grpc(
+        &self,
+        token: Option<&str>,
+    ) -> ArenaClient<
+        tonic::service::interceptor::InterceptedService<Channel, impl tonic::service::Interceptor>,
+    > {
+        let channel = Channel::from_shared(self.url.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let header = token.map(|t| {
+            format!("Bearer {t}")
+                .parse::<tonic::metadata::MetadataValue<_>>()
+                .unwrap()
+        });
+        ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
+            if let Some(h) = &header {
+                r.metadata_mut().insert("authorization", h.clone());
+            }
+            Ok(r)
+        })
+    }
+
+    /// Creates a small challenge through the binary; returns its id.
+    pub async fn challenge(&self, organizer: &str, daily_limit: i64) -> String {
+        self.create(organizer, &small_manifest(daily_limit)).await
+    }
+
+    /// Creates a challenge from a manifest text through the binary, with the run's hidden seed
+    /// ([`test_seed`]; the server's own draw is tested in
+    /// `a_drawn_hidden_seed_and_the_segments_are_stored_and_never_served`); returns its id.
+    pub async fn create(&self, organizer: &str, manifest_text: &str) -> String {
+        let folder = self.path("dataset");
+        std::fs::create_dir_all(&folder).unwrap();
+        let manifest = folder.join("dataset.toml");
+        std::fs::write(&manifest, manifest_text).unwrap();
+        let v = self
+            .json(
+                organizer,
+                &[
+                    "challenge",
+                    "create",
+                    "--manifest",
+                    manifest.to_str().unwrap(),
+                    "--hidden-seed",
+                    &hidden_seed_arg(),
+                ],
+            )
+            .await;
+        v["challenge_id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = self
+            .query_one(&format!("SELECT COUNT(*) FROM {table}"))
+            .await;
+        n
+    }
+
+    /// One row of a read-only query on the server's database.
+    pub async fn query_one<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db.display()))
+            .await
+            .unwrap();
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        row
+    }
 }

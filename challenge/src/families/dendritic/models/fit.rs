@@ -1,6 +1,10 @@
 //! The two fits: [`fit_linear`] and [`fit_two_layer`] (voltage regression, and for the two-layer
 //! model the grid search over the branch non-linearity), then the shared hazard stage (with the
 //! two-layer trigger shape's grid search).
+//!
+//! The candidates of a grid round are independent, so each round is spread over the cores
+//! (rayon; order and values are those of a serial loop): the fits run in `arena demo` and in
+//! `arena baselines run` while the user waits.
 
 use super::drive::DriveSweep;
 use super::integration::trigger_inputs;
@@ -11,6 +15,7 @@ use crate::families::dendritic::recipe::Receptors;
 use arena_neuron::point::FitError;
 use arena_neuron::point::escape::{EscapeObservations, fit_escape_rate, free_steps};
 use arena_neuron::point::gif::LAMBDA0_HZ;
+use rayon::prelude::*;
 
 /// The two-layer shape grid ([`search_shape`]): θ from 5 % to 100 %, s from 2 % to 100 % of the
 /// largest branch drive, 7 log-spaced values each.
@@ -65,9 +70,15 @@ pub fn fit_two_layer(
         }
     });
     let (integration, beta, r2) = search_shape(x_max, STAGE, |candidates| {
-        let systems = data.regress(candidates);
+        // One pass over the training samples fills every candidate's normal equations; the
+        // candidates are cut into one share per core, each share its own pass.
+        let share = candidates.len().div_ceil(rayon::current_num_threads());
+        let systems: Vec<_> = candidates
+            .par_chunks(share.max(1))
+            .flat_map_iter(|part| data.regress(part))
+            .collect();
         systems
-            .iter()
+            .par_iter()
             // A shape whose branch outputs are all ~0 on the training data makes its columns
             // vanish or collinear: skip it, another candidate will do.
             .map(|ls| data.solve(ls, STAGE).ok().map(|(beta, r2)| (r2, beta)))
@@ -177,7 +188,7 @@ fn fit_hazard(data: &Prepared<'_>, model: &mut DendriticModel) -> Result<(), Den
         Integration::TwoLayer { .. } => {
             search_shape(hazard.x_max, STAGE, |candidates| {
                 candidates
-                    .iter()
+                    .par_iter()
                     // Candidates whose likelihood cannot be maximised are skipped.
                     .map(|c| {
                         fit(c, GRID_STRIDE)
