@@ -23,8 +23,7 @@ fn file<'a>(g: &'a GeneratedChallenge, name: &str) -> &'a GeneratedFile {
 
 #[test]
 fn the_demo_challenge_is_paired_clusters_matter_and_baselines_score_by_condition() {
-    let (manifest, data) = demo();
-    let g = generate(&manifest, 42, &data).unwrap();
+    let (manifest, data, g) = crate::common::dendritic_generated(42);
 
     // Three conditions per paired trial, in both splits; a pair shares its segments' parts.
     let pairs = |split: Split| {

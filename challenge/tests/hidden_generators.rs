@@ -178,8 +178,7 @@ fn the_dendritic_demo_serves_no_channel_density_weight_kinetics_or_noise() {
     ] {
         assert!(needles.iter().any(|n| n == must), "{must}: {needles:?}");
     }
-    let (manifest, data) = crate::common::dendritic();
-    let g = generate(&manifest, HIDDEN_SEED, &data).unwrap();
+    let (manifest, data, g) = crate::common::dendritic_generated(HIDDEN_SEED);
     let files = fetched(&text, &g);
     assert_eq!(found(&files, &needles), []);
 
@@ -242,4 +241,16 @@ fn the_dendritic_demo_serves_no_channel_density_weight_kinetics_or_noise() {
         panic!("a dendritic recipe");
     };
     assert_eq!(Some(receptors), recipe.receptors);
+}
+
+/// The cache the dendritic tests share their generated challenge through gives back exactly
+/// what `generate` returns, whether it generated (first call) or read the file (second).
+#[test]
+fn generated_once_returns_what_generate_returns() {
+    let manifest = Manifest::parse(DEMO).unwrap();
+    let direct = generate(&manifest, 3, &DataFiles::new()).unwrap();
+    for _ in 0..2 {
+        let shared = crate::common::generated_once(DEMO, &manifest, 3, &DataFiles::new());
+        assert_eq!(shared, direct);
+    }
 }

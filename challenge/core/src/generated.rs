@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::hash::public_dataset_hash;
@@ -19,7 +21,7 @@ use crate::public::{FamilyPublicData, PublicChallenge, PublicDataError, TrialLis
 use crate::trial::{Condition, Segment, Split};
 
 /// Who may read a generated file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Visibility {
     /// Served to every caller by `FetchChallenge`.
     Public,
@@ -38,7 +40,7 @@ impl Visibility {
 }
 
 /// One generated file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GeneratedFile {
     /// File name, unique within the challenge.
     pub name: String,
@@ -51,7 +53,7 @@ pub struct GeneratedFile {
 }
 
 /// One generated trial.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GeneratedTrial {
     /// Trial id, e.g. `train-00`, `test-03`.
     pub id: String,
@@ -78,11 +80,13 @@ pub struct GeneratedTrial {
 /// the families' dispatch (`arena_challenge::families::Family`) names its type.
 pub trait FamilyReport {
     /// The report (dendritic input: clustered versus each control over the test trials).
-    type Report: Clone + Debug + PartialEq;
+    type Report: Clone + Debug + PartialEq + Serialize + DeserializeOwned;
 }
 
-/// A challenge ready to store.
-#[derive(Clone, Debug, PartialEq)]
+/// A challenge ready to store. It serializes whole (serde), so that the test suites generate an
+/// expensive one once per run and share it between test processes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct GeneratedChallenge<F: FamilyReport> {
     /// Training trials then test trials.
     pub trials: Vec<GeneratedTrial>,

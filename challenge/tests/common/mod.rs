@@ -4,8 +4,11 @@
 // Each test binary that includes this module uses a subset of it.
 #![allow(dead_code)]
 
-use arena_challenge::families::{GeneratedChallenge, Manifest, PublicChallenge};
+use std::path::PathBuf;
+
+use arena_challenge::families::{GeneratedChallenge, Manifest, PublicChallenge, generate};
 use arena_challenge_core::generated::DataFiles;
+use arena_challenge_core::hash::sha256_hex;
 use arena_challenge_core::hidden::HiddenTrial;
 
 /// The demo dataset's manifest text.
@@ -60,6 +63,70 @@ pub fn compact_basal() -> (Manifest, DataFiles) {
         env!("CARGO_MANIFEST_DIR"),
         "/../datasets/dendritic-compact-basal"
     ))
+}
+
+/// The clustered-dendritic demo generated at `seed` ([`dendritic`], then `generate`), once per
+/// build of this test binary however many tests ask: the 1011-compartment cell takes about
+/// 30 s of both cores to make the demo's trials (issue 17: expensive fixtures are generated once
+/// per run). See [`generated_once`].
+pub fn dendritic_generated(seed: u64) -> (Manifest, DataFiles, GeneratedChallenge) {
+    let (manifest, data) = dendritic();
+    let text = std::fs::read_to_string(format!("{DENDRITIC_DIR}/dataset.toml")).unwrap();
+    let g = generated_once(&text, &manifest, seed, &data);
+    (manifest, data, g)
+}
+
+/// `generate(manifest, seed, data)`, shared between the test processes of one build of this
+/// binary (nextest runs every test in a process of its own). The first caller generates and
+/// writes the result to `CARGO_TARGET_TMPDIR`, holding a file lock that makes the others wait
+/// and then read it. The file is named by the SHA-256 of the manifest text, the seed, the data
+/// files and the identity of the running test binary (path, size, modification time), so a
+/// rebuilt binary, a changed dataset or another seed never reads a stale result (and a new build
+/// removes what older ones wrote for the same inputs); `serde_json`
+/// writes every f64 so that it reads back bit for bit
+/// (`generated_once_returns_what_generate_returns` checks the round trip).
+pub fn generated_once(
+    text: &str,
+    manifest: &Manifest,
+    seed: u64,
+    data: &DataFiles,
+) -> GeneratedChallenge {
+    let exe = std::env::current_exe().unwrap();
+    let meta = std::fs::metadata(&exe).unwrap();
+    let build = format!(
+        "{}\n{}\n{:?}",
+        exe.display(),
+        meta.len(),
+        meta.modified().unwrap()
+    );
+    let mut inputs = format!("{seed}\n{text}");
+    for (name, bytes) in data {
+        inputs += &format!("\n{name} {}", sha256_hex(bytes));
+    }
+    let inputs = &sha256_hex(inputs.as_bytes())[..16];
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("generated");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!(
+        "{inputs}-{}.json",
+        &sha256_hex(build.as_bytes())[..16]
+    ));
+    let lock = std::fs::File::create(path.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    if let Ok(bytes) = std::fs::read(&path) {
+        return serde_json::from_slice(&bytes).unwrap();
+    }
+    let g = generate(manifest, seed, data).unwrap();
+    // What earlier builds wrote for the same inputs is stale now (tens of MB each).
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(inputs) && name.ends_with(".json") && entry.path() != path {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, serde_json::to_vec(&g).unwrap()).unwrap();
+    std::fs::rename(&partial, &path).unwrap();
+    g
 }
 
 /// The `dataset.toml` of `dir` and the files it lists.
