@@ -1524,6 +1524,11 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
     for column in ["PRIMARY", "CLUSTERED", "DISPERSED", "GAP"] {
         assert!(header.contains(column), "{text}");
     }
+    // No row predicts an intensity, so there is no bits-per-spike column, and no note about it.
+    assert!(
+        !header.contains("BITS") && !text.contains("bits_per_spike"),
+        "{text}"
+    );
 }
 
 /// The submission's exact scores as an auditor sees them: (public, private) primaries.

@@ -389,19 +389,24 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
     }
     header.extend(["N", "TIME (UTC)"]);
     table(&header, &rows);
-    // Undefined values are printed as "-": say why, once per reason.
-    let mut reasons: Vec<String> = board
-        .rows
-        .iter()
-        .flat_map(|r| {
-            r.notes
-                .iter()
-                .map(move |(k, v)| format!("{} {k}: {v}", r.team))
-        })
-        .collect();
-    reasons.sort();
-    reasons.dedup();
-    for line in reasons {
-        println!("  - {line}");
+    // Undefined values are printed as "-": say why for the columns shown, once per reason,
+    // naming the teams it applies to.
+    let shown = |key: &str| match key {
+        "bits_per_spike" => intensity,
+        _ => true,
+    };
+    let mut reasons: std::collections::BTreeMap<(&str, &str), Vec<&str>> = Default::default();
+    for r in &board.rows {
+        for (key, reason) in r.notes.iter().filter(|(k, _)| shown(k)) {
+            reasons.entry((key, reason)).or_default().push(&r.team);
+        }
+    }
+    for ((key, reason), teams) in reasons {
+        let who = if teams.len() == board.rows.len() && teams.len() > 1 {
+            "every row".to_string()
+        } else {
+            teams.join(", ")
+        };
+        println!("  - {key} ({who}): {reason}");
     }
 }
