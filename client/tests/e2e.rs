@@ -923,9 +923,12 @@ async fn the_demo_command_prints_a_ranked_board() {
     assert!(rows.iter().all(|r| r["is_baseline"] == true));
     // The Poisson null ranks last. The generating model is in the top tier: a fitted model of the
     // same family could edge past it by chance on the hidden stimulus drawn at creation, but
-    // never by more than the tolerance the gauntlet allows the ceiling. Over 20 runs of this
-    // design it ranked first every time, 0.09–0.22 above the best fitted model, and 0.17–0.50
-    // above LIF.
+    // never by more than the tolerance the gauntlet allows the ceiling (0.05). Measured with
+    // `bash .ci/margins the_demo_command_prints 50` (seeds 1-50, one hidden seed and server seed
+    // each; values on the Ladder's 0.01 grid), mean ± s.d. (min): reference − best fitted model
+    // 0.317 ± 0.057 (0.19), bound −0.05, 6.4 s.d. away; reference − LIF 0.660 ± 0.048 (0.56),
+    // bound 0, 13.8 s.d.; next-to-last − Poisson 0.467 ± 0.050 (0.34), bound 0, 9.3 s.d. Under a
+    // normal tail the three together fail by chance with probability below 1e-9 per run.
     assert_eq!(models[8], "poisson", "{v}");
     let primary = |model: &str| {
         rows.iter()
@@ -933,16 +936,24 @@ async fn the_demo_command_prints_a_ranked_board() {
             .and_then(|r| r["primary"].as_f64())
             .unwrap()
     };
-    let best = primary(models[0]);
+    let best_fitted = rows
+        .iter()
+        .filter(|r| r["model"] != "reference")
+        .filter_map(|r| r["primary"].as_f64())
+        .fold(f64::NEG_INFINITY, f64::max);
     eprintln!(
-        "margin demo reference - best: {}",
-        primary("reference") - best
+        "margin demo reference - best fitted: {}",
+        primary("reference") - best_fitted
     );
     eprintln!(
         "margin demo reference - lif: {}",
         primary("reference") - primary("lif")
     );
-    assert!(primary("reference") >= best - 0.05, "{v}");
+    eprintln!(
+        "margin demo next-to-last - poisson: {}",
+        primary(models[7]) - primary("poisson")
+    );
+    assert!(primary("reference") >= best_fitted - 0.05, "{v}");
     assert!(primary("reference") > primary("lif"), "{v}");
 }
 
