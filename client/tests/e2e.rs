@@ -1237,6 +1237,9 @@ async fn the_gauntlet_runs_on_the_hidden_data_for_organizers_and_auditors_only()
             .all(|r| r["passed"] == true),
         "{v}"
     );
+    // `bash .ci/margins the_gauntlet_runs_on_the_hidden 50` (seeds 1-50): |reference − 1| was
+    // 0.005 ± 0.003 (max 0.012) against the bound 0.1, 32 s.d. away; every other assertion of
+    // this test held on all 50 seeds.
     eprintln!(
         "margin gauntlet |reference - 1|: {}",
         (primary("baseline reference") - 1.0).abs()
