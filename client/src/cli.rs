@@ -163,6 +163,7 @@ const SCORE_JSON: &str = r#"JSON (--json):
    "d_star_p", "victor_purpura", "van_rossum", "isi_distance", "spike_distance", "spike_sync",
    "schreiber", "explained_variance", "rate_error", "primary", "notes",
    "window": {"start_s", "end_s"}, "params", "n_truth", "n_pred"}
+  With --metrics, only the listed metrics (and their notes) appear.
   Each metric is a number or null; notes: metric -> why its value is null. The pairwise distances
     (victor_purpura, van_rossum, isi_distance, spike_distance, spike_sync) are means over all
     truth x prediction pairs.
@@ -420,6 +421,11 @@ pub struct ScoreArgs {
     /// published Md* values; not gaming-proof).
     #[arg(long, default_value = "triangle", value_parser = ["triangle", "box"])]
     pub kernel: String,
+    /// Compute only these scores: a comma-separated list of the JSON keys, e.g.
+    /// `isi_distance,spike_distance,spike_sync,van_rossum` (default: every score). The output
+    /// holds the listed keys only.
+    #[arg(long, value_name = "KEYS")]
+    pub metrics: Option<String>,
 }
 
 /// `arena challenge ...`.

@@ -124,6 +124,51 @@ fn score_reports_every_key_with_hand_checked_values() {
 }
 
 #[test]
+fn score_computes_only_the_metrics_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (truth, pred) = (dir.path().join("truth.txt"), dir.path().join("pred.txt"));
+    std::fs::write(&truth, "0.1 0.5\n0.1, 0.52\n").unwrap();
+    std::fs::write(&pred, "0.1 0.5\n").unwrap();
+    let (truth, pred) = (truth.to_str().unwrap(), pred.to_str().unwrap());
+    let common = [
+        "score", "--truth", truth, "--pred", pred, "--end", "1", "--json",
+    ];
+    let all: Value = serde_json::from_slice(&arena(&common).stdout).unwrap();
+    let out = arena(&[&common[..], &["--metrics", "victor_purpura,primary"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "n_pred",
+            "n_truth",
+            "notes",
+            "params",
+            "primary",
+            "victor_purpura",
+            "window"
+        ]
+    );
+    assert_eq!(v["victor_purpura"], all["victor_purpura"]);
+    // The primary is null for two recorded repeats: its reason stays; no other note appears.
+    assert_eq!(v["notes"].as_object().unwrap().len(), 1, "{v}");
+    assert_eq!(v["notes"]["primary"], all["notes"]["primary"]);
+    let out = arena(&[&common[..], &["--metrics", "isi_distance,isi"]].concat());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--metrics: \"isi\" is not a score; the scores are coincidence_factor,"),
+        "{err}"
+    );
+}
+
+#[test]
 fn score_names_the_bad_token_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let (truth, pred) = (dir.path().join("truth.txt"), dir.path().join("pred.txt"));

@@ -36,7 +36,8 @@ def ensure_peers(venv):
         subprocess.check_call([sys.executable, "-m", "venv", venv])
     subprocess.check_call([py, "-m", "pip", "install", "-q"] + PINNED)
     env = dict(os.environ, SPIKE_ARENA_PEER_REEXEC="1")
-    os.execve(py, [py, os.path.abspath(__file__)] + sys.argv[1:], env)
+    # Re-run the script that was started (this module is imported by the bench script too).
+    os.execve(py, [py, os.path.abspath(sys.argv[0])] + sys.argv[1:], env)
 
 
 def cases():

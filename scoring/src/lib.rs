@@ -70,7 +70,7 @@ pub use prediction::{Prediction, Psth};
 pub use primary::{
     CoreScores, ScoringParams, SplitStats, TrialStats, pooled_scores, trial_scores, trial_stats,
 };
-pub use report::{FullReport, SuiteParams, full_report};
+pub use report::{FullReport, Selection, SuiteParams, full_report, report_of};
 pub use train::{SpikeTrain, TrainError, Window};
 
 /// Names the metric definitions; bumped on any change that can alter a reported value.

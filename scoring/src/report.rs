@@ -9,8 +9,9 @@
 use crate::kernel::Kernel;
 use crate::kreuz::{isi_distance, spike_distance, spike_sync};
 use crate::metric::{Metric, Undefined, mean_of, number_or_null, undefined};
+use crate::naud::PsthProducts;
 use crate::prediction::Prediction;
-use crate::primary::{ScoringParams, positive, trial_scores, trial_stats};
+use crate::primary::{CoreScores, ScoringParams, positive, trial_scores, trial_stats};
 use crate::psth::{explained_variance, mean_schreiber, rate_error};
 use crate::train::{SpikeTrain, Window};
 use crate::van_rossum::van_rossum;
@@ -119,25 +120,26 @@ pub struct FullReport {
 }
 
 impl FullReport {
-    /// Every score with its JSON key, in declaration order.
+    /// Every score with its JSON key, in declaration order (the order of [`KEYS`]).
     pub fn entries(&self) -> [(&'static str, &Metric); 15] {
-        [
-            ("coincidence_factor", &self.coincidence_factor),
-            ("intrinsic_reliability", &self.intrinsic_reliability),
-            ("gamma_over_r", &self.gamma_over_r),
-            ("md_star", &self.md_star),
-            ("cf2_star", &self.cf2_star),
-            ("d_star_p", &self.d_star_p),
-            ("victor_purpura", &self.victor_purpura),
-            ("van_rossum", &self.van_rossum),
-            ("isi_distance", &self.isi_distance),
-            ("spike_distance", &self.spike_distance),
-            ("spike_sync", &self.spike_sync),
-            ("schreiber", &self.schreiber),
-            ("explained_variance", &self.explained_variance),
-            ("rate_error", &self.rate_error),
-            ("primary", &self.primary),
-        ]
+        let m = [
+            &self.coincidence_factor,
+            &self.intrinsic_reliability,
+            &self.gamma_over_r,
+            &self.md_star,
+            &self.cf2_star,
+            &self.d_star_p,
+            &self.victor_purpura,
+            &self.van_rossum,
+            &self.isi_distance,
+            &self.spike_distance,
+            &self.spike_sync,
+            &self.schreiber,
+            &self.explained_variance,
+            &self.rate_error,
+            &self.primary,
+        ];
+        std::array::from_fn(|i| (KEYS[i], m[i]))
     }
 
     /// The reasons of the undefined scores, keyed by JSON key (the `notes` object).
@@ -147,6 +149,79 @@ impl FullReport {
             .filter_map(|(k, m)| m.as_ref().err().map(|u| (k, u.reason.clone())))
             .collect()
     }
+}
+
+/// The JSON keys of [`FullReport`], in declaration order.
+pub const KEYS: [&str; 15] = [
+    "coincidence_factor",
+    "intrinsic_reliability",
+    "gamma_over_r",
+    "md_star",
+    "cf2_star",
+    "d_star_p",
+    "victor_purpura",
+    "van_rossum",
+    "isi_distance",
+    "spike_distance",
+    "spike_sync",
+    "schreiber",
+    "explained_variance",
+    "rate_error",
+    "primary",
+];
+
+/// Which scores of [`FullReport`] to compute: a set of [`KEYS`].
+///
+/// A user who needs a few metrics of a long recording should not wait for all of them: the
+/// Gaussian pair sums of the Schreiber correlation and the explained variance are most of the
+/// cost of a full report on 100 000-spike trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection(u16);
+
+impl Selection {
+    /// Every key.
+    pub const ALL: Selection = Selection((1 << KEYS.len()) - 1);
+
+    /// The keys of a comma-separated list, e.g. `"isi_distance,spike_sync"`.
+    ///
+    /// # Errors
+    /// An empty list, or a name that is not a key (the reason lists the keys).
+    pub fn parse(list: &str) -> Result<Selection, Undefined> {
+        let mut bits = 0;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match KEYS.iter().position(|k| *k == name) {
+                Some(i) => bits |= 1 << i,
+                None => {
+                    return undefined(format!(
+                        "{name:?} is not a score; the scores are {}",
+                        KEYS.join(", ")
+                    ));
+                }
+            }
+        }
+        if bits == 0 {
+            return undefined(format!(
+                "no score named; the scores are {}",
+                KEYS.join(", ")
+            ));
+        }
+        Ok(Selection(bits))
+    }
+
+    /// Whether `key` is selected.
+    pub fn has(self, key: &str) -> bool {
+        KEYS.iter()
+            .position(|k| *k == key)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+}
+
+/// The PSTH products of a trial, or why they are undefined.
+type ProductsOr = Result<PsthProducts, Undefined>;
+
+/// What a score not in the [`Selection`] holds.
+fn not_requested<T>() -> Result<T, Undefined> {
+    undefined("not requested")
 }
 
 /// Mean of `f` over all recorded × predicted pairs.
@@ -169,49 +244,104 @@ fn pairwise(
     )
 }
 
-/// Computes every key of `arena score --json` for one trial. Spikes outside `window` are
-/// ignored. `params` must pass [`SuiteParams::validate`] (the distance functions panic on
-/// a non-positive τ or a negative q).
-///
-/// The pairwise distances are computed on a second thread while this one computes the PSTH
-/// scores: the two halves take about as long, and `arena score` is a command a user waits
-/// for (each half is deterministic; the result does not depend on the threads).
+/// Computes every key of `arena score --json` for one trial: [`report_of`] with
+/// [`Selection::ALL`].
 pub fn full_report(
     recorded: &[SpikeTrain],
     predicted: &[SpikeTrain],
     window: Window,
     params: &SuiteParams,
 ) -> FullReport {
+    report_of(recorded, predicted, window, params, Selection::ALL)
+}
+
+/// Computes the selected keys of `arena score --json` for one trial; the others hold the
+/// reason "not requested". Spikes outside `window` are ignored. `params` must pass
+/// [`SuiteParams::validate`] (the distance functions panic on a non-positive τ or a negative q).
+///
+/// The pairwise distances are computed on a second thread while this one computes the PSTH
+/// scores: the two halves take about as long, and `arena score` is a command a user waits
+/// for (each half is deterministic; the result does not depend on the threads).
+pub fn report_of(
+    recorded: &[SpikeTrain],
+    predicted: &[SpikeTrain],
+    window: Window,
+    params: &SuiteParams,
+    selection: Selection,
+) -> FullReport {
     let rec: Vec<SpikeTrain> = recorded.iter().map(|t| t.within(window)).collect();
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
     let p = *params;
     let (rec, pred) = (&rec, &pred);
+    // The score of `key`, computed only when it is selected.
+    let when = |key: &str, score: &dyn Fn() -> Metric| -> Metric {
+        if selection.has(key) {
+            score()
+        } else {
+            not_requested()
+        }
+    };
     std::thread::scope(|scope| {
         let distances = scope.spawn(move || {
             [
-                pairwise(rec, pred, "Victor–Purpura distance", |a, b| {
-                    Ok(victor_purpura(a, b, p.vp_q_per_s))
+                when("victor_purpura", &|| {
+                    pairwise(rec, pred, "Victor–Purpura distance", |a, b| {
+                        Ok(victor_purpura(a, b, p.vp_q_per_s))
+                    })
                 }),
-                pairwise(rec, pred, "van Rossum distance", |a, b| {
-                    Ok(van_rossum(a, b, p.vr_tau_s))
+                when("van_rossum", &|| {
+                    pairwise(rec, pred, "van Rossum distance", |a, b| {
+                        Ok(van_rossum(a, b, p.vr_tau_s))
+                    })
                 }),
-                pairwise(rec, pred, "ISI-distance", |a, b| {
-                    Ok(isi_distance(a, b, window))
+                when("isi_distance", &|| {
+                    pairwise(rec, pred, "ISI-distance", |a, b| {
+                        Ok(isi_distance(a, b, window))
+                    })
                 }),
-                pairwise(rec, pred, "SPIKE-distance", |a, b| {
-                    Ok(spike_distance(a, b, window))
+                when("spike_distance", &|| {
+                    pairwise(rec, pred, "SPIKE-distance", |a, b| {
+                        Ok(spike_distance(a, b, window))
+                    })
                 }),
-                pairwise(rec, pred, "SPIKE-synchronisation", |a, b| {
-                    Ok(spike_sync(a, b, window))
+                when("spike_sync", &|| {
+                    pairwise(rec, pred, "SPIKE-synchronisation", |a, b| {
+                        Ok(spike_sync(a, b, window))
+                    })
                 }),
-                mean_schreiber(rec, pred, p.schreiber_sigma_s),
+                when("schreiber", &|| {
+                    mean_schreiber(rec, pred, p.schreiber_sigma_s)
+                }),
             ]
         });
-        let prediction = Prediction::Repeats(pred.clone());
-        let stats = trial_stats(rec, &prediction, window, &params.scoring());
-        let core = trial_scores(&stats);
-        let products = stats.products();
-        let explained_variance = explained_variance(rec, pred, window, p.psth_sigma_s, p.psth_dt_s);
+        // The set-level scores share one computation, made when the first of them is asked for.
+        let core = std::cell::OnceCell::new();
+        let from_core = |key: &str, score: fn(&CoreScores, &ProductsOr) -> Metric| {
+            if !selection.has(key) {
+                return not_requested();
+            }
+            let (scores, products) = core.get_or_init(|| {
+                let prediction = Prediction::Repeats(pred.clone());
+                let stats = trial_stats(rec, &prediction, window, &params.scoring());
+                (trial_scores(&stats), stats.products())
+            });
+            score(scores, products)
+        };
+        let explained_variance = when("explained_variance", &|| {
+            explained_variance(rec, pred, window, p.psth_sigma_s, p.psth_dt_s)
+        });
+        let rate_error = when("rate_error", &|| rate_error(rec, pred, window));
+        // Before the join, so that this thread's work overlaps the distances.
+        let coincidence_factor =
+            from_core("coincidence_factor", |c, _| c.coincidence_factor.clone());
+        let intrinsic_reliability = from_core("intrinsic_reliability", |c, _| {
+            c.intrinsic_reliability.clone()
+        });
+        let gamma_over_r = from_core("gamma_over_r", |c, _| c.gamma_over_r.clone());
+        let md_star = from_core("md_star", |c, _| c.md_star.clone());
+        let cf2_star = from_core("cf2_star", |_, p| p.clone().and_then(|x| x.cf2_star()));
+        let d_star_p = from_core("d_star_p", |_, p| p.clone().and_then(|x| x.d_star_p()));
+        let primary = from_core("primary", |c, _| c.primary.clone());
         let [
             victor_purpura,
             van_rossum,
@@ -223,12 +353,12 @@ pub fn full_report(
             .join()
             .expect("the distance thread does not panic on validated input");
         FullReport {
-            coincidence_factor: core.coincidence_factor,
-            intrinsic_reliability: core.intrinsic_reliability,
-            gamma_over_r: core.gamma_over_r,
-            md_star: core.md_star,
-            cf2_star: products.clone().and_then(|x| x.cf2_star()),
-            d_star_p: products.and_then(|x| x.d_star_p()),
+            coincidence_factor,
+            intrinsic_reliability,
+            gamma_over_r,
+            md_star,
+            cf2_star,
+            d_star_p,
             victor_purpura,
             van_rossum,
             isi_distance,
@@ -236,8 +366,8 @@ pub fn full_report(
             spike_sync,
             schreiber,
             explained_variance,
-            rate_error: rate_error(rec, pred, window),
-            primary: core.primary,
+            rate_error,
+            primary,
         }
     })
 }
@@ -268,6 +398,52 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(keys, expected);
         assert_eq!(keys.len(), 15);
+    }
+
+    #[test]
+    fn a_selection_computes_its_keys_exactly_and_no_others() {
+        let d: Vec<SpikeTrain> = (0..4)
+            .map(|k| t(&[0.1, 0.3 + 0.001 * k as f64, 0.7]))
+            .collect();
+        let m = [t(&[0.1, 0.302]), t(&[0.3, 0.69])];
+        let w = Window::new(0.0, 1.0).unwrap();
+        let p = SuiteParams::default();
+        let full = full_report(&d, &m, w, &p);
+        for list in [
+            "isi_distance",
+            "md_star,schreiber",
+            "primary, rate_error,victor_purpura",
+        ] {
+            let sel = Selection::parse(list).unwrap();
+            let part = report_of(&d, &m, w, &p, sel);
+            for ((key, ours), (_, all)) in part.entries().into_iter().zip(full.entries()) {
+                if list.contains(key) {
+                    assert!(sel.has(key));
+                    assert_eq!(ours, all, "{key} of {list:?}");
+                } else {
+                    assert!(!sel.has(key));
+                    assert_eq!(ours.clone().unwrap_err().reason, "not requested", "{key}");
+                }
+            }
+        }
+        assert_eq!(report_of(&d, &m, w, &p, Selection::ALL), full);
+        assert!(KEYS.iter().all(|k| Selection::ALL.has(k)));
+    }
+
+    #[test]
+    fn a_selection_names_what_is_not_a_score() {
+        let e = Selection::parse("isi_distance,isi").unwrap_err().reason;
+        assert!(
+            e.starts_with("\"isi\" is not a score; the scores are coincidence_factor, "),
+            "{e}"
+        );
+        assert!(
+            Selection::parse(" , ")
+                .unwrap_err()
+                .reason
+                .starts_with("no score named")
+        );
+        assert!(!Selection::parse("md_star").unwrap().has("nonsense"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use arena_scoring::report::{SuiteParams, full_report};
+use arena_scoring::report::{Selection, SuiteParams, report_of};
 use arena_scoring::{Kernel, SpikeTrain, Window};
 use serde_json::{Map, Value, json};
 
@@ -49,6 +49,12 @@ pub fn read_trains(path: &Path) -> Result<Vec<SpikeTrain>> {
 
 /// `arena score`.
 pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
+    let selection = match &args.metrics {
+        Some(list) => {
+            Selection::parse(list).map_err(|e| anyhow::anyhow!("--metrics: {}", e.reason))?
+        }
+        None => Selection::ALL,
+    };
     // The two files are parsed side by side: parsing is a third of the command's time on
     // 100 000-spike trains.
     let (truth, pred) = std::thread::scope(|s| {
@@ -82,16 +88,25 @@ pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
     params
         .validate()
         .map_err(|e| anyhow::anyhow!("{}", e.reason))?;
-    let report = full_report(&truth, &pred, window, &params);
+    let report = report_of(&truth, &pred, window, &params, selection);
+    let entries = report
+        .entries()
+        .into_iter()
+        .filter(|(name, _)| selection.has(name));
+    let notes: std::collections::BTreeMap<_, _> = report
+        .notes()
+        .into_iter()
+        .filter(|(name, _)| selection.has(name))
+        .collect();
     if as_json {
         let mut v = Map::new();
-        for (name, metric) in report.entries() {
+        for (name, metric) in entries {
             v.insert(
                 name.to_string(),
                 metric.as_ref().ok().map_or(Value::Null, |x| json!(x)),
             );
         }
-        v.insert("notes".into(), json!(report.notes()));
+        v.insert("notes".into(), json!(notes));
         v.insert(
             "window".into(),
             json!({"start_s": window.start_s, "end_s": window.end_s}),
@@ -110,10 +125,7 @@ pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
         window.end_s,
         args.delta_ms
     );
-    let notes = report.notes();
-    let rows: Vec<Vec<String>> = report
-        .entries()
-        .iter()
+    let rows: Vec<Vec<String>> = entries
         .map(|(name, m)| {
             vec![
                 name.to_string(),
