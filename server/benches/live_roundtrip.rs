@@ -11,6 +11,8 @@
 //! A round trip is the time from sending an answer (or an echo message) to receiving the next chunk
 //! (or the echo). It prints p50 and p99 for each, their ratios, and live evaluations per minute.
 
+mod common;
+
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
@@ -18,7 +20,6 @@ use arena_proto::bench::Samples;
 use arena_proto::bench::echo_client::EchoClient;
 use arena_proto::bench::echo_server::{Echo, EchoServer};
 use arena_proto::v1 as pb;
-use arena_proto::v1::arena_client::ArenaClient;
 use arena_server::auth::Role;
 use arena_server::{ServerConfig, create_token, start};
 use futures::Stream;
@@ -110,11 +111,7 @@ async fn echo(streams: usize, per_stream: usize) -> (Vec<Duration>, f64) {
 
 /// One live evaluation answered at once with empty trains; returns its chunk round trips.
 async fn live_once(channel: Channel, token: String) -> Vec<Duration> {
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-    let mut client = ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
-        r.metadata_mut().insert("authorization", header.clone());
-        Ok(r)
-    });
+    let mut client = common::client(channel, &token);
     let (tx, rx) = mpsc::channel(4);
     let send = |msg| pb::LiveClientMessage { msg: Some(msg) };
     tx.send(send(pb::live_client_message::Msg::Start(pb::LiveStart {
@@ -176,24 +173,9 @@ async fn live(evaluations: usize) -> (Vec<Duration>, f64) {
         .await
         .unwrap();
     let channel = Channel::from_shared(url).unwrap().connect().await.unwrap();
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {organizer}").parse().unwrap();
-    let mut org = ArenaClient::with_interceptor(channel.clone(), move |mut r: Request<()>| {
-        r.metadata_mut().insert("authorization", header.clone());
-        Ok(r)
-    });
-    org.create_challenge(tokio_stream::iter(vec![pb::CreateChallengeChunk {
-        part: Some(pb::create_challenge_chunk::Part::Header(
-            pb::CreateChallengeHeader {
-                manifest_toml: manifest,
-                files: vec![],
-                hidden_files: vec![],
-                challenge_id: "bench".into(),
-                hidden_seed: None,
-            },
-        )),
-    }]))
-    .await
-    .unwrap();
+    let mut org = common::client(channel.clone(), &organizer);
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::create(&mut org, here, &manifest, &[], "bench", None).await;
     let mut tokens = Vec::new();
     for i in 0..evaluations {
         tokens.push(
