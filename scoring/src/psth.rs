@@ -5,7 +5,7 @@
 //! *time-varying rate* right at a chosen resolution σ, and whether it gets the overall rate
 //! right at all.
 
-use crate::gauss;
+use crate::gauss::{ExpSum, Sum};
 use crate::metric::{Metric, finite, undefined};
 use crate::train::{SpikeTrain, Window};
 
@@ -24,16 +24,26 @@ const PAIR_CUTOFF_SIGMAS: f64 = 12.0;
 fn gaussian_overlap(a: &[f64], b: &[f64], sigma_s: f64) -> f64 {
     let reach = SCHREIBER_CUTOFF_SIGMAS * sigma_s;
     let k = 1.0 / (4.0 * sigma_s * sigma_s);
-    let mut lo = 0;
-    let mut total = 0.0;
+    let (mut lo, mut hi) = (0, 0);
+    let mut total = ExpSum::new();
     for &x in a {
         while lo < b.len() && x - b[lo] > reach {
             lo += 1;
         }
-        let hi = lo + b[lo..].partition_point(|&y| y - x <= reach);
-        total += gauss::row_sum(x, &b[lo..hi], k);
+        hi = reach_end(b, x, reach, lo.max(hi));
+        total.add_row(x, &b[lo..hi], k);
     }
-    total
+    total.value()
+}
+
+/// The end of the spikes of sorted `ys` within `reach` after `x`, searched forward from `from`:
+/// both sweeps move this end only forward as `x` grows, so each spike is passed once.
+fn reach_end(ys: &[f64], x: f64, reach: f64, from: usize) -> usize {
+    let mut end = from;
+    while end < ys.len() && ys[end] - x <= reach {
+        end += 1;
+    }
+    end
 }
 
 /// Schreiber et al. 2003 (Neurocomputing 52:925) correlation of two trains:
@@ -222,49 +232,46 @@ impl GaussianGrid {
         sum.value()
     }
 
-    /// Σ_{y∈ys} B(x, y) for sorted `ys` within the pair reach of `x`: the spikes whose reach
-    /// the grid covers in closed form, together ([`gauss::row_sum`]), the others bin by bin.
-    fn row(&self, x: f64, ys: &[f64]) -> f64 {
+    /// Σ_{y∈ys} B(x, y) for sorted `ys` within the pair reach of `x`, in two parts: the
+    /// spikes whose reach the grid covers, in closed form, go into `closed` as their factors
+    /// e^{−(x−y)²/4σ²} (B = that × `self.pair`); the others, bin by bin, make the value returned.
+    fn row(&self, x: f64, ys: &[f64], closed: &mut ExpSum) -> f64 {
         if !self.interior(x) {
             return ys.iter().map(|&y| self.pair(x, y)).sum();
         }
         let from = ys.partition_point(|&y| y < self.interior.0);
         let to = ys.partition_point(|&y| y <= self.interior.1);
-        let edges: f64 = ys[..from]
+        closed.add_row(x, &ys[from..to], self.inv_4s2);
+        ys[..from]
             .iter()
             .chain(&ys[to..])
             .map(|&y| self.pair(x, y))
-            .sum();
-        edges + self.pair * gauss::row_sum(x, &ys[from..to], self.inv_4s2)
-    }
-
-    /// The spikes of sorted `ys` from index `lo` on within the pair reach of `x`.
-    fn close<'y>(&self, x: f64, ys: &'y [f64], lo: usize) -> &'y [f64] {
-        let hi = lo + ys[lo..].partition_point(|&y| y - x <= self.pair_reach);
-        &ys[lo..hi]
+            .sum()
     }
 
     /// Σ_{x,y∈a} B(x, y) = Σ_x B(x, x) + 2 Σ_{x<y} B(x, y) for sorted spikes (B is symmetric).
-    /// Each spike's few terms are summed plainly and the per-spike totals with compensation.
     fn self_pairs(&self, a: &[f64]) -> f64 {
-        let mut sum = Sum::default();
+        let (mut edges, mut closed) = (Sum::default(), ExpSum::new());
+        let mut end = 0;
         for (n, &x) in a.iter().enumerate() {
-            sum.add(self.pair(x, x) + 2.0 * self.row(x, self.close(x, a, n + 1)));
+            end = reach_end(a, x, self.pair_reach, end.max(n + 1));
+            edges.add(self.pair(x, x) + 2.0 * self.row(x, &a[n + 1..end], &mut closed));
         }
-        sum.value()
+        edges.value() + 2.0 * self.pair * closed.value()
     }
 
     /// Σ_{x∈a, y∈b} B(x, y) for sorted spikes: a two-pointer sweep over the close pairs.
     fn pairs(&self, a: &[f64], b: &[f64]) -> f64 {
-        let mut sum = Sum::default();
-        let mut lo = 0;
+        let (mut edges, mut closed) = (Sum::default(), ExpSum::new());
+        let (mut lo, mut end) = (0, 0);
         for &x in a {
             while lo < b.len() && x - b[lo] > self.pair_reach {
                 lo += 1;
             }
-            sum.add(self.row(x, self.close(x, b, lo)));
+            end = reach_end(b, x, self.pair_reach, lo.max(end));
+            edges.add(self.row(x, &b[lo..end], &mut closed));
         }
-        sum.value()
+        edges.value() + self.pair * closed.value()
     }
 }
 
@@ -275,29 +282,6 @@ fn trial_average(trains: &[SpikeTrain], sigma_s: f64) -> (Vec<f64>, f64) {
     times.sort_by(f64::total_cmp);
     let weight = 1.0 / (trains.len() as f64 * sigma_s * (2.0 * std::f64::consts::PI).sqrt());
     (times, weight)
-}
-
-/// A sum with Neumaier's compensation (the error of each addition is carried).
-#[derive(Clone, Copy, Debug, Default)]
-struct Sum {
-    sum: f64,
-    carry: f64,
-}
-
-impl Sum {
-    fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        self.carry += if self.sum.abs() >= x.abs() {
-            (self.sum - t) + x
-        } else {
-            (x - t) + self.sum
-        };
-        self.sum = t;
-    }
-
-    fn value(&self) -> f64 {
-        self.sum + self.carry
-    }
 }
 
 /// The variance over K bins of values whose sum is `sum` and sum of squares `sum_sq`:
