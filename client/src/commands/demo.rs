@@ -11,14 +11,20 @@
 //!
 //! The challenges are independent, so they run at once, each on a connection of its own: the
 //! server's simulation of one challenge overlaps the baselines' fits of the others, and both
-//! cores stay busy. Progress lines are printed as they come, tagged with the challenge's name;
-//! the boards come at the end, in the order of the list.
+//! cores stay busy. What happens is printed on stderr as it comes, tagged with the challenge's
+//! name; on a terminal each challenge also has a spinner line saying what it is waiting for and
+//! for how long (generation and the reference simulation take tens of seconds). The boards
+//! come at the end, in the order of the list.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use arena_challenge::baselines::Baseline;
 use arena_challenge::families::Manifest;
 use arena_proto::v1 as pb;
 
@@ -35,6 +41,39 @@ const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets");
 struct DemoChallenge {
     manifest: PathBuf,
     hidden: Vec<PathBuf>,
+}
+
+/// What the demo shows of one challenge while it runs: its lines on stderr, tagged with the
+/// challenge's name, and on a terminal a spinner with the phase it is in and its elapsed time.
+struct Status {
+    tag: String,
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Status {
+    /// A line that stays.
+    fn line(&self, text: &str) {
+        let line = format!("{}{text}", self.tag);
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    /// What the challenge is waiting for now (shown on the spinner only).
+    fn phase(&self, text: String) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text);
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// The demo challenges in `datasets`: the simulated injected-current demo, the recorded DRN
@@ -83,31 +122,40 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
                 .unwrap_or_else(|| Path::new(DATASETS)),
         )?,
     };
-    let say = |line: String| {
-        if !as_json {
-            eprintln!("{line}");
-        }
-    };
+    // Spinners only on a terminal and never with --json (stdout is then for one document).
+    let bars = (!as_json && std::io::stderr().is_terminal()).then(MultiProgress::new);
     let bin = server_process::locate(args.server_bin.as_deref())?;
     let organizer = server_process::create_token(&bin, &db, "organizer", "demo-organizer").await?;
     let server = ServerProcess::start(&bin, &db, args.hidden_seed).await?;
     let url = server.url.clone();
-    say(format!("server on {url}, database {}", db.display()));
+    let top = Status {
+        tag: String::new(),
+        bar: None,
+        quiet: as_json,
+    };
+    top.line(&format!("server on {url}, database {}", db.display()));
     let outcome = async {
         let named = list.len() > 1;
         let runs = list.iter().enumerate().map(|(i, c)| {
-            let (url, organizer, say) = (&url, &organizer, &say);
+            let (url, organizer, bars) = (&url, &organizer, &bars);
             let fetched = work.path().join(format!("challenge-{i}"));
             async move {
-                let tag = if named {
-                    let text = std::fs::read_to_string(&c.manifest)
-                        .with_context(|| format!("cannot read {}", c.manifest.display()))?;
-                    format!("[{}] ", Manifest::parse(&text)?.name)
-                } else {
-                    String::new()
+                let text = std::fs::read_to_string(&c.manifest)
+                    .with_context(|| format!("cannot read {}", c.manifest.display()))?;
+                let manifest = Manifest::parse(&text)?;
+                let name = &manifest.name;
+                let status = Status {
+                    tag: if named {
+                        format!("[{name}] ")
+                    } else {
+                        String::new()
+                    },
+                    bar: bars.as_ref().map(|m| spinner(m, name)),
+                    quiet: as_json,
                 };
-                let say = |line: String| say(format!("{tag}{line}"));
-                one(url, organizer, c, args, &fetched, &say).await
+                let board = one(url, organizer, (c, &manifest), args, &fetched, &status).await;
+                status.done();
+                board
             }
         });
         let boards = futures::future::try_join_all(runs).await?;
@@ -128,30 +176,51 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
     outcome.and(stopped)
 }
 
+/// A spinner line for one challenge under `bars`.
+fn spinner(bars: &MultiProgress, name: &str) -> ProgressBar {
+    let bar = bars.add(ProgressBar::new_spinner());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {wide_msg} {elapsed}")
+            .expect("valid template"),
+    );
+    bar.set_prefix(name.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 /// Creates one demo challenge, puts the baselines on its board and returns the board.
 async fn one(
     url: &str,
     organizer: &str,
-    c: &DemoChallenge,
+    (c, manifest): (&DemoChallenge, &Manifest),
     args: &DemoArgs,
     fetched: &Path,
-    say: &impl Fn(String),
+    status: &Status,
 ) -> Result<pb::LeaderboardResponse> {
     let mut org = connect(url, Some(organizer)).await?;
+    status.phase("creating: the server makes the hidden trials".into());
     let created = challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
         .await
         .with_context(|| format!("creating {}", c.manifest.display()))?;
     let id = created.challenge_id;
-    say(format!(
+    status.line(&format!(
         "created challenge {id} (dataset {})",
         created.dataset_hash
     ));
     if let Some(e) = &created.clustering_effect {
-        say(format!("  {}", challenges::describe_effect(e)));
+        status.line(&format!("  {}", challenges::describe_effect(e)));
     }
+    let total = Baseline::suited(manifest).len();
+    status.phase(format!(
+        "fitting {total} baselines; the server simulates the reference"
+    ));
+    let mut scored = 0;
     baselines::run(&mut org, &id, args.seed, fetched, |b, o| {
-        say(format!("  {}", baselines::describe(b, o)));
+        scored += 1;
+        status.line(&format!("  {}", baselines::describe(b, o)));
+        status.phase(format!("{scored} of {total} baselines scored"));
     })
     .await?;
+    status.phase("reading the board".into());
     submit::leaderboard(&mut org, &id).await
 }
