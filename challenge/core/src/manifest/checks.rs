@@ -4,6 +4,7 @@
 
 use thiserror::Error;
 
+use super::budget::{MAX_ANSWER_DEADLINE_S, MIN_DT_S};
 use super::{FamilySections, Manifest, SCHEMA_VERSION, Source};
 
 /// Which view of a manifest is being checked.
@@ -147,8 +148,14 @@ impl<F: FamilySections> Manifest<F> {
             ));
         }
         positive("sampling.dt_s", self.sampling.dt_s)?;
-        if self.sampling.dt_s > 0.01 {
-            return Err(invalid("sampling.dt_s", "must be at most 0.01 s"));
+        if !(MIN_DT_S..=0.01).contains(&self.sampling.dt_s) {
+            return Err(invalid(
+                "sampling.dt_s",
+                format!(
+                    "is {} s; it must be between {MIN_DT_S} s and 0.01 s",
+                    self.sampling.dt_s
+                ),
+            ));
         }
         if self.source == Source::Simulated {
             self.check_generator(view)?;
@@ -195,11 +202,21 @@ impl<F: FamilySections> Manifest<F> {
             ));
         }
         duration("test.duration_s", self.test.duration_s, self.sampling.dt_s)?;
+        self.check_budget()?;
         let f = self.test.public_fraction;
         if !(f > 0.0 && f <= 1.0) {
             return Err(invalid("test.public_fraction", "must be in (0, 1]"));
         }
         positive("test.segment_s", self.test.segment_s)?;
+        if self.test.segment_s < self.sampling.dt_s {
+            return Err(invalid(
+                "test.segment_s",
+                format!(
+                    "is {} s; a segment holds at least one sampling step ({} s)",
+                    self.test.segment_s, self.sampling.dt_s
+                ),
+            ));
+        }
         if self.test.segment_s < 10.0 * self.scoring.delta_ms * 1e-3 {
             return Err(invalid(
                 "test.segment_s",
@@ -230,6 +247,15 @@ impl<F: FamilySections> Manifest<F> {
         positive("scoring.delta_ms", self.scoring.delta_ms)?;
         duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
         positive("live.answer_deadline_s", self.live.answer_deadline_s)?;
+        if self.live.answer_deadline_s > MAX_ANSWER_DEADLINE_S {
+            return Err(invalid(
+                "live.answer_deadline_s",
+                format!(
+                    "is {} s; the limit is {MAX_ANSWER_DEADLINE_S} s",
+                    self.live.answer_deadline_s
+                ),
+            ));
+        }
         Ok(())
     }
 

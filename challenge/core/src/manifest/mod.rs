@@ -21,6 +21,7 @@
 //! family. The manifest is still one flat TOML document parsed in one pass, so a misspelt key
 //! anywhere is named with its line.
 
+pub mod budget;
 mod checks;
 mod family;
 mod sections;
