@@ -61,6 +61,10 @@ pub enum ServerError {
     EmptyName,
 }
 
+/// The reason stored for a live evaluation the server stopped during ([`start`]).
+pub const ABANDONED_LIVE: &str =
+    "the server stopped while this evaluation ran; it has no score and does not count";
+
 /// Server settings.
 #[derive(Clone, Copy, Debug)]
 pub struct ServerConfig {
@@ -129,6 +133,15 @@ pub async fn start(
         tracing::info!(
             requeued,
             "jobs left running by a previous server are queued again"
+        );
+    }
+    let abandoned = store
+        .fail_abandoned_live(ABANDONED_LIVE, &clock::now())
+        .await?;
+    if abandoned > 0 {
+        tracing::info!(
+            abandoned,
+            "live evaluations left running by a previous server are marked failed"
         );
     }
     let rescore = store

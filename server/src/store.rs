@@ -1021,6 +1021,26 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every live evaluation still `running`: called when the server starts, when no
+    /// stream can be open, so each was left by a server that stopped (or was killed) while it
+    /// ran and can never finish. Returns how many. One server owns a database file; servers
+    /// sharing one would need an owner column to tell their sessions apart.
+    pub async fn fail_abandoned_live(
+        &self,
+        reason: &str,
+        finished_at: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE live_evaluations SET status = 'failed', reason = ?, finished_at = ?
+             WHERE status = 'running'",
+        )
+        .bind(reason)
+        .bind(finished_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Stores a scored live evaluation as a submission (mode `live`) with its evaluation, in one
     /// transaction with the end of the live record.
     pub async fn finish_live(

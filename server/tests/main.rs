@@ -4,3 +4,4 @@
 
 mod clustering_effect;
 mod error_boundary;
+mod recovery;

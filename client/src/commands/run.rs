@@ -57,7 +57,12 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
         };
         match message.msg {
             Some(pb::live_server_message::Msg::Context(c)) => {
-                deadline = Duration::from_secs_f64(c.answer_deadline_s);
+                deadline = Duration::try_from_secs_f64(c.answer_deadline_s).map_err(|_| {
+                    anyhow!(
+                        "the server sent answer_deadline_s = {}, not a number of seconds",
+                        c.answer_deadline_s
+                    )
+                })?;
                 let chunks: u64 = c.trials.iter().map(|t| t.n_chunks as u64).sum();
                 bar = progress(chunks, as_json);
                 if !as_json {

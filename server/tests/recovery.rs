@@ -1,0 +1,53 @@
+//! What a server finds at start from a predecessor that stopped mid-work (issue 16 case 6): a
+//! live evaluation whose stream died with the old server is ended, with its reason, rather than
+//! left `running` for ever.
+
+use std::str::FromStr;
+
+use arena_server::{ABANDONED_LIVE, ServerConfig, Store, start};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+
+#[tokio::test]
+async fn a_live_evaluation_left_running_is_failed_with_a_reason_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("arena.db");
+    // A database as a killed server leaves it: migrated, one evaluation running, one scored.
+    Store::open(&db).await.unwrap().close().await;
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .foreign_keys(false)
+        .connect()
+        .await
+        .unwrap();
+    for (id, status) in [("live-crashed", "running"), ("live-done", "scored")] {
+        sqlx::query(
+            "INSERT INTO live_evaluations (id, challenge_id, token_id, team, model_name, seed, \
+             status, started_at) VALUES (?, 'c', 1, 'team-a', 'm', '7', ?, '2026-01-01T00:00:00Z')",
+        )
+        .bind(id)
+        .bind(status)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
+    let server = start(&db, "127.0.0.1:0".parse().unwrap(), ServerConfig::default())
+        .await
+        .unwrap();
+    server.stop().await.unwrap();
+
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, status, reason, finished_at FROM live_evaluations ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let (id, status, reason, finished) = &rows[0];
+    assert_eq!((id.as_str(), status.as_str()), ("live-crashed", "failed"));
+    assert_eq!(reason.as_deref(), Some(ABANDONED_LIVE));
+    assert!(finished.is_some());
+    let (id, status, reason, _) = &rows[1];
+    assert_eq!((id.as_str(), status.as_str()), ("live-done", "scored"));
+    assert_eq!(reason, &None);
+}
