@@ -22,6 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arena_challenge::predictions::Limits;
+use arena_challenge_core::text::name_problem;
 use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_server::ArenaServer;
 use tokio::net::TcpListener;
@@ -56,9 +57,9 @@ pub enum ServerError {
     /// The serving task or a worker panicked.
     #[error("a server task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
-    /// A token for nobody.
-    #[error("--name must not be empty")]
-    EmptyName,
+    /// A team or token name that is empty, too long or holds a control character.
+    #[error("--name {0}")]
+    BadName(String),
 }
 
 /// The reason stored for a live evaluation the server stopped during ([`start`]).
@@ -205,7 +206,12 @@ pub async fn start(
     })
 }
 
-/// Creates a token and returns it (the only time it is shown).
+/// The longest team (token) name, characters: it is a column of every board.
+pub const MAX_TEAM_NAME: usize = 64;
+
+/// Creates a token and returns it (the only time it is shown). The name (a contestant's team)
+/// is trimmed and must be 1 to [`MAX_TEAM_NAME`] characters without control characters: other
+/// teams' terminals print it.
 ///
 /// # Errors
 /// If the database cannot be opened or written.
@@ -215,8 +221,8 @@ pub async fn create_token(
     name: &str,
     is_baseline: bool,
 ) -> Result<String, ServerError> {
-    if name.trim().is_empty() {
-        return Err(ServerError::EmptyName);
+    if let Some(problem) = name_problem(name.trim(), MAX_TEAM_NAME) {
+        return Err(ServerError::BadName(problem));
     }
     let store = Store::open(db).await?;
     let token = auth::new_token();

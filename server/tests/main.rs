@@ -4,4 +4,5 @@
 
 mod clustering_effect;
 mod error_boundary;
+mod names;
 mod recovery;

@@ -423,3 +423,28 @@ fn work_budgets_and_waits_are_checked_before_anything_is_generated() {
     assert_eq!(samples, 4.4e6);
     assert!(samples < MAX_SAMPLES as f64 / 10.0);
 }
+
+/// Issue 16 cases 5 and 7: a title that would act in a terminal is refused naming the key, a
+/// parse error does not quote the offending line (it may be 300 KB long), and a byte-order
+/// mark is skipped.
+#[test]
+fn titles_errors_and_byte_order_marks() {
+    let title =
+        "title = \"Injected current demo: adaptive exponential IF neuron with intrinsic noise\"";
+    assert!(DEMO.contains(title), "fixture lacks the title");
+    let forged = DEMO.replace(title, "title = \"demo\\u001b[2J\"");
+    let err = Manifest::parse(&forged).unwrap_err();
+    assert!(
+        matches!(&err, ManifestError::Invalid { key: "title", problem } if problem.contains("U+001B")),
+        "{err}"
+    );
+    let long = DEMO.replace(title, &format!("title = \"{}", "x".repeat(300_000)));
+    let err = Manifest::parse(&long).unwrap_err().to_string();
+    assert!(err.len() < 1000, "{} bytes: {}", err.len(), &err[..200]);
+    assert!(err.contains("line 6"), "{err}");
+    let with_bom = format!("\u{feff}{DEMO}");
+    assert_eq!(
+        Manifest::parse(&with_bom).unwrap(),
+        Manifest::parse(DEMO).unwrap()
+    );
+}

@@ -25,7 +25,7 @@ use arena_proto::v1 as pb;
 use crate::cli::DemoArgs;
 use crate::commands::{baselines, challenges, submit};
 use crate::connect::connect;
-use crate::output::print_json;
+use crate::output::{print_json, say, say_err};
 use crate::server_process::{self, ServerProcess};
 
 /// The repository's `datasets/` folder, where `cargo run` finds the demo data.
@@ -85,7 +85,7 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
     };
     let say = |line: String| {
         if !as_json {
-            eprintln!("{line}");
+            say_err!("{line}");
         }
     };
     let bin = server_process::locate(args.server_bin.as_deref())?;
@@ -116,9 +116,9 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
             print_json(&json!({ "leaderboards": boards }));
         } else {
             for board in &boards {
-                println!();
+                say!();
                 submit::print_leaderboard(board, false);
-                println!();
+                say!();
             }
         }
         anyhow::Ok(())

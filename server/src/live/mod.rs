@@ -37,7 +37,7 @@ use crate::auth::Principal;
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{LiveContext, LiveOutcome};
-use crate::error::ApiError;
+use crate::error::{ApiError, public_text};
 use crate::jobs::Record;
 use crate::store::{ChallengeRow, NewLive, NewSubmission, Store};
 
@@ -123,7 +123,7 @@ impl Failure {
     fn into_reason(self) -> String {
         match self {
             Failure::Server(e) => e.into_public().1,
-            client => client.to_string(),
+            client => public_text(&client.to_string()),
         }
     }
 }

@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use super::budget::{MAX_ANSWER_DEADLINE_S, MIN_DT_S};
 use super::{FamilySections, Manifest, SCHEMA_VERSION, Source};
+use crate::text::{bounded, name_problem};
 
 /// Which view of a manifest is being checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +74,9 @@ pub fn duration(key: &'static str, v: f64, dt_s: f64) -> Result<(), ManifestErro
     Ok(())
 }
 
+/// The longest challenge `title`, characters (shown in every challenge listing).
+pub const MAX_TITLE_CHARS: usize = 200;
+
 /// The rule for a challenge id (the manifest's `name`, or the id an organizer chooses at
 /// creation), as error messages state it: ids appear in URLs, file names and commands.
 pub const SLUG_RULE: &str = "1 to 64 characters of a-z, 0-9 and '-'";
@@ -85,12 +89,18 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Folds a multi-line parser message into one line.
+/// The most characters of the source line a parser message quotes (`12 | text`): enough to
+/// show the key, while the line itself may be any length.
+const QUOTED_CHARS: usize = 120;
+
+/// Folds a multi-line parser message into one line, its quote of the source cut to
+/// [`QUOTED_CHARS`].
 pub(super) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .map(|l| bounded(l, QUOTED_CHARS))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -112,8 +122,8 @@ impl<F: FamilySections> Manifest<F> {
         if !is_slug(&self.name) {
             return Err(invalid("name", format!("must be {SLUG_RULE}")));
         }
-        if self.title.trim().is_empty() {
-            return Err(invalid("title", "must not be empty"));
+        if let Some(problem) = name_problem(self.title.trim(), MAX_TITLE_CHARS) {
+            return Err(invalid("title", problem));
         }
         for (i, file) in self.files.iter().enumerate() {
             if file.is_empty() || file.starts_with('/') || file.split('/').any(|p| p == "..") {
