@@ -521,7 +521,8 @@ impl ArenaService {
         let public_manifest = Manifest::public_toml(manifest_toml)
             .map_err(ApiError::server_data("writing the manifest's public view"))?;
         let public_hash = generated.public_dataset_hash(&public_manifest);
-        self.store
+        let inserted = self
+            .store
             .insert_challenge(&NewChallenge {
                 id,
                 title: &manifest.title,
@@ -543,6 +544,9 @@ impl ArenaService {
                 generated,
             })
             .await?;
+        if !inserted {
+            return Err(ApiError::ChallengeExists(id.to_string()));
+        }
         Ok((public_hash, full_hash))
     }
 

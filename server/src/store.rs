@@ -49,6 +49,9 @@ pub enum StoreError {
     /// A row that another stored row refers to is gone.
     #[error("{0} vanished")]
     Vanished(String),
+    /// The database file could not be created or restricted to its owner.
+    #[error("database file: {0}")]
+    File(std::io::Error),
 }
 
 impl StoreError {
@@ -561,15 +564,35 @@ pub struct NewEvaluation<'a> {
     pub trials: Vec<(String, String)>,
 }
 
+/// Creates `path` with mode 0600 if it is missing, and restricts it to 0600 if it exists.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        tracing::info!(db = %path.display(), mode = format!("{mode:o}"), "database restricted to mode 600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
 const SUBMISSION_COLUMNS: &str =
     "id, challenge_id, team, model_name, is_baseline, sha256, status, error, created_at, mode";
 
 impl Store {
     /// Opens (creating if missing) the SQLite file at `path` in WAL mode and applies migrations.
+    /// The file is readable by its owner only (mode 0600, tightened if it was wider): it holds
+    /// hidden responses and seeds. SQLite gives the `-wal` and `-shm` files the database file's
+    /// mode.
     ///
     /// # Errors
-    /// If the file cannot be opened or a migration fails.
+    /// If the file cannot be created, restricted or opened, or a migration fails.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        owner_only(path).map_err(StoreError::File)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -642,15 +665,17 @@ impl Store {
     }
 
     /// Stores a challenge with its files, its trials and the generator's clustering check
-    /// (`generated.report`, dendritic challenges only) in one transaction.
+    /// (`generated.report`, dendritic challenges only) in one transaction; `false` (nothing
+    /// stored) if the id was taken meanwhile, e.g. by a concurrent create with the same id
+    /// (the caller's check that it is free ran before generation).
     ///
     /// # Errors
-    /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any database
-    /// error. Nothing is stored then.
-    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
+    /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any other
+    /// database error. Nothing is stored then.
+    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<bool, StoreError> {
         let effect_json = c.generated.report.as_ref().map(encode_effect).transpose()?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO challenges (id, title, kind, source, manifest_toml, public_manifest_toml,
                  dataset_hash, public_dataset_hash, trials_hash, hidden_seed, daily_limit,
                  public_benchmark, spec_json, created_by, created_at, clustering_effect_json)
@@ -673,7 +698,11 @@ impl Store {
         .bind(c.created_at)
         .bind(effect_json)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+            other => other?,
+        };
         let uploaded = c
             .dataset_files
             .iter()
@@ -724,7 +753,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        Ok(true)
     }
 
     const CHALLENGE_COLUMNS: &'static str =

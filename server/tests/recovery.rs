@@ -51,3 +51,31 @@ async fn a_live_evaluation_left_running_is_failed_with_a_reason_at_the_next_star
     assert_eq!((id.as_str(), status.as_str()), ("live-done", "scored"));
     assert_eq!(reason, &None);
 }
+
+/// Issue 16 case 7: the database holds hidden responses and seeds; it and its WAL files are
+/// readable by the server's user only, whatever the umask, and a file created wider is
+/// restricted when the server opens it.
+#[tokio::test]
+async fn the_database_and_its_wal_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("arena.db");
+    let store = Store::open(&db).await.unwrap();
+    // A write, so that the WAL and the shared-memory index exist.
+    store
+        .create_token("t", "contestant", "00", false, "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = dir.path().join(format!("arena.db{suffix}"));
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    store.close().await;
+
+    let old = dir.path().join("old.db");
+    std::fs::write(&old, b"").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Store::open(&old).await.unwrap().close().await;
+    assert_eq!(mode(&old), 0o600);
+}
