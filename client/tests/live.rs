@@ -47,6 +47,27 @@ fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
     toml::to_string(&m).unwrap()
 }
 
+/// Creates challenge `id` from `manifest` through the binary, as a fresh organizer.
+async fn create(kit: &Arena, id: &str, manifest: &str) {
+    let path = kit.path(&format!("{id}.toml"));
+    std::fs::write(&path, manifest).unwrap();
+    let organizer = kit.token(Role::Organizer, &format!("org-{id}")).await;
+    kit.json(
+        &organizer,
+        &[
+            "challenge",
+            "create",
+            "--manifest",
+            path.to_str().unwrap(),
+            "--id",
+            id,
+            "--hidden-seed",
+            &hidden_seed_arg(),
+        ],
+    )
+    .await;
+}
+
 /// A server with a live challenge (`--id live`) on the shared harness.
 struct Live {
     kit: Arena,
@@ -71,24 +92,24 @@ impl Live {
     async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Live {
         let kit = Arena::start(ServerConfig::default().workers).await;
         let manifest = live_manifest(deadline_s, trial_s, publish);
-        let path = kit.path("dataset.toml");
-        std::fs::write(&path, &manifest).unwrap();
-        let organizer = kit.token(Role::Organizer, "org").await;
-        kit.json(
-            &organizer,
-            &[
-                "challenge",
-                "create",
-                "--manifest",
-                path.to_str().unwrap(),
-                "--id",
-                "live",
-                "--hidden-seed",
-                &hidden_seed_arg(),
-            ],
-        )
-        .await;
+        create(&kit, "live", &manifest).await;
         Live { kit, manifest }
+    }
+
+    /// Creates challenge `id` from the live manifest with `rules.daily_limit` and
+    /// `live.max_concurrent` set.
+    async fn another(&self, id: &str, daily_limit: i64, max_concurrent: i64) {
+        let mut m: toml::Table = self.manifest.parse().unwrap();
+        for (table, key, value) in [
+            ("rules", "daily_limit", daily_limit),
+            ("live", "max_concurrent", max_concurrent),
+        ] {
+            m[table]
+                .as_table_mut()
+                .unwrap()
+                .insert(key.into(), value.into());
+        }
+        create(self, id, &toml::to_string(&m).unwrap()).await;
     }
 
     async fn team(&self, name: &str) -> String {
@@ -282,7 +303,8 @@ async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
     );
 }
 
-/// Opens a live stream by hand: returns the sender and the server's messages.
+/// Opens a live stream on the challenge `live` by hand: returns the sender and the server's
+/// messages.
 async fn open(
     arena: &Arena,
     token: &str,
@@ -291,10 +313,26 @@ async fn open(
     mpsc::Sender<pb::LiveClientMessage>,
     tonic::Streaming<pb::LiveServerMessage>,
 ) {
+    open_on(arena, token, "live", repeats).await.unwrap()
+}
+
+/// A live stream on `challenge`, or the status that refused it.
+async fn open_on(
+    arena: &Arena,
+    token: &str,
+    challenge: &str,
+    repeats: u32,
+) -> Result<
+    (
+        mpsc::Sender<pb::LiveClientMessage>,
+        tonic::Streaming<pb::LiveServerMessage>,
+    ),
+    tonic::Status,
+> {
     let (tx, rx) = mpsc::channel(4);
     tx.send(pb::LiveClientMessage {
         msg: Some(pb::live_client_message::Msg::Start(pb::LiveStart {
-            challenge_id: "live".into(),
+            challenge_id: challenge.into(),
             model_name: "raw".into(),
             repeats,
         })),
@@ -305,10 +343,9 @@ async fn open(
         .grpc(Some(token))
         .await
         .evaluate(ReceiverStream::new(rx))
-        .await
-        .unwrap()
+        .await?
         .into_inner();
-    (tx, inbound)
+    Ok((tx, inbound))
 }
 
 fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
@@ -587,4 +624,77 @@ async fn only_contestants_may_open_a_live_evaluation() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}
+
+/// Issue 16 case 3: a live evaluation takes one of its team's daily submissions when it starts,
+/// atomically (ten starts at once against a limit of 3: three run), and keeps it when it fails
+/// through the team's fault; a team runs at most `live.max_concurrent` evaluations at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_starts_are_counted_at_once_and_a_team_runs_at_most_max_concurrent() {
+    let arena = std::sync::Arc::new(Live::start(5.0).await);
+    arena.another("quota", 3, 16).await;
+    arena.another("pair", 100, 2).await;
+
+    let team = arena.team("team-rush").await;
+    let starts: Vec<_> = (0..10)
+        .map(|_| {
+            let (arena, team) = (arena.clone(), team.clone());
+            tokio::spawn(async move { open_on(&arena, &team, "quota", 1).await })
+        })
+        .collect();
+    let mut open = Vec::new();
+    for start in starts {
+        match start.await.unwrap() {
+            Ok(stream) => open.push(stream),
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                assert!(
+                    status.message().contains("daily submission limit reached"),
+                    "{}",
+                    status.message()
+                );
+            }
+        }
+    }
+    assert_eq!(open.len(), 3, "three of ten starts run");
+    // Ending them by the team's fault (closing the streams) gives nothing back.
+    drop(open);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !arena
+        .rows("SELECT status, reason FROM live_evaluations WHERE status = 'running'")
+        .await
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the closed streams still run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = open_on(&arena, &team, "quota", 1).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+
+    // Two at once on `pair`; a third waits for one of them to end.
+    let team = arena.team("team-pair").await;
+    let first = open_on(&arena, &team, "pair", 1).await.unwrap();
+    let _second = open_on(&arena, &team, "pair", 1).await.unwrap();
+    let status = open_on(&arena, &team, "pair", 1).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(
+        status.message(),
+        "team \"team-pair\" has 2 live evaluations running on challenge \"pair\", the most \
+         live.max_concurrent = 2 allows; start another when one has ended"
+    );
+    // Another team is not held back.
+    let other = arena.team("team-other").await;
+    open_on(&arena, &other, "pair", 1).await.unwrap();
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match open_on(&arena, &team, "pair", 1).await {
+            Ok(_) => break,
+            Err(status) => assert!(
+                Instant::now() < deadline && status.message().contains("max_concurrent"),
+                "{status:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -6,10 +6,14 @@
 //! chunks, turning a 100 µs round trip into hundreds of milliseconds. A semaphore with one permit
 //! per core but one keeps a core for the transport; the rest of the work queues.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use thiserror::Error;
 use tokio::sync::Semaphore;
+use tokio::task::{JoinError, JoinHandle};
 
 /// A task on the pool that did not return: it panicked or the runtime cancelled it.
 #[derive(Debug, Error)]
@@ -57,6 +61,33 @@ impl Compute {
     }
 }
 
+/// A spawned task that is aborted when its handle is dropped, so that work for a client that
+/// has gone away stops with the session that wanted it: a task still waiting for a permit of
+/// [`Compute`] never starts, and one whose blocking step already runs ends with that step.
+#[derive(Debug)]
+pub struct Scoped<T>(JoinHandle<T>);
+
+impl<T: Send + 'static> Scoped<T> {
+    /// Spawns `task` on the runtime.
+    pub fn spawn(task: impl Future<Output = T> + Send + 'static) -> Scoped<T> {
+        Scoped(tokio::spawn(task))
+    }
+}
+
+impl<T> Future for Scoped<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for Scoped<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +118,41 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    /// Issue 16 case 4: work queued for a session that ended (its handle dropped) never runs,
+    /// so abandoned evaluations do not hold the pool.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_scoped_task_never_takes_its_permit() {
+        let compute = Compute::new(1);
+        let busy = {
+            let compute = compute.clone();
+            tokio::spawn(async move {
+                compute
+                    .run(|| std::thread::sleep(std::time::Duration::from_millis(100)))
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let ran = Arc::new(AtomicUsize::new(0));
+        // A scoped task that counts a run on the pool.
+        let counting = || {
+            let (compute, ran) = (compute.clone(), ran.clone());
+            Scoped::spawn(async move {
+                compute
+                    .run(move || ran.fetch_add(1, Ordering::SeqCst))
+                    .await
+            })
+        };
+        drop(counting());
+        busy.await.unwrap().unwrap();
+        // The permit is free again and nothing else ran on it.
+        compute.run(|| ()).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        // Awaited instead of dropped, a scoped task runs.
+        counting().await.unwrap().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -183,6 +183,28 @@ pub enum ApiError {
         selected: Vec<String>,
     },
 
+    /// RESOURCE_EXHAUSTED: the team has as many live evaluations running as the challenge allows.
+    #[error(
+        "team {team:?} has {running} live evaluations running on challenge {challenge:?}, the \
+         most live.max_concurrent = {limit} allows; start another when one has ended"
+    )]
+    LiveRunning {
+        /// The team.
+        team: String,
+        /// The challenge.
+        challenge: String,
+        /// Its evaluations running.
+        running: i64,
+        /// `live.max_concurrent`.
+        limit: u32,
+    },
+    /// DEADLINE_EXCEEDED: an `Evaluate` stream sent no `start` message in time.
+    #[error("no `start` message within {waited_s} s of opening the stream")]
+    NoStart {
+        /// The wait, seconds.
+        waited_s: f64,
+    },
+
     /// The status the transport raised while reading the caller's stream (the caller cancelled,
     /// or sent a message too large): passed through unchanged.
     #[error("{}", .0.message())]
@@ -265,7 +287,10 @@ impl ApiError {
             | LiveNeedsInjectedCurrent { .. }
             | Baseline { .. }
             | Gauntlet { .. } => Code::FailedPrecondition,
-            DailyLimit { .. } | SelectionLimit { .. } => Code::ResourceExhausted,
+            DailyLimit { .. } | SelectionLimit { .. } | LiveRunning { .. } => {
+                Code::ResourceExhausted
+            }
+            NoStart { .. } => Code::DeadlineExceeded,
             Transport(status) => status.code(),
             Store(_) | Compute(_) | ServerData { .. } => Code::Internal,
         }

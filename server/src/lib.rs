@@ -20,6 +20,7 @@ pub mod upload;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arena_challenge::predictions::Limits;
 use arena_challenge_core::text::name_problem;
@@ -79,7 +80,13 @@ pub struct ServerConfig {
     pub compute_threads: usize,
     /// Where the server's own seeds come from (drawn in service; fixed by test suites).
     pub seeds: Seeds,
+    /// How long an `Evaluate` stream may stay open without its `start` message.
+    pub live_start_timeout: Duration,
 }
+
+/// Default [`ServerConfig::live_start_timeout`]: a client sends `start` as it opens the stream,
+/// so 10 s is ample, and a stream that never sends it holds nothing longer.
+pub const LIVE_START_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -89,6 +96,7 @@ impl Default for ServerConfig {
             max_dataset_bytes: 1 << 30,
             compute_threads: 0,
             seeds: Seeds::Drawn,
+            live_start_timeout: LIVE_START_TIMEOUT,
         }
     }
 }

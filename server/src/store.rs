@@ -510,6 +510,17 @@ pub struct NewLive<'a> {
     pub started_at: &'a str,
 }
 
+/// What happened to a live evaluation's start.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LiveStarted {
+    /// Recorded as running: it holds one of the team's daily submissions.
+    Started,
+    /// The team has used its daily limit.
+    LimitReached,
+    /// The team has this many live evaluations running on the challenge, the most it may.
+    TooMany(i64),
+}
+
 /// What happened to a selection.
 #[derive(Debug)]
 pub enum Selected {
@@ -562,6 +573,31 @@ pub struct NewEvaluation<'a> {
     pub seeds_json: &'a str,
     /// (trial id, named scores JSON) of every whole trial.
     pub trials: Vec<(String, String)>,
+}
+
+/// The submissions a team has used on a challenge in the UTC day starting at `day_start` (RFC
+/// 3339): its submissions (offline, and live ones scored) made since, its live evaluations
+/// running, and those started since that failed through its own fault. The one count of the
+/// daily limit, for offline submissions and live starts alike.
+async fn used_today(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    challenge_id: &str,
+    team: &str,
+    day_start: &str,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM submissions
+                 WHERE challenge_id = ?1 AND team = ?2 AND created_at >= ?3)
+              + (SELECT COUNT(*) FROM live_evaluations
+                 WHERE challenge_id = ?1 AND team = ?2
+                   AND (status = 'running' OR (status = 'failed' AND charged = 1 AND started_at >= ?3)))",
+    )
+    .bind(challenge_id)
+    .bind(team)
+    .bind(day_start)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
 }
 
 /// Creates `path` with mode 0600 if it is missing, and restricts it to 0600 if it exists.
@@ -892,15 +928,7 @@ impl Store {
                 return Ok(Inserted::Existing(Box::new(row)));
             }
         }
-        let (today,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
-        )
-        .bind(s.challenge_id)
-        .bind(s.team)
-        .bind(day_start)
-        .fetch_one(&mut *tx)
-        .await?;
-        if today >= daily_limit {
+        if used_today(&mut tx, s.challenge_id, s.team, day_start).await? >= daily_limit {
             return Ok(Inserted::LimitReached);
         }
         sqlx::query(
@@ -1017,8 +1045,33 @@ impl Store {
         Ok(tx.commit().await?)
     }
 
-    /// Records the start of a live evaluation.
-    pub async fn start_live(&self, l: &NewLive<'_>) -> Result<(), StoreError> {
+    /// Records the start of a live evaluation, which takes one of the team's submissions for
+    /// the UTC day starting at `day_start`, unless the team has used `daily_limit` of them or
+    /// has `max_running` live evaluations running on the challenge. One write transaction
+    /// (`BEGIN IMMEDIATE`), as for offline submissions, so concurrent starts cannot both take
+    /// the last slot.
+    pub async fn start_live(
+        &self,
+        l: &NewLive<'_>,
+        day_start: &str,
+        daily_limit: i64,
+        max_running: i64,
+    ) -> Result<LiveStarted, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if used_today(&mut tx, l.challenge_id, l.team, day_start).await? >= daily_limit {
+            return Ok(LiveStarted::LimitReached);
+        }
+        let (running,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM live_evaluations
+             WHERE challenge_id = ? AND team = ? AND status = 'running'",
+        )
+        .bind(l.challenge_id)
+        .bind(l.team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if running >= max_running {
+            return Ok(LiveStarted::TooMany(running));
+        }
         sqlx::query(
             "INSERT INTO live_evaluations (id, challenge_id, token_id, team, model_name, seed, status, started_at)
              VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
@@ -1030,30 +1083,37 @@ impl Store {
         .bind(l.model_name)
         .bind(l.seed.to_string())
         .bind(l.started_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LiveStarted::Started)
+    }
+
+    /// Ends a live evaluation without a score; `charged`: the failure was the team's, so the
+    /// evaluation keeps its place in the daily limit (the server's failures give it back).
+    pub async fn fail_live(
+        &self,
+        id: &str,
+        reason: &str,
+        charged: bool,
+        finished_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE live_evaluations SET status = 'failed', reason = ?, charged = ?, finished_at = ?
+             WHERE id = ?",
+        )
+        .bind(reason)
+        .bind(charged)
+        .bind(finished_at)
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Ends a live evaluation without a score.
-    pub async fn fail_live(
-        &self,
-        id: &str,
-        reason: &str,
-        finished_at: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE live_evaluations SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?")
-            .bind(reason)
-            .bind(finished_at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Ends every live evaluation still `running`: called when the server starts, when no
     /// stream can be open, so each was left by a server that stopped (or was killed) while it
-    /// ran and can never finish. Returns how many. One server owns a database file; servers
+    /// ran and can never finish. The server's fault: each gives its daily submission back. Returns how many. One server owns a database file; servers
     /// sharing one would need an owner column to tell their sessions apart.
     pub async fn fail_abandoned_live(
         &self,
@@ -1061,7 +1121,7 @@ impl Store {
         finished_at: &str,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE live_evaluations SET status = 'failed', reason = ?, finished_at = ?
+            "UPDATE live_evaluations SET status = 'failed', reason = ?, charged = 0, finished_at = ?
              WHERE status = 'running'",
         )
         .bind(reason)
@@ -1104,24 +1164,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(tx.commit().await?)
-    }
-
-    /// Submissions a team made on a challenge since `day_start` (RFC 3339).
-    pub async fn submissions_since(
-        &self,
-        challenge_id: &str,
-        team: &str,
-        day_start: &str,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
-        )
-        .bind(challenge_id)
-        .bind(team)
-        .bind(day_start)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
     }
 
     /// Marks a job and its submission failed with a reason.

@@ -4,5 +4,6 @@
 
 mod clustering_effect;
 mod error_boundary;
+mod live_start;
 mod names;
 mod recovery;

@@ -47,6 +47,13 @@ async fn a_live_evaluation_left_running_is_failed_with_a_reason_at_the_next_star
     assert_eq!((id.as_str(), status.as_str()), ("live-crashed", "failed"));
     assert_eq!(reason.as_deref(), Some(ABANDONED_LIVE));
     assert!(finished.is_some());
+    // The server's fault: the evaluation gives its daily submission back.
+    let (charged,): (bool,) =
+        sqlx::query_as("SELECT charged FROM live_evaluations WHERE id = 'live-crashed'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(!charged);
     let (id, status, reason, _) = &rows[1];
     assert_eq!((id.as_str(), status.as_str()), ("live-done", "scored"));
     assert_eq!(reason, &None);

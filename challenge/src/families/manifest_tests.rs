@@ -401,6 +401,11 @@ fn work_budgets_and_waits_are_checked_before_anything_is_generated() {
             "the limit is 600 s",
         ),
         (
+            vec![("live", "max_concurrent", toml::Value::Integer(0))],
+            "live.max_concurrent",
+            "between 1 and 16",
+        ),
+        (
             vec![
                 ("scoring", "delta_ms", toml::Value::Float(1e-300)),
                 ("test", "segment_s", toml::Value::Float(1e-300)),

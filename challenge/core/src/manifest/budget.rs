@@ -40,6 +40,10 @@ pub fn split_trials<F: FamilySections>(manifest: &Manifest<F>, split: Split) -> 
     u64::from(manifest.split_shape(split).trials) * per_unit as u64
 }
 
+/// The most live evaluations a team may run at once on one challenge (`live.max_concurrent`):
+/// each simulates its trials' ground truth on the server's shared compute pool.
+pub const MAX_CONCURRENT_LIVE: u32 = 16;
+
 /// The samples one split's traces hold: trials made ([`split_trials`]) × (1 stimulus +
 /// repeats) × samples per trace. Counted in `f64`: no product of a manifest's keys overflows
 /// it.

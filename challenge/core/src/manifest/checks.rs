@@ -4,7 +4,7 @@
 
 use thiserror::Error;
 
-use super::budget::{MAX_ANSWER_DEADLINE_S, MIN_DT_S};
+use super::budget::{MAX_ANSWER_DEADLINE_S, MAX_CONCURRENT_LIVE, MIN_DT_S};
 use super::{FamilySections, Manifest, SCHEMA_VERSION, Source};
 use crate::text::{bounded, name_problem};
 
@@ -263,6 +263,15 @@ impl<F: FamilySections> Manifest<F> {
                 format!(
                     "is {} s; the limit is {MAX_ANSWER_DEADLINE_S} s",
                     self.live.answer_deadline_s
+                ),
+            ));
+        }
+        if !(1..=MAX_CONCURRENT_LIVE).contains(&self.live.max_concurrent) {
+            return Err(invalid(
+                "live.max_concurrent",
+                format!(
+                    "is {}; it must be between 1 and {MAX_CONCURRENT_LIVE}",
+                    self.live.max_concurrent
                 ),
             ));
         }
