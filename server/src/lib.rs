@@ -30,6 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tower::util::MapResponseLayer;
 
 pub use crate::seeds::Seeds;
 pub use crate::store::Store;
@@ -197,6 +198,9 @@ pub async fn start(
     let mut stop = shutdown_rx;
     let task = tokio::spawn(
         tonic::transport::Server::builder()
+            .layer(MapResponseLayer::new(
+                oversized_is_resource_exhausted as fn(_) -> _,
+            ))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(arena)
@@ -216,6 +220,28 @@ pub async fn start(
 
 /// The longest team (token) name, characters: it is a column of every board.
 pub const MAX_TEAM_NAME: usize = 64;
+
+/// Gives a message the transport refused as too large (tonic answers OUT_OF_RANGE, "decoded
+/// message length too large: found N bytes, the limit is: 67108864 bytes", before any handler
+/// runs) the code every other size limit of the server answers, RESOURCE_EXHAUSTED, keeping
+/// the message. The server sends OUT_OF_RANGE for nothing else.
+fn oversized_is_resource_exhausted(
+    mut response: http::Response<tonic::body::Body>,
+) -> http::Response<tonic::body::Body> {
+    let Some(status) = tonic::Status::from_header_map(response.headers()) else {
+        return response;
+    };
+    if status.code() == tonic::Code::OutOfRange
+        && status
+            .message()
+            .contains("decoded message length too large")
+    {
+        let exhausted = tonic::Status::resource_exhausted(status.message());
+        // Writing a status of our own making cannot fail; if it did, the original stays.
+        let _ = exhausted.add_header(response.headers_mut());
+    }
+    response
+}
 
 /// Creates a token and returns it (the only time it is shown). The name (a contestant's team)
 /// is trimmed and must be 1 to [`MAX_TEAM_NAME`] characters without control characters: other
