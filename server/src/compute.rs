@@ -5,6 +5,12 @@
 //! simulate fifty ground truths at once on two cores and starve the runtime threads that relay
 //! chunks, turning a 100 µs round trip into hundreds of milliseconds. A semaphore with one permit
 //! per core but one keeps a core for the transport; the rest of the work queues.
+//!
+//! Two lanes. Simulations and scorings ([`Compute::run`]) can queue for seconds when many live
+//! evaluations run; the checks a request waits for before it is answered ([`Compute::check`]:
+//! a predictions file, at most 16 MiB) have a lane of their own, one at a time, so that no
+//! amount of queued simulation delays another team's `Submit` by more than the checks queued
+//! before it (issue 16 case 4).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,10 +26,11 @@ use tokio::task::{JoinError, JoinHandle};
 #[error("a task on the compute pool stopped: {0}")]
 pub struct ComputeError(#[from] tokio::task::JoinError);
 
-/// The pool of permits for heavy work.
+/// The pools of permits for heavy work and for request checks.
 #[derive(Clone, Debug)]
 pub struct Compute {
     permits: Arc<Semaphore>,
+    checks: Arc<Semaphore>,
 }
 
 impl Compute {
@@ -35,10 +42,12 @@ impl Compute {
         };
         Compute {
             permits: Arc::new(Semaphore::new(threads.max(1))),
+            checks: Arc::new(Semaphore::new(1)),
         }
     }
 
-    /// Runs `work` on a blocking thread once a permit is free.
+    /// Runs heavy `work` (a simulation, a scoring, a generation) on a blocking thread once a
+    /// permit is free.
     ///
     /// # Errors
     /// [`ComputeError`] (with the panic message) if `work` panicked.
@@ -46,19 +55,38 @@ impl Compute {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ComputeError> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(ComputeError)
+        run_on(&self.permits, work).await
     }
+
+    /// Runs a request's check (bounded work a caller waits for, such as parsing an upload) on
+    /// a blocking thread, in the checks' own lane: never queued behind [`Compute::run`].
+    ///
+    /// # Errors
+    /// [`ComputeError`] (with the panic message) if `work` panicked.
+    pub async fn check<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ComputeError> {
+        run_on(&self.checks, work).await
+    }
+}
+
+/// Runs `work` on a blocking thread once `lane` has a permit for it.
+async fn run_on<T: Send + 'static>(
+    lane: &Arc<Semaphore>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ComputeError> {
+    let permit = lane
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(ComputeError)
 }
 
 /// A spawned task that is aborted when its handle is dropped, so that work for a client that
@@ -153,6 +181,34 @@ mod tests {
         // Awaited instead of dropped, a scoped task runs.
         counting().await.unwrap().unwrap();
         assert_eq!(ran.load(Ordering::SeqCst), 1);
+    }
+
+    /// Issue 16 case 4: a request's check runs while the heavy lane is busy and has work
+    /// queued, instead of waiting behind it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_is_not_queued_behind_heavy_work() {
+        let compute = Compute::new(1);
+        let heavy: Vec<_> = (0..4)
+            .map(|_| {
+                let compute = compute.clone();
+                tokio::spawn(async move {
+                    compute
+                        .run(|| std::thread::sleep(std::time::Duration::from_millis(300)))
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let asked = std::time::Instant::now();
+        compute.check(|| ()).await.unwrap();
+        let waited = asked.elapsed();
+        assert!(
+            waited < std::time::Duration::from_millis(250),
+            "the check waited {waited:?} behind 1.2 s of heavy work"
+        );
+        for h in heavy {
+            h.await.unwrap().unwrap();
+        }
     }
 
     #[tokio::test]

@@ -574,8 +574,8 @@ impl ArenaService {
             .collect())
     }
 
-    /// The predictions of a `Submit`, checked against the test trials on the compute pool: the
-    /// uploaded file, or the reference's predictions the server computes (an organizer's empty
+    /// The predictions of a `Submit`, checked against the test trials in the compute pool's
+    /// checks lane (never behind queued simulations): the uploaded file, or the reference's predictions the server computes (an organizer's empty
     /// submission for the baseline `reference`).
     async fn checked_predictions(
         &self,
@@ -592,7 +592,7 @@ impl ArenaService {
         };
         Ok(self
             .compute
-            .run(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
+            .check(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
             .await??)
     }
 
