@@ -698,3 +698,36 @@ async fn live_starts_are_counted_at_once_and_a_team_runs_at_most_max_concurrent(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Issue 16 case 1 through the server: an answer over the rate limit ends the evaluation with a
+/// reason naming the limit before anything is scored or stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_spikes_is_refused_before_it_is_stored() {
+    let arena = Live::start(5.0).await;
+    let team = arena.team("team-flood").await;
+    let (tx, mut inbound) = open(&arena, &team, 1).await;
+    inbound.message().await.unwrap().unwrap();
+    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a chunk after the context")
+    };
+    // 0.25 s chunks: 250 spikes a repeat at most.
+    let flood: Vec<f64> = (0..251)
+        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
+        .collect();
+    tx.send(answer(&chunk, vec![flood])).await.unwrap();
+    let Some(pb::live_server_message::Msg::Result(r)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a result")
+    };
+    assert_eq!(r.status, "failed");
+    assert!(
+        r.reason
+            .ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(arena.count("submissions").await, 0);
+}
