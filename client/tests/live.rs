@@ -348,6 +348,32 @@ async fn open_on(
     Ok((tx, inbound))
 }
 
+/// The context, then the first chunk of a session just opened: the chunk.
+async fn first_chunk(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> pb::StimulusChunk {
+    let first = inbound.message().await.unwrap().unwrap();
+    assert!(matches!(
+        first.msg,
+        Some(pb::live_server_message::Msg::Context(_))
+    ));
+    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a chunk after the context")
+    };
+    chunk
+}
+
+/// The next message, which must be the result of a failed evaluation: its reason.
+async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
+    let Some(pb::live_server_message::Msg::Result(r)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a result")
+    };
+    assert_eq!(r.status, "failed");
+    r.reason
+}
+
 fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
     pb::LiveClientMessage {
         msg: Some(pb::live_client_message::Msg::Answer(pb::ChunkAnswer {
@@ -381,16 +407,7 @@ async fn causality_malformed_answers_and_dropped_streams() {
 
     // The next chunk comes only after the answer: nothing arrives while we hold our answer back.
     let (tx, mut inbound) = open(&arena, &team, 1).await;
-    let first = inbound.message().await.unwrap().unwrap();
-    assert!(matches!(
-        first.msg,
-        Some(pb::live_server_message::Msg::Context(_))
-    ));
-    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a chunk after the context")
-    };
+    let chunk = first_chunk(&mut inbound).await;
     let early = tokio::time::timeout(Duration::from_millis(500), inbound.message()).await;
     assert!(
         early.is_err(),
@@ -399,16 +416,10 @@ async fn causality_malformed_answers_and_dropped_streams() {
     // A spike outside the chunk's window: the evaluation ends with the reason, no score.
     let outside = chunk.t_start_s + chunk.duration_s + 0.01;
     tx.send(answer(&chunk, vec![vec![outside]])).await.unwrap();
-    let Some(pb::live_server_message::Msg::Result(r)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a result")
-    };
-    assert_eq!(r.status, "failed");
+    let reason = failure(&mut inbound).await;
     assert!(
-        r.reason.contains("malformed answer") && r.reason.contains("outside the chunk"),
-        "{}",
-        r.reason
+        reason.contains("malformed answer") && reason.contains("outside the chunk"),
+        "{reason}"
     );
 
     // A dropped connection is recorded too.
@@ -435,6 +446,21 @@ async fn causality_malformed_answers_and_dropped_streams() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    // Too many spikes (issue 16 case 1): refused before anything is scored or stored.
+    let (tx, mut inbound) = open(&arena, &team, 1).await;
+    let chunk = first_chunk(&mut inbound).await;
+    // 0.25 s chunks: 250 spikes a repeat at most.
+    let flood: Vec<f64> = (0..251)
+        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
+        .collect();
+    tx.send(answer(&chunk, vec![flood])).await.unwrap();
+    let reason = failure(&mut inbound).await;
+    assert!(
+        reason.ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
+        "{reason}"
+    );
+    assert_eq!(arena.count("submissions").await, 0);
 
     // A bad start is refused with the field named.
     let (tx, rx) = mpsc::channel(1);
@@ -697,37 +723,4 @@ async fn live_starts_are_counted_at_once_and_a_team_runs_at_most_max_concurrent(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// Issue 16 case 1 through the server: an answer over the rate limit ends the evaluation with a
-/// reason naming the limit before anything is scored or stored.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_spikes_is_refused_before_it_is_stored() {
-    let arena = Live::start(5.0).await;
-    let team = arena.team("team-flood").await;
-    let (tx, mut inbound) = open(&arena, &team, 1).await;
-    inbound.message().await.unwrap().unwrap();
-    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a chunk after the context")
-    };
-    // 0.25 s chunks: 250 spikes a repeat at most.
-    let flood: Vec<f64> = (0..251)
-        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
-        .collect();
-    tx.send(answer(&chunk, vec![flood])).await.unwrap();
-    let Some(pb::live_server_message::Msg::Result(r)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a result")
-    };
-    assert_eq!(r.status, "failed");
-    assert!(
-        r.reason
-            .ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
-        "{}",
-        r.reason
-    );
-    assert_eq!(arena.count("submissions").await, 0);
 }
