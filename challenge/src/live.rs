@@ -24,6 +24,17 @@ use crate::predictions::Predictions;
 /// Most predicted repeats a live model may send per chunk (as for offline predictions).
 pub const MAX_REPEATS: usize = 100;
 
+/// Highest rate a predicted repeat may have within one chunk, Hz: a repeat of a chunk of `L`
+/// seconds holds at most ⌈L · 1000⌉ spikes. A neuron's refractory period (≥ 1 ms) keeps every
+/// real rate below it; Γ's normalisation already breaks above 1/(2Δ) = 125 Hz.
+pub const MAX_RATE_HZ: f64 = 1000.0;
+
+/// Most spikes one live evaluation holds, all trials and repeats together. What the rate limit
+/// allows is `repeats × trials × duration_s × 1000 Hz`; this caps it where that is more, at
+/// about the size of the largest offline predictions file (16 MiB of JSON holds about 10⁶
+/// spike times), so a stored live submission is never larger than an offline one could be.
+pub const MAX_SPIKES: usize = 1_000_000;
+
 /// One chunk of a trial: samples `[start, end)` of its stimulus.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Chunk {
@@ -163,6 +174,38 @@ pub enum AnswerError {
         /// Repeats declared at start.
         expected: usize,
     },
+    /// A repeat holds more spikes than [`MAX_RATE_HZ`] allows in its chunk.
+    #[error(
+        "trial {trial:?} chunk {index}, repeat {repeat}: {count} spikes in a chunk of {chunk_s} s; \
+         the limit is {limit} ({MAX_RATE_HZ} Hz)"
+    )]
+    Rate {
+        /// Trial.
+        trial: String,
+        /// Chunk.
+        index: u32,
+        /// Repeat.
+        repeat: usize,
+        /// Spikes sent.
+        count: usize,
+        /// The chunk's length, seconds.
+        chunk_s: f64,
+        /// The most spikes the chunk takes per repeat.
+        limit: usize,
+    },
+    /// The answer would take the evaluation past [`MAX_SPIKES`].
+    #[error(
+        "trial {trial:?} chunk {index}: the evaluation would hold {total} spikes; the limit is \
+         {MAX_SPIKES} per evaluation"
+    )]
+    Total {
+        /// Trial.
+        trial: String,
+        /// Chunk.
+        index: u32,
+        /// Spikes with this answer.
+        total: usize,
+    },
     /// A spike time is not finite, outside the chunk, or out of order.
     #[error("trial {trial:?} chunk {index}, repeat {repeat}: {problem}")]
     Spike {
@@ -182,6 +225,8 @@ pub enum AnswerError {
 pub struct Answers {
     repeats: usize,
     trials: BTreeMap<String, Vec<Vec<f64>>>,
+    /// Spikes accepted so far, every trial and repeat.
+    spikes: usize,
 }
 
 impl Answers {
@@ -190,6 +235,7 @@ impl Answers {
         Answers {
             repeats,
             trials: BTreeMap::new(),
+            spikes: 0,
         }
     }
 
@@ -222,6 +268,26 @@ impl Answers {
             });
         }
         let (from, to) = (chunk.start as f64 * dt_s, chunk.end as f64 * dt_s);
+        // Counts first: they bound the work of every check below.
+        let limit = ((to - from) * MAX_RATE_HZ).ceil() as usize;
+        if let Some((repeat, times)) = repeats.iter().enumerate().find(|(_, t)| t.len() > limit) {
+            return Err(AnswerError::Rate {
+                trial: trial.id.clone(),
+                index: chunk.index,
+                repeat,
+                count: times.len(),
+                chunk_s: to - from,
+                limit,
+            });
+        }
+        let total = self.spikes + repeats.iter().map(Vec::len).sum::<usize>();
+        if total > MAX_SPIKES {
+            return Err(AnswerError::Total {
+                trial: trial.id.clone(),
+                index: chunk.index,
+                total,
+            });
+        }
         for (r, times) in repeats.iter().enumerate() {
             let bad = |problem: String| AnswerError::Spike {
                 trial: trial.id.clone(),
@@ -254,6 +320,7 @@ impl Answers {
         for (all, new) in stored.iter_mut().zip(repeats) {
             all.extend(new);
         }
+        self.spikes = total;
         Ok(())
     }
 
@@ -380,6 +447,59 @@ mod tests {
         assert_eq!(trains("live-00")[0].times(), &[0.1, 0.2, end0 + 0.05]);
         assert_eq!(trains("live-00")[1].times(), &[end0]);
         assert!(trains("live-01").iter().all(SpikeTrain::is_empty));
+    }
+
+    /// Issue 16 case 1: a repeat above the rate limit in its chunk, and an answer that takes
+    /// the evaluation past its spike limit, are refused before anything is recorded.
+    #[test]
+    fn spikes_are_bounded_per_chunk_and_per_evaluation() {
+        let m = demo();
+        let dt = m.sampling.dt_s;
+        let trials = trials(&m, 1).unwrap();
+        // `n` evenly spaced spikes inside `chunk`, `repeats` times.
+        let answer = |chunk: Chunk, n: usize, repeats: usize| {
+            let (from, to) = (chunk.start as f64 * dt, chunk.end as f64 * dt);
+            let train: Vec<f64> = (0..n)
+                .map(|k| from + (to - from) * k as f64 / n as f64)
+                .collect();
+            vec![train; repeats]
+        };
+        let (t, c0) = (&trials[0], trials[0].chunks[0]);
+        assert_eq!(m.live.chunk_s, 0.5);
+        let mut one = Answers::new(1);
+        let err = one
+            .accept(t, c0, dt, ("live-00", 0), answer(c0, 501, 1))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "trial \"live-00\" chunk 0, repeat 0: 501 spikes in a chunk of 0.5 s; the limit is \
+             500 (1000 Hz)"
+        );
+        assert_eq!(one, Answers::new(1), "nothing recorded");
+        one.accept(t, c0, dt, ("live-00", 0), answer(c0, 500, 1))
+            .unwrap();
+
+        // 100 repeats at the rate limit: 50 000 spikes a chunk, so the 21st chunk would take
+        // the evaluation past 10⁶.
+        let mut full = Answers::new(MAX_REPEATS);
+        let mut chunks = trials
+            .iter()
+            .flat_map(|t| t.chunks.iter().map(move |&c| (t, c)));
+        for (t, c) in chunks.by_ref().take(20) {
+            full.accept(t, c, dt, (&t.id, c.index), answer(c, 500, MAX_REPEATS))
+                .unwrap();
+        }
+        assert_eq!(full.spikes, MAX_SPIKES);
+        let (t, c) = chunks.next().unwrap();
+        let err = full
+            .accept(t, c, dt, (&t.id, c.index), answer(c, 1, MAX_REPEATS))
+            .unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "the evaluation would hold 1000100 spikes; the limit is 1000000 per evaluation"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

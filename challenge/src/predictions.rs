@@ -222,7 +222,9 @@ fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Entry
                 if out.contains_key(&key) {
                     return Err(de::Error::custom(format!("trial {key:?} is listed twice")));
                 }
-                let value = map.next_value()?;
+                let value = map
+                    .next_value()
+                    .map_err(|e| de::Error::custom(format!("trial {key:?}: {e}")))?;
                 out.insert(key, value);
             }
             Ok(out)
@@ -543,10 +545,19 @@ mod tests {
     fn a_repeated_trial_or_a_non_number_is_refused_by_name() {
         let m = message(r#"{"trials": {"test-00": [[0.1]], "test-01": [[]], "test-00": [[0.2]]}}"#);
         assert!(m.contains("trial \"test-00\" is listed twice"), "{m}");
+        // Issue 16 case 7: a value of the wrong type names its trial.
         let m = message(r#"{"trials": {"test-00": [[true]], "test-01": [[]]}}"#);
-        assert!(m.contains("expected a number"), "{m}");
+        assert!(
+            m.contains("trial \"test-00\": invalid type: boolean `true`, expected a number"),
+            "{m}"
+        );
+        let m = message(r#"{"trials": {"test-00": [[0.1]], "test-01": [["a", {}]]}}"#);
+        assert!(m.contains("trial \"test-01\": invalid type: map"), "{m}");
         let m = message(r#"{"trials": {"test-00": 3, "test-01": [[]]}}"#);
-        assert!(m.contains("a list of repeats"), "{m}");
+        assert!(
+            m.contains("trial \"test-00\": invalid type: integer `3`, expected a list of repeats"),
+            "{m}"
+        );
     }
 
     #[test]

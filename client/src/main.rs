@@ -11,6 +11,7 @@ mod server_process;
 
 use std::process::ExitCode;
 
+use crate::output::say_err;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("arena: cannot start the async runtime: {e}");
+            say_err!("arena: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
                 .chain()
                 .map(|c| c.to_string().replace('\n', " "))
                 .collect();
-            eprintln!("arena: {}", chain.join(": "));
+            say_err!("arena: {}", chain.join(": "));
             ExitCode::FAILURE
         }
     }

@@ -3,11 +3,38 @@
 
 use std::io::IsTerminal;
 
+use arena_challenge_core::text::escape_controls;
 use arena_proto::v1 as pb;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
 
-/// Prints a JSON value on one line.
+/// `println!` for a line of text that may hold what a server or another team sent (names,
+/// titles, reasons, error messages): its control characters are escaped
+/// ([`escape_controls`]), so the line cannot clear the screen or forge a line of its own.
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", $crate::output::shown(&format!($($arg)*)))
+    };
+}
+pub(crate) use say;
+
+/// [`say!`] on standard error.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::output::shown(&format!($($arg)*)))
+    };
+}
+pub(crate) use say_err;
+
+/// `text` as a printer shows it: control characters escaped.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text)
+}
+
+/// Prints a JSON value on one line (JSON escapes every control character itself).
 pub fn print_json(value: &Value) {
     println!("{value}");
 }
@@ -23,7 +50,7 @@ pub fn bytes_bar(total: u64, what: &str) -> ProgressBar {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    bar.set_message(what.to_string());
+    bar.set_message(shown(what).into_owned());
     bar
 }
 
@@ -56,8 +83,19 @@ pub fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |x| format!("{x:.4}"))
 }
 
-/// Prints rows as aligned columns under a header.
+/// Prints rows as aligned columns under a header, every cell [`shown`].
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    for line in table_lines(header, rows) {
+        println!("{line}");
+    }
+}
+
+/// The lines of [`table`].
+fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| shown(c).into_owned()).collect())
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -77,8 +115,32 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             .trim_end()
             .to_string()
     };
-    println!("{}", line(header.iter().map(|h| h.to_string()).collect()));
-    for r in rows {
-        println!("{}", line(r.clone()));
+    let mut lines = vec![line(header.iter().map(|h| h.to_string()).collect())];
+    lines.extend(rows.into_iter().map(line));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 16 case 5: a model name that clears the screen and starts a forged row is shown
+    /// escaped, on its own row, its column aligned.
+    #[test]
+    fn a_table_shows_control_characters_escaped() {
+        let rows = vec![
+            vec!["1".into(), "evil\u{1b}[2J\n2  team-a".into()],
+            vec!["2".into(), "honest".into()],
+        ];
+        let lines = table_lines(&["rank", "model"], &rows);
+        assert_eq!(
+            lines,
+            [
+                "rank  model",
+                "1     evil\\u{1b}[2J\\n2  team-a",
+                "2     honest",
+            ]
+        );
+        assert!(lines.iter().all(|l| !l.chars().any(char::is_control)));
     }
 }

@@ -47,6 +47,27 @@ fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
     toml::to_string(&m).unwrap()
 }
 
+/// Creates challenge `id` from `manifest` through the binary, as a fresh organizer.
+async fn create(kit: &Arena, id: &str, manifest: &str) {
+    let path = kit.path(&format!("{id}.toml"));
+    std::fs::write(&path, manifest).unwrap();
+    let organizer = kit.token(Role::Organizer, &format!("org-{id}")).await;
+    kit.json(
+        &organizer,
+        &[
+            "challenge",
+            "create",
+            "--manifest",
+            path.to_str().unwrap(),
+            "--id",
+            id,
+            "--hidden-seed",
+            &hidden_seed_arg(),
+        ],
+    )
+    .await;
+}
+
 /// A server with a live challenge (`--id live`) on the shared harness.
 struct Live {
     kit: Arena,
@@ -71,24 +92,24 @@ impl Live {
     async fn with_trials(deadline_s: f64, trial_s: f64, publish: bool) -> Live {
         let kit = Arena::start(ServerConfig::default().workers).await;
         let manifest = live_manifest(deadline_s, trial_s, publish);
-        let path = kit.path("dataset.toml");
-        std::fs::write(&path, &manifest).unwrap();
-        let organizer = kit.token(Role::Organizer, "org").await;
-        kit.json(
-            &organizer,
-            &[
-                "challenge",
-                "create",
-                "--manifest",
-                path.to_str().unwrap(),
-                "--id",
-                "live",
-                "--hidden-seed",
-                &hidden_seed_arg(),
-            ],
-        )
-        .await;
+        create(&kit, "live", &manifest).await;
         Live { kit, manifest }
+    }
+
+    /// Creates challenge `id` from the live manifest with `rules.daily_limit` and
+    /// `live.max_concurrent` set.
+    async fn another(&self, id: &str, daily_limit: i64, max_concurrent: i64) {
+        let mut m: toml::Table = self.manifest.parse().unwrap();
+        for (table, key, value) in [
+            ("rules", "daily_limit", daily_limit),
+            ("live", "max_concurrent", max_concurrent),
+        ] {
+            m[table]
+                .as_table_mut()
+                .unwrap()
+                .insert(key.into(), value.into());
+        }
+        create(self, id, &toml::to_string(&m).unwrap()).await;
     }
 
     async fn team(&self, name: &str) -> String {
@@ -282,7 +303,8 @@ async fn misbehaving_models_end_cleanly_with_a_recorded_reason() {
     );
 }
 
-/// Opens a live stream by hand: returns the sender and the server's messages.
+/// Opens a live stream on the challenge `live` by hand: returns the sender and the server's
+/// messages.
 async fn open(
     arena: &Arena,
     token: &str,
@@ -291,10 +313,26 @@ async fn open(
     mpsc::Sender<pb::LiveClientMessage>,
     tonic::Streaming<pb::LiveServerMessage>,
 ) {
+    open_on(arena, token, "live", repeats).await.unwrap()
+}
+
+/// A live stream on `challenge`, or the status that refused it.
+async fn open_on(
+    arena: &Arena,
+    token: &str,
+    challenge: &str,
+    repeats: u32,
+) -> Result<
+    (
+        mpsc::Sender<pb::LiveClientMessage>,
+        tonic::Streaming<pb::LiveServerMessage>,
+    ),
+    tonic::Status,
+> {
     let (tx, rx) = mpsc::channel(4);
     tx.send(pb::LiveClientMessage {
         msg: Some(pb::live_client_message::Msg::Start(pb::LiveStart {
-            challenge_id: "live".into(),
+            challenge_id: challenge.into(),
             model_name: "raw".into(),
             repeats,
         })),
@@ -305,10 +343,35 @@ async fn open(
         .grpc(Some(token))
         .await
         .evaluate(ReceiverStream::new(rx))
-        .await
-        .unwrap()
+        .await?
         .into_inner();
-    (tx, inbound)
+    Ok((tx, inbound))
+}
+
+/// The context, then the first chunk of a session just opened: the chunk.
+async fn first_chunk(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> pb::StimulusChunk {
+    let first = inbound.message().await.unwrap().unwrap();
+    assert!(matches!(
+        first.msg,
+        Some(pb::live_server_message::Msg::Context(_))
+    ));
+    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a chunk after the context")
+    };
+    chunk
+}
+
+/// The next message, which must be the result of a failed evaluation: its reason.
+async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
+    let Some(pb::live_server_message::Msg::Result(r)) =
+        inbound.message().await.unwrap().unwrap().msg
+    else {
+        panic!("a result")
+    };
+    assert_eq!(r.status, "failed");
+    r.reason
 }
 
 fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
@@ -344,16 +407,7 @@ async fn causality_malformed_answers_and_dropped_streams() {
 
     // The next chunk comes only after the answer: nothing arrives while we hold our answer back.
     let (tx, mut inbound) = open(&arena, &team, 1).await;
-    let first = inbound.message().await.unwrap().unwrap();
-    assert!(matches!(
-        first.msg,
-        Some(pb::live_server_message::Msg::Context(_))
-    ));
-    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a chunk after the context")
-    };
+    let chunk = first_chunk(&mut inbound).await;
     let early = tokio::time::timeout(Duration::from_millis(500), inbound.message()).await;
     assert!(
         early.is_err(),
@@ -362,16 +416,10 @@ async fn causality_malformed_answers_and_dropped_streams() {
     // A spike outside the chunk's window: the evaluation ends with the reason, no score.
     let outside = chunk.t_start_s + chunk.duration_s + 0.01;
     tx.send(answer(&chunk, vec![vec![outside]])).await.unwrap();
-    let Some(pb::live_server_message::Msg::Result(r)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a result")
-    };
-    assert_eq!(r.status, "failed");
+    let reason = failure(&mut inbound).await;
     assert!(
-        r.reason.contains("malformed answer") && r.reason.contains("outside the chunk"),
-        "{}",
-        r.reason
+        reason.contains("malformed answer") && reason.contains("outside the chunk"),
+        "{reason}"
     );
 
     // A dropped connection is recorded too.
@@ -398,6 +446,21 @@ async fn causality_malformed_answers_and_dropped_streams() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    // Too many spikes (issue 16 case 1): refused before anything is scored or stored.
+    let (tx, mut inbound) = open(&arena, &team, 1).await;
+    let chunk = first_chunk(&mut inbound).await;
+    // 0.25 s chunks: 250 spikes a repeat at most.
+    let flood: Vec<f64> = (0..251)
+        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
+        .collect();
+    tx.send(answer(&chunk, vec![flood])).await.unwrap();
+    let reason = failure(&mut inbound).await;
+    assert!(
+        reason.ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
+        "{reason}"
+    );
+    assert_eq!(arena.count("submissions").await, 0);
 
     // A bad start is refused with the field named.
     let (tx, rx) = mpsc::channel(1);
@@ -587,4 +650,77 @@ async fn only_contestants_may_open_a_live_evaluation() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}
+
+/// Issue 16 case 3: a live evaluation takes one of its team's daily submissions when it starts,
+/// atomically (ten starts at once against a limit of 3: three run), and keeps it when it fails
+/// through the team's fault; a team runs at most `live.max_concurrent` evaluations at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_starts_are_counted_at_once_and_a_team_runs_at_most_max_concurrent() {
+    let arena = std::sync::Arc::new(Live::start(5.0).await);
+    arena.another("quota", 3, 16).await;
+    arena.another("pair", 100, 2).await;
+
+    let team = arena.team("team-rush").await;
+    let starts: Vec<_> = (0..10)
+        .map(|_| {
+            let (arena, team) = (arena.clone(), team.clone());
+            tokio::spawn(async move { open_on(&arena, &team, "quota", 1).await })
+        })
+        .collect();
+    let mut open = Vec::new();
+    for start in starts {
+        match start.await.unwrap() {
+            Ok(stream) => open.push(stream),
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                assert!(
+                    status.message().contains("daily submission limit reached"),
+                    "{}",
+                    status.message()
+                );
+            }
+        }
+    }
+    assert_eq!(open.len(), 3, "three of ten starts run");
+    // Ending them by the team's fault (closing the streams) gives nothing back.
+    drop(open);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !arena
+        .rows("SELECT status, reason FROM live_evaluations WHERE status = 'running'")
+        .await
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the closed streams still run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = open_on(&arena, &team, "quota", 1).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+
+    // Two at once on `pair`; a third waits for one of them to end.
+    let team = arena.team("team-pair").await;
+    let first = open_on(&arena, &team, "pair", 1).await.unwrap();
+    let _second = open_on(&arena, &team, "pair", 1).await.unwrap();
+    let status = open_on(&arena, &team, "pair", 1).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(
+        status.message(),
+        "team \"team-pair\" has 2 live evaluations running on challenge \"pair\", the most \
+         live.max_concurrent = 2 allows; start another when one has ended"
+    );
+    // Another team is not held back.
+    let other = arena.team("team-other").await;
+    open_on(&arena, &other, "pair", 1).await.unwrap();
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match open_on(&arena, &team, "pair", 1).await {
+            Ok(_) => break,
+            Err(status) => assert!(
+                Instant::now() < deadline && status.message().contains("max_concurrent"),
+                "{status:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -5,6 +5,8 @@
 //! calls [`Authenticator::require`] first.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -95,23 +97,103 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Failed authentications logged per [`LOG_WINDOW`]; the rest are counted and reported with
+/// the next line logged, so a flood of bad tokens cannot flood the log.
+pub const LOGGED_FAILURES: u32 = 10;
+/// The window of [`LOGGED_FAILURES`].
+pub const LOG_WINDOW: Duration = Duration::from_secs(60);
+
+/// Decides which failed authentications are logged: at most [`LOGGED_FAILURES`] per
+/// [`LOG_WINDOW`].
+#[derive(Debug)]
+pub struct FailureLog {
+    window_start: Option<Instant>,
+    logged: u32,
+    suppressed: u64,
+}
+
+impl FailureLog {
+    /// Nothing logged yet.
+    pub fn new() -> FailureLog {
+        FailureLog {
+            window_start: None,
+            logged: 0,
+            suppressed: 0,
+        }
+    }
+
+    /// Whether a failure at `now` is logged, and then how many were left out before it.
+    pub fn admit(&mut self, now: Instant) -> Option<u64> {
+        if self
+            .window_start
+            .is_none_or(|start| now.duration_since(start) >= LOG_WINDOW)
+        {
+            self.window_start = Some(now);
+            self.logged = 0;
+        }
+        if self.logged == LOGGED_FAILURES {
+            self.suppressed += 1;
+            return None;
+        }
+        self.logged += 1;
+        Some(std::mem::take(&mut self.suppressed))
+    }
+}
+
+impl Default for FailureLog {
+    fn default() -> FailureLog {
+        FailureLog::new()
+    }
+}
+
 /// Resolves bearer tokens against the store.
 #[derive(Clone, Debug)]
 pub struct Authenticator {
     store: Store,
+    failures: Arc<Mutex<FailureLog>>,
 }
 
 impl Authenticator {
     /// Uses `store` to look tokens up.
     pub fn new(store: Store) -> Authenticator {
-        Authenticator { store }
+        Authenticator {
+            store,
+            failures: Arc::default(),
+        }
     }
 
-    /// The caller, if its token is valid and its role is one of `roles`.
+    /// The caller, if its token is valid and its role is one of `roles`. A call without a
+    /// valid token is logged (warning) with the peer's address, within [`FailureLog`]'s rate.
     ///
     /// # Errors
     /// UNAUTHENTICATED without a valid token, PERMISSION_DENIED for another role.
     pub async fn require<T>(
+        &self,
+        request: &Request<T>,
+        roles: &[Role],
+    ) -> Result<Principal, ApiError> {
+        let principal = self.resolve(request, roles).await;
+        if let Err(
+            e @ (ApiError::MissingToken | ApiError::MalformedToken | ApiError::UnknownToken),
+        ) = &principal
+        {
+            let admitted = self
+                .failures
+                .lock()
+                .map(|mut log| log.admit(Instant::now()))
+                .unwrap_or(None);
+            if let Some(suppressed) = admitted {
+                let peer = request
+                    .remote_addr()
+                    .map_or_else(|| "unknown".to_string(), |a| a.to_string());
+                tracing::warn!(%peer, reason = %e, suppressed, "authentication failed");
+            }
+        }
+        principal
+    }
+
+    /// [`Authenticator::require`] without the log.
+    async fn resolve<T>(
         &self,
         request: &Request<T>,
         roles: &[Role],
@@ -159,6 +241,20 @@ mod tests {
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), token_hash(&b));
         assert_eq!(token_hash(&a).len(), 64);
+    }
+
+    /// Issue 16 case 7: at most 10 failures a minute are logged; the next line logged says how
+    /// many were left out.
+    #[test]
+    fn failed_authentications_are_logged_at_a_bounded_rate() {
+        let mut log = FailureLog::new();
+        let t0 = Instant::now();
+        let logged: Vec<Option<u64>> = (0..25).map(|_| log.admit(t0)).collect();
+        assert_eq!(logged.iter().filter(|l| l.is_some()).count(), 10);
+        assert!(logged[..10].iter().all(|l| *l == Some(0)));
+        assert!(log.admit(t0 + LOG_WINDOW / 2).is_none());
+        assert_eq!(log.admit(t0 + LOG_WINDOW), Some(16));
+        assert_eq!(log.admit(t0 + LOG_WINDOW), Some(0));
     }
 
     #[test]

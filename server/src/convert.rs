@@ -16,6 +16,7 @@ use arena_challenge::families::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::gauntlet;
 use arena_challenge::live::{Chunk, LiveTrial, MAX_REPEATS};
 use arena_challenge_core::hash::sha256_hex;
+use arena_challenge_core::text::name_problem;
 use arena_challenge_core::trial::{Part, Split};
 use arena_proto::v1 as pb;
 
@@ -33,16 +34,14 @@ const MAX_MODEL_NAME: usize = 100;
 /// The longest idempotency key, characters.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
-/// A model label, trimmed; `field` names it in the error.
+/// A model label, trimmed, of at most [`MAX_MODEL_NAME`] characters and no control character
+/// ([`name_problem`]); `field` names it in the error.
 fn model_name(field: &'static str, name: &str) -> Result<String, ApiError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > MAX_MODEL_NAME {
-        return Err(ApiError::field(
-            field,
-            format!("must be 1 to {MAX_MODEL_NAME} characters"),
-        ));
+    match name_problem(name, MAX_MODEL_NAME) {
+        Some(problem) => Err(ApiError::field(field, problem)),
+        None => Ok(name.to_string()),
     }
-    Ok(name.to_string())
 }
 
 // ---- states and scores
@@ -831,7 +830,7 @@ mod tests {
         );
         assert_eq!(
             refused(start("c", "  ", 1)).as_deref(),
-            Some("start.model_name must be 1 to 100 characters")
+            Some("start.model_name must be 1 to 100 characters, got 0")
         );
         assert_eq!(
             refused(start("c", "m", 0)).as_deref(),
@@ -839,5 +838,32 @@ mod tests {
         );
         let ok = LiveRequest::try_from(start("c", " m ", 3)).unwrap();
         assert_eq!((ok.model_name.as_str(), ok.repeats), ("m", 3));
+    }
+
+    /// Issue 16 cases 5 and 7: a model name that would clear other teams' screens or forge a
+    /// board row is refused naming the field; the limit counts characters, not bytes.
+    #[test]
+    fn model_names_refuse_control_characters_and_count_characters() {
+        let submit = |model_name: &str| pb::SubmitRequest {
+            challenge_id: "c".into(),
+            model_name: model_name.into(),
+            ..Default::default()
+        };
+        let refused = |name: &str| {
+            SubmitRequest::try_from(submit(name))
+                .err()
+                .map(|e| e.to_string())
+        };
+        let forged = refused("evil\u{1b}[2J\nteam-a  model  0.99").unwrap();
+        assert!(
+            forged.starts_with("model_name holds the control character U+001B at character 4"),
+            "{forged}"
+        );
+        assert!(refused("a\nb").unwrap().contains("U+000A"));
+        assert_eq!(refused(&"é".repeat(100)), None, "100 characters, 200 bytes");
+        assert_eq!(
+            refused(&"é".repeat(101)).as_deref(),
+            Some("model_name must be 1 to 100 characters, got 101")
+        );
     }
 }

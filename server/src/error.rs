@@ -21,6 +21,7 @@ use arena_challenge::gauntlet::GauntletError;
 use arena_challenge::predictions::PredictionError;
 use arena_challenge_core::generated::GenerateError;
 use arena_challenge_core::manifest::ManifestError;
+use arena_challenge_core::text::bounded;
 use rand::RngCore;
 use thiserror::Error;
 use tonic::{Code, Status};
@@ -182,6 +183,28 @@ pub enum ApiError {
         selected: Vec<String>,
     },
 
+    /// RESOURCE_EXHAUSTED: the team has as many live evaluations running as the challenge allows.
+    #[error(
+        "team {team:?} has {running} live evaluations running on challenge {challenge:?}, the \
+         most live.max_concurrent = {limit} allows; start another when one has ended"
+    )]
+    LiveRunning {
+        /// The team.
+        team: String,
+        /// The challenge.
+        challenge: String,
+        /// Its evaluations running.
+        running: i64,
+        /// `live.max_concurrent`.
+        limit: u32,
+    },
+    /// DEADLINE_EXCEEDED: an `Evaluate` stream sent no `start` message in time.
+    #[error("no `start` message within {waited_s} s of opening the stream")]
+    NoStart {
+        /// The wait, seconds.
+        waited_s: f64,
+    },
+
     /// The status the transport raised while reading the caller's stream (the caller cancelled,
     /// or sent a message too large): passed through unchanged.
     #[error("{}", .0.message())]
@@ -264,25 +287,39 @@ impl ApiError {
             | LiveNeedsInjectedCurrent { .. }
             | Baseline { .. }
             | Gauntlet { .. } => Code::FailedPrecondition,
-            DailyLimit { .. } | SelectionLimit { .. } => Code::ResourceExhausted,
+            DailyLimit { .. } | SelectionLimit { .. } | LiveRunning { .. } => {
+                Code::ResourceExhausted
+            }
+            NoStart { .. } => Code::DeadlineExceeded,
             Transport(status) => status.code(),
             Store(_) | Compute(_) | ServerData { .. } => Code::Internal,
         }
     }
 
-    /// The code and the text a client may read. The caller's faults keep their message; for
-    /// the server's, the details are logged under a fresh [`ErrorId`] and the text names only
-    /// that id.
+    /// The code and the text a client may read. The caller's faults keep their message, cut
+    /// to [`MAX_PUBLIC_CHARS`]; for the server's, the details are logged under a fresh
+    /// [`ErrorId`] and the text names only that id.
     pub fn into_public(self) -> (Code, String) {
         let code = self.code();
         if code != Code::Internal {
-            return (code, self.to_string());
+            return (code, public_text(&self.to_string()));
         }
         let id = ErrorId::new();
         // Every internal variant's text holds its source's text: the whole story in one line.
         tracing::error!(error_id = %id, error = %self, "internal error");
         (code, id.public_message())
     }
+}
+
+/// The longest message a client reads (a status, a failed evaluation's or job's reason),
+/// characters. A caller's fault may quote its input (a parser echoes the offending line, which
+/// may be 300 KB long); a status message travels in a header, which HTTP/2 peers limit to a
+/// few KB.
+pub const MAX_PUBLIC_CHARS: usize = 1000;
+
+/// `message` as a client may read it: at most [`MAX_PUBLIC_CHARS`] characters.
+pub fn public_text(message: &str) -> String {
+    bounded(message, MAX_PUBLIC_CHARS).into_owned()
 }
 
 /// The one conversion of a failure into a gRPC status.
@@ -361,6 +398,17 @@ mod tests {
             status.message(),
             "predictions_json: predictions file is 9 bytes; the limit is 8 bytes"
         );
+    }
+
+    /// Issue 16 case 5: a message quoting a 300 KB line reaches the client cut to the limit.
+    #[test]
+    fn a_callers_fault_is_bounded_in_length() {
+        let long = ApiError::field("model_name", "x".repeat(300_000));
+        let status = Status::from(long);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().starts_with("model_name xxx"));
+        assert!(status.message().ends_with("… (299011 more characters)"));
+        assert!(status.message().chars().count() <= MAX_PUBLIC_CHARS + 30);
     }
 
     #[test]

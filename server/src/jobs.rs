@@ -27,7 +27,7 @@ use tokio::sync::{Notify, watch};
 use crate::clock;
 use crate::compute::Compute;
 use crate::data;
-use crate::error::ApiError;
+use crate::error::{ApiError, public_text};
 use crate::store::{ChallengeRow, NewEvaluation, Store, StoreError, SubmissionMode, SubmissionRow};
 
 /// Version of the scoring library that produced an evaluation.
@@ -91,7 +91,7 @@ impl JobError {
     /// The reason the team reads (an internal error is logged here, once).
     fn into_reason(self) -> String {
         match self {
-            JobError::Predictions(e) => e.to_string(),
+            JobError::Predictions(e) => public_text(&e.to_string()),
             JobError::Server(e) => e.into_public().1,
         }
     }

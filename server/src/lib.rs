@@ -20,13 +20,16 @@ pub mod upload;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arena_challenge::predictions::Limits;
+use arena_challenge_core::text::name_problem;
 use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_server::ArenaServer;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tower::util::MapResponseLayer;
 
 pub use crate::seeds::Seeds;
 pub use crate::store::Store;
@@ -55,10 +58,14 @@ pub enum ServerError {
     /// The serving task or a worker panicked.
     #[error("a server task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
-    /// A token for nobody.
-    #[error("--name must not be empty")]
-    EmptyName,
+    /// A team or token name that is empty, too long or holds a control character.
+    #[error("--name {0}")]
+    BadName(String),
 }
+
+/// The reason stored for a live evaluation the server stopped during ([`start`]).
+pub const ABANDONED_LIVE: &str =
+    "the server stopped while this evaluation ran; it has no score and does not count";
 
 /// Server settings.
 #[derive(Clone, Copy, Debug)]
@@ -73,7 +80,13 @@ pub struct ServerConfig {
     pub compute_threads: usize,
     /// Where the server's own seeds come from (drawn in service; fixed by test suites).
     pub seeds: Seeds,
+    /// How long an `Evaluate` stream may stay open without its `start` message.
+    pub live_start_timeout: Duration,
 }
+
+/// Default [`ServerConfig::live_start_timeout`]: a client sends `start` as it opens the stream,
+/// so 10 s is ample, and a stream that never sends it holds nothing longer.
+pub const LIVE_START_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -83,6 +96,7 @@ impl Default for ServerConfig {
             max_dataset_bytes: 1 << 30,
             compute_threads: 0,
             seeds: Seeds::Drawn,
+            live_start_timeout: LIVE_START_TIMEOUT,
         }
     }
 }
@@ -130,6 +144,15 @@ pub async fn start(
             "jobs left running by a previous server are queued again"
         );
     }
+    let abandoned = store
+        .fail_abandoned_live(ABANDONED_LIVE, &clock::now())
+        .await?;
+    if abandoned > 0 {
+        tracing::info!(
+            abandoned,
+            "live evaluations left running by a previous server are marked failed"
+        );
+    }
     let rescore = store
         .enqueue_rescore(arena_scoring::METRICS_VERSION, &clock::now())
         .await?;
@@ -174,6 +197,9 @@ pub async fn start(
     let mut stop = shutdown_rx;
     let task = tokio::spawn(
         tonic::transport::Server::builder()
+            .layer(MapResponseLayer::new(
+                oversized_is_resource_exhausted as fn(_) -> _,
+            ))
             .add_service(health_service)
             .add_service(reflection)
             .add_service(arena)
@@ -201,7 +227,34 @@ fn incoming(listener: tokio::net::TcpListener) -> tonic::transport::server::TcpI
     tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
-/// Creates a token and returns it (the only time it is shown).
+/// The longest team (token) name, characters: it is a column of every board.
+pub const MAX_TEAM_NAME: usize = 64;
+
+/// Gives a message the transport refused as too large (tonic answers OUT_OF_RANGE, "decoded
+/// message length too large: found N bytes, the limit is: 67108864 bytes", before any handler
+/// runs) the code every other size limit of the server answers, RESOURCE_EXHAUSTED, keeping
+/// the message. The server sends OUT_OF_RANGE for nothing else.
+fn oversized_is_resource_exhausted(
+    mut response: http::Response<tonic::body::Body>,
+) -> http::Response<tonic::body::Body> {
+    let Some(status) = tonic::Status::from_header_map(response.headers()) else {
+        return response;
+    };
+    if status.code() == tonic::Code::OutOfRange
+        && status
+            .message()
+            .contains("decoded message length too large")
+    {
+        let exhausted = tonic::Status::resource_exhausted(status.message());
+        // Writing a status of our own making cannot fail; if it did, the original stays.
+        let _ = exhausted.add_header(response.headers_mut());
+    }
+    response
+}
+
+/// Creates a token and returns it (the only time it is shown). The name (a contestant's team)
+/// is trimmed and must be 1 to [`MAX_TEAM_NAME`] characters without control characters: other
+/// teams' terminals print it.
 ///
 /// # Errors
 /// If the database cannot be opened or written.
@@ -211,8 +264,8 @@ pub async fn create_token(
     name: &str,
     is_baseline: bool,
 ) -> Result<String, ServerError> {
-    if name.trim().is_empty() {
-        return Err(ServerError::EmptyName);
+    if let Some(problem) = name_problem(name.trim(), MAX_TEAM_NAME) {
+        return Err(ServerError::BadName(problem));
     }
     let store = Store::open(db).await?;
     let token = auth::new_token();

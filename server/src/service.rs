@@ -42,8 +42,8 @@ use crate::convert::{
 use crate::error::ApiError;
 use crate::seeds::SeedSource;
 use crate::store::{
-    self, ChallengeRow, ChallengeStatus, Inserted, NewChallenge, NewSubmission, Selected, Store,
-    StoreError, StoredSpec, SubmissionMode, SubmissionStatus,
+    self, ChallengeRow, ChallengeStatus, Inserted, LiveStarted, NewChallenge, NewLive,
+    NewSubmission, Selected, Store, StoreError, StoredSpec, SubmissionMode, SubmissionStatus,
 };
 use crate::upload::{self, Upload};
 use crate::{data, live};
@@ -250,7 +250,13 @@ impl Arena for ArenaService {
     ) -> Result<Response<Self::EvaluateStream>, Status> {
         let who = self.auth.require(&request, &[Role::Contestant]).await?;
         let mut inbound = request.into_inner();
-        let start = match inbound.message().await? {
+        let waited = self.config.live_start_timeout;
+        let first = tokio::time::timeout(waited, inbound.message())
+            .await
+            .map_err(|_| ApiError::NoStart {
+                waited_s: waited.as_secs_f64(),
+            })?;
+        let start = match first? {
             Some(pb::LiveClientMessage {
                 msg: Some(pb::live_client_message::Msg::Start(start)),
             }) => LiveRequest::try_from(start)?,
@@ -268,19 +274,20 @@ impl Arena for ArenaService {
             }
             .into());
         }
-        self.check_daily_limit(&who, &challenge).await?;
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let session = live::Session {
+            id: live::new_id(),
+            seed: self.seeds.next(),
             who,
             challenge,
             manifest,
             model_name: start.model_name,
             repeats: start.repeats,
         };
+        self.start_live(&session).await?;
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(live::run(
             self.store.clone(),
             self.compute.clone(),
-            self.seeds.next(),
             session,
             inbound,
             tx,
@@ -521,7 +528,8 @@ impl ArenaService {
         let public_manifest = Manifest::public_toml(manifest_toml)
             .map_err(ApiError::server_data("writing the manifest's public view"))?;
         let public_hash = generated.public_dataset_hash(&public_manifest);
-        self.store
+        let inserted = self
+            .store
             .insert_challenge(&NewChallenge {
                 id,
                 title: &manifest.title,
@@ -543,6 +551,9 @@ impl ArenaService {
                 generated,
             })
             .await?;
+        if !inserted {
+            return Err(ApiError::ChallengeExists(id.to_string()));
+        }
         Ok((public_hash, full_hash))
     }
 
@@ -563,8 +574,8 @@ impl ArenaService {
             .collect())
     }
 
-    /// The predictions of a `Submit`, checked against the test trials on the compute pool: the
-    /// uploaded file, or the reference's predictions the server computes (an organizer's empty
+    /// The predictions of a `Submit`, checked against the test trials in the compute pool's
+    /// checks lane (never behind queued simulations): the uploaded file, or the reference's predictions the server computes (an organizer's empty
     /// submission for the baseline `reference`).
     async fn checked_predictions(
         &self,
@@ -581,7 +592,7 @@ impl ArenaService {
         };
         Ok(self
             .compute
-            .run(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
+            .check(move || predictions::parse(&bytes, &shapes, &limits).map(|_| bytes))
             .await??)
     }
 
@@ -649,21 +660,41 @@ impl ArenaService {
         }
     }
 
-    /// Refuses a live evaluation once the team has used its submissions for the UTC day.
-    async fn check_daily_limit(
-        &self,
-        who: &Principal,
-        challenge: &ChallengeRow,
-    ) -> Result<(), ApiError> {
-        let (day_start, next_day) = clock::day_bounds(chrono::Utc::now());
-        let today = self
+    /// Records a live evaluation as started, taking one of the team's submissions for the UTC
+    /// day; refused once the team has used them or has `live.max_concurrent` evaluations
+    /// running on the challenge.
+    async fn start_live(&self, s: &live::Session) -> Result<(), ApiError> {
+        let now = chrono::Utc::now();
+        let (day_start, next_day) = clock::day_bounds(now);
+        let record = NewLive {
+            id: &s.id,
+            challenge_id: &s.challenge.id,
+            token_id: s.who.token_id,
+            team: &s.who.name,
+            model_name: &s.model_name,
+            seed: s.seed,
+            started_at: &clock::format(now),
+        };
+        let limit = s.manifest.live.max_concurrent;
+        match self
             .store
-            .submissions_since(&challenge.id, &who.name, &clock::format(day_start))
-            .await?;
-        if today >= challenge.daily_limit {
-            return Err(limit_reached(&who.name, challenge, next_day));
+            .start_live(
+                &record,
+                &clock::format(day_start),
+                s.challenge.daily_limit,
+                i64::from(limit),
+            )
+            .await?
+        {
+            LiveStarted::Started => Ok(()),
+            LiveStarted::LimitReached => Err(limit_reached(&s.who.name, &s.challenge, next_day)),
+            LiveStarted::TooMany(running) => Err(ApiError::LiveRunning {
+                team: s.who.name.clone(),
+                challenge: s.challenge.id.clone(),
+                running,
+                limit,
+            }),
         }
-        Ok(())
     }
 
     /// Every scored submission of a challenge as a board entry with the scores of `part`

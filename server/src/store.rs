@@ -49,6 +49,9 @@ pub enum StoreError {
     /// A row that another stored row refers to is gone.
     #[error("{0} vanished")]
     Vanished(String),
+    /// The database file could not be created or restricted to its owner.
+    #[error("database file: {0}")]
+    File(std::io::Error),
 }
 
 impl StoreError {
@@ -507,6 +510,17 @@ pub struct NewLive<'a> {
     pub started_at: &'a str,
 }
 
+/// What happened to a live evaluation's start.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LiveStarted {
+    /// Recorded as running: it holds one of the team's daily submissions.
+    Started,
+    /// The team has used its daily limit.
+    LimitReached,
+    /// The team has this many live evaluations running on the challenge, the most it may.
+    TooMany(i64),
+}
+
 /// What happened to a selection.
 #[derive(Debug)]
 pub enum Selected {
@@ -561,15 +575,60 @@ pub struct NewEvaluation<'a> {
     pub trials: Vec<(String, String)>,
 }
 
+/// The submissions a team has used on a challenge in the UTC day starting at `day_start` (RFC
+/// 3339): its submissions (offline, and live ones scored) made since, its live evaluations
+/// running, and those started since that failed through its own fault. The one count of the
+/// daily limit, for offline submissions and live starts alike.
+async fn used_today(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    challenge_id: &str,
+    team: &str,
+    day_start: &str,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM submissions
+                 WHERE challenge_id = ?1 AND team = ?2 AND created_at >= ?3)
+              + (SELECT COUNT(*) FROM live_evaluations
+                 WHERE challenge_id = ?1 AND team = ?2
+                   AND (status = 'running' OR (status = 'failed' AND charged = 1 AND started_at >= ?3)))",
+    )
+    .bind(challenge_id)
+    .bind(team)
+    .bind(day_start)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+/// Creates `path` with mode 0600 if it is missing, and restricts it to 0600 if it exists.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        tracing::info!(db = %path.display(), mode = format!("{mode:o}"), "database restricted to mode 600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
 const SUBMISSION_COLUMNS: &str =
     "id, challenge_id, team, model_name, is_baseline, sha256, status, error, created_at, mode";
 
 impl Store {
     /// Opens (creating if missing) the SQLite file at `path` in WAL mode and applies migrations.
+    /// The file is readable by its owner only (mode 0600, tightened if it was wider): it holds
+    /// hidden responses and seeds. SQLite gives the `-wal` and `-shm` files the database file's
+    /// mode.
     ///
     /// # Errors
-    /// If the file cannot be opened or a migration fails.
+    /// If the file cannot be created, restricted or opened, or a migration fails.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        owner_only(path).map_err(StoreError::File)?;
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -642,15 +701,17 @@ impl Store {
     }
 
     /// Stores a challenge with its files, its trials and the generator's clustering check
-    /// (`generated.report`, dendritic challenges only) in one transaction.
+    /// (`generated.report`, dendritic challenges only) in one transaction; `false` (nothing
+    /// stored) if the id was taken meanwhile, e.g. by a concurrent create with the same id
+    /// (the caller's check that it is free ran before generation).
     ///
     /// # Errors
-    /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any database
-    /// error. Nothing is stored then.
-    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StoreError> {
+    /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any other
+    /// database error. Nothing is stored then.
+    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<bool, StoreError> {
         let effect_json = c.generated.report.as_ref().map(encode_effect).transpose()?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO challenges (id, title, kind, source, manifest_toml, public_manifest_toml,
                  dataset_hash, public_dataset_hash, trials_hash, hidden_seed, daily_limit,
                  public_benchmark, spec_json, created_by, created_at, clustering_effect_json)
@@ -673,7 +734,11 @@ impl Store {
         .bind(c.created_at)
         .bind(effect_json)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+            other => other?,
+        };
         let uploaded = c
             .dataset_files
             .iter()
@@ -724,7 +789,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        Ok(true)
     }
 
     const CHALLENGE_COLUMNS: &'static str =
@@ -862,15 +928,7 @@ impl Store {
                 return Ok(Inserted::Existing(Box::new(row)));
             }
         }
-        let (today,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
-        )
-        .bind(s.challenge_id)
-        .bind(s.team)
-        .bind(day_start)
-        .fetch_one(&mut *tx)
-        .await?;
-        if today >= daily_limit {
+        if used_today(&mut tx, s.challenge_id, s.team, day_start).await? >= daily_limit {
             return Ok(Inserted::LimitReached);
         }
         sqlx::query(
@@ -987,8 +1045,33 @@ impl Store {
         Ok(tx.commit().await?)
     }
 
-    /// Records the start of a live evaluation.
-    pub async fn start_live(&self, l: &NewLive<'_>) -> Result<(), StoreError> {
+    /// Records the start of a live evaluation, which takes one of the team's submissions for
+    /// the UTC day starting at `day_start`, unless the team has used `daily_limit` of them or
+    /// has `max_running` live evaluations running on the challenge. One write transaction
+    /// (`BEGIN IMMEDIATE`), as for offline submissions, so concurrent starts cannot both take
+    /// the last slot.
+    pub async fn start_live(
+        &self,
+        l: &NewLive<'_>,
+        day_start: &str,
+        daily_limit: i64,
+        max_running: i64,
+    ) -> Result<LiveStarted, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if used_today(&mut tx, l.challenge_id, l.team, day_start).await? >= daily_limit {
+            return Ok(LiveStarted::LimitReached);
+        }
+        let (running,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM live_evaluations
+             WHERE challenge_id = ? AND team = ? AND status = 'running'",
+        )
+        .bind(l.challenge_id)
+        .bind(l.team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if running >= max_running {
+            return Ok(LiveStarted::TooMany(running));
+        }
         sqlx::query(
             "INSERT INTO live_evaluations (id, challenge_id, token_id, team, model_name, seed, status, started_at)
              VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
@@ -1000,25 +1083,52 @@ impl Store {
         .bind(l.model_name)
         .bind(l.seed.to_string())
         .bind(l.started_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(LiveStarted::Started)
+    }
+
+    /// Ends a live evaluation without a score; `charged`: the failure was the team's, so the
+    /// evaluation keeps its place in the daily limit (the server's failures give it back).
+    pub async fn fail_live(
+        &self,
+        id: &str,
+        reason: &str,
+        charged: bool,
+        finished_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE live_evaluations SET status = 'failed', reason = ?, charged = ?, finished_at = ?
+             WHERE id = ?",
+        )
+        .bind(reason)
+        .bind(charged)
+        .bind(finished_at)
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Ends a live evaluation without a score.
-    pub async fn fail_live(
+    /// Ends every live evaluation still `running`: called when the server starts, when no
+    /// stream can be open, so each was left by a server that stopped (or was killed) while it
+    /// ran and can never finish. The server's fault: each gives its daily submission back. Returns how many. One server owns a database file; servers
+    /// sharing one would need an owner column to tell their sessions apart.
+    pub async fn fail_abandoned_live(
         &self,
-        id: &str,
         reason: &str,
         finished_at: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE live_evaluations SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?")
-            .bind(reason)
-            .bind(finished_at)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE live_evaluations SET status = 'failed', reason = ?, charged = 0, finished_at = ?
+             WHERE status = 'running'",
+        )
+        .bind(reason)
+        .bind(finished_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Stores a scored live evaluation as a submission (mode `live`) with its evaluation, in one
@@ -1054,24 +1164,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(tx.commit().await?)
-    }
-
-    /// Submissions a team made on a challenge since `day_start` (RFC 3339).
-    pub async fn submissions_since(
-        &self,
-        challenge_id: &str,
-        team: &str,
-        day_start: &str,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM submissions WHERE challenge_id = ? AND team = ? AND created_at >= ?",
-        )
-        .bind(challenge_id)
-        .bind(team)
-        .bind(day_start)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
     }
 
     /// Marks a job and its submission failed with a reason.

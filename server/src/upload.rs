@@ -31,8 +31,8 @@ pub enum UploadError {
     /// The declared sizes exceed the server's budget.
     #[error("data files total {total} bytes; the limit is {limit} bytes")]
     TooLarge {
-        /// Declared total, bytes.
-        total: u64,
+        /// Declared total, bytes (exact: no sum of declared sizes wraps).
+        total: u128,
         /// The budget, bytes.
         limit: u64,
     },
@@ -130,14 +130,7 @@ pub async fn receive(
         .chain(&header.hidden_files)
         .cloned()
         .collect();
-    let total: u64 = declared.iter().map(|f| f.size).sum();
-    if total > max_bytes {
-        return Err(UploadError::TooLarge {
-            total,
-            limit: max_bytes,
-        }
-        .into());
-    }
+    within_budget(&declared, max_bytes)?;
     let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for f in &declared {
         if bodies
@@ -201,6 +194,23 @@ pub async fn receive(
     Ok(Upload { header, files })
 }
 
+/// Refuses declared sizes that total more than `max_bytes`, before anything is reserved for
+/// them. The total is summed in `u128`: declared sizes are the client's numbers, and a sum in
+/// `u64` wraps (2⁶² + 3·2⁶² is 0), which would let any one size through.
+///
+/// # Errors
+/// [`UploadError::TooLarge`] with the exact total.
+fn within_budget(declared: &[pb::FileInfo], max_bytes: u64) -> Result<(), UploadError> {
+    let total: u128 = declared.iter().map(|f| u128::from(f.size)).sum();
+    if total > u128::from(max_bytes) {
+        return Err(UploadError::TooLarge {
+            total,
+            limit: max_bytes,
+        });
+    }
+    Ok(())
+}
+
 /// Checks that the header lists exactly the files the manifest names, under the same key.
 ///
 /// # Errors
@@ -229,4 +239,36 @@ pub fn check_against(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, size: u64) -> pb::FileInfo {
+        pb::FileInfo {
+            name: name.into(),
+            size,
+            ..Default::default()
+        }
+    }
+
+    /// Issue 16 case 2: sizes whose `u64` sum wraps to 0 are refused with their true total,
+    /// as is any one size above the limit; sizes within it pass.
+    #[test]
+    fn declared_sizes_cannot_wrap_past_the_budget() {
+        let huge = [file("a.npy", 1 << 62), file("b.npy", 3 << 62)];
+        let err = within_budget(&huge, 1 << 30).unwrap_err();
+        assert!(err.is_too_large());
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "data files total {} bytes; the limit is 1073741824 bytes",
+                1u128 << 64
+            )
+        );
+        assert!(within_budget(&[file("a.npy", u64::MAX)], 1 << 30).is_err());
+        assert!(within_budget(&[file("a", 1 << 29), file("b", 1 << 29)], 1 << 30).is_ok());
+        assert!(within_budget(&[file("a", 1 << 29), file("b", (1 << 29) + 1)], 1 << 30).is_err());
+    }
 }

@@ -105,14 +105,14 @@ async fn store(dir: &tempfile::TempDir) -> (Store, i64) {
     (store, organizer)
 }
 
-/// Stores `generated` as challenge `id` under `manifest_toml`.
+/// Stores `generated` as challenge `id` under `manifest_toml`; `false` if the id was taken.
 async fn insert(
     store: &Store,
     organizer: i64,
     id: &str,
     manifest_toml: &str,
     generated: &GeneratedChallenge,
-) {
+) -> bool {
     store
         .insert_challenge(&NewChallenge {
             id,
@@ -135,7 +135,7 @@ async fn insert(
             generated,
         })
         .await
-        .unwrap();
+        .unwrap()
 }
 
 /// Nothing but the report: the store's read does not look at trials or files.
@@ -154,8 +154,8 @@ fn bare(effect: Option<EffectReport>) -> GeneratedChallenge {
 async fn the_clustering_check_is_stored_with_its_challenge_and_read_back_equal() {
     let dir = tempfile::tempdir().unwrap();
     let (store, organizer) = store(&dir).await;
-    insert(&store, organizer, "with", "", &bare(Some(report()))).await;
-    insert(&store, organizer, "without", "", &bare(None)).await;
+    assert!(insert(&store, organizer, "with", "", &bare(Some(report()))).await);
+    assert!(insert(&store, organizer, "without", "", &bare(None)).await);
     assert_eq!(
         store.clustering_effect("with").await.unwrap(),
         Some(report())
@@ -169,6 +169,24 @@ async fn the_clustering_check_is_stored_with_its_challenge_and_read_back_equal()
         store.clustering_effect("with").await.unwrap(),
         Some(report())
     );
+}
+
+/// Issue 16 case 7: two creates with one id both pass the service's check that it is free
+/// (which runs before generation); the second insert reports the taken id, which the service
+/// answers ALREADY_EXISTS, instead of failing on the UNIQUE constraint (INTERNAL), and stores
+/// nothing.
+#[tokio::test]
+async fn a_challenge_id_taken_meanwhile_is_reported_and_nothing_more_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, organizer) = store(&dir).await;
+    assert!(insert(&store, organizer, "same", "first", &bare(Some(report()))).await);
+    assert!(!insert(&store, organizer, "same", "second", &bare(None)).await);
+    assert_eq!(
+        store.clustering_effect("same").await.unwrap(),
+        Some(report()),
+        "the first one stays"
+    );
+    assert_eq!(store.list_challenges().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -226,9 +244,9 @@ async fn the_gauntlet_shows_the_stored_check_to_organizers_and_auditors_only() {
     let manifest_toml = small_demo();
     let manifest = Manifest::parse(&manifest_toml).unwrap();
     let mut generated = generate(&manifest, 11, &DataFiles::new()).unwrap();
-    insert(&store, organizer, "plain", &manifest_toml, &generated).await;
+    assert!(insert(&store, organizer, "plain", &manifest_toml, &generated).await);
     generated.report = Some(report());
-    insert(&store, organizer, "checked", &manifest_toml, &generated).await;
+    assert!(insert(&store, organizer, "checked", &manifest_toml, &generated).await);
 
     let token = |role: Role, name: &'static str| {
         let store = store.clone();

@@ -83,6 +83,13 @@ async fn a_store_failure_reaches_the_client_as_an_id_whose_details_are_in_the_lo
     let mut client = ArenaClient::connect(format!("http://{addr}"))
         .await
         .unwrap();
+    // A failed authentication is logged with the caller's address (issue 16 case 7).
+    let mut forged = Request::new(pb::ListChallengesRequest {});
+    forged
+        .metadata_mut()
+        .insert("authorization", "Bearer sa_forged".parse().unwrap());
+    let refused = client.list_challenges(forged).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
     let mut request = Request::new(pb::ListChallengesRequest {});
     request
         .metadata_mut()
@@ -134,4 +141,12 @@ async fn a_store_failure_reaches_the_client_as_an_id_whose_details_are_in_the_lo
         .find(|l| l.contains(id))
         .unwrap_or_else(|| panic!("id {id} is not in the server log:\n{log}"));
     assert!(line.contains("no such table: challenges"), "{line}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("authentication failed"))
+        .unwrap_or_else(|| panic!("no failed authentication in the server log:\n{log}"));
+    assert!(
+        line.contains("127.0.0.1:") && line.contains("unknown token"),
+        "{line}"
+    );
 }

@@ -4,3 +4,42 @@
 
 mod clustering_effect;
 mod error_boundary;
+mod live_start;
+mod names;
+mod recovery;
+mod transport_limits;
+
+use arena_proto::v1::arena_client::ArenaClient;
+use arena_server::auth::Role;
+use arena_server::{RunningServer, ServerConfig, create_token, start};
+use tempfile::TempDir;
+use tonic::Request;
+use tonic::transport::Channel;
+
+/// A server in this process on a temporary database with one token: the folder (dropped last),
+/// the server, a client connected to it, and the token.
+async fn serve(
+    role: Role,
+    name: &str,
+    config: ServerConfig,
+) -> (TempDir, RunningServer, ArenaClient<Channel>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("arena.db");
+    let token = create_token(&db, role, name, false).await.unwrap();
+    let server = start(&db, "127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let client = ArenaClient::connect(format!("http://{}", server.addr))
+        .await
+        .unwrap();
+    (dir, server, client, token)
+}
+
+/// `message` with `token` as its bearer.
+fn authorized<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}

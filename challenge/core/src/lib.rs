@@ -17,4 +17,5 @@ pub mod hidden;
 pub mod manifest;
 pub mod npy;
 pub mod public;
+pub mod text;
 pub mod trial;

@@ -2,8 +2,9 @@
 //! core's) and every family's sections (the dispatch's), as an organizer or a contestant meets
 //! them.
 
+use arena_challenge_core::manifest::budget::{MAX_SAMPLES, split_samples};
 use arena_challenge_core::manifest::{ManifestError, Publish, Simulated};
-use arena_challenge_core::trial::Condition;
+use arena_challenge_core::trial::{Condition, Split};
 
 use super::*;
 
@@ -341,4 +342,114 @@ fn files_must_stay_inside_the_dataset() {
     );
     let err = Manifest::parse(&text).unwrap_err().to_string();
     assert!(err.contains("files"), "{err}");
+}
+
+/// The demo manifest with `key = value` set in `[table]` for each of `changes`.
+fn demo_with(changes: &[(&str, &str, toml::Value)]) -> String {
+    let mut m: toml::Table = DEMO.parse().unwrap();
+    for (table, key, value) in changes {
+        m.entry(table.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .unwrap()
+            .insert(key.to_string(), value.clone());
+    }
+    toml::to_string(&m).unwrap()
+}
+
+/// Issue 16 cases 2 and 6: every manifest that would make the server allocate without bound,
+/// or hold a wait no `Duration` can, is refused when it is read, naming the key and the limit.
+/// Each case parses in microseconds: nothing is generated before the refusal.
+#[test]
+fn work_budgets_and_waits_are_checked_before_anything_is_generated() {
+    let big = toml::Value::Integer(1_000_000_000);
+    let cases = [
+        (
+            vec![("sampling", "dt_s", toml::Value::Float(1e-12))],
+            "sampling.dt_s",
+            "between 0.000001 s and 0.01 s",
+        ),
+        (
+            vec![("train", "trials", big.clone())],
+            "train",
+            "limit is 50000000 samples",
+        ),
+        (
+            vec![("train", "repeats", big.clone())],
+            "train",
+            "limit is 50000000 samples",
+        ),
+        (
+            vec![("test", "trials", big)],
+            "test",
+            "limit is 50000000 samples",
+        ),
+        // Each value within its own range; together 6·10¹¹ samples.
+        (
+            vec![
+                ("sampling", "dt_s", toml::Value::Float(1e-5)),
+                ("test", "trials", toml::Value::Integer(100)),
+                ("test", "duration_s", toml::Value::Float(600.0)),
+                ("test", "repeats", toml::Value::Integer(100)),
+            ],
+            "test",
+            "(400 MB) per challenge",
+        ),
+        (
+            vec![("live", "answer_deadline_s", toml::Value::Float(1e300))],
+            "live.answer_deadline_s",
+            "the limit is 600 s",
+        ),
+        (
+            vec![("live", "max_concurrent", toml::Value::Integer(0))],
+            "live.max_concurrent",
+            "between 1 and 16",
+        ),
+        (
+            vec![
+                ("scoring", "delta_ms", toml::Value::Float(1e-300)),
+                ("test", "segment_s", toml::Value::Float(1e-300)),
+            ],
+            "test.segment_s",
+            "at least one sampling step",
+        ),
+    ];
+    for (changes, key, limit) in cases {
+        let err = Manifest::parse(&demo_with(&changes)).unwrap_err();
+        assert!(
+            matches!(&err, ManifestError::Invalid { key: k, .. } if *k == key),
+            "{changes:?}: {err}"
+        );
+        assert!(err.to_string().contains(limit), "{changes:?}: {err}");
+    }
+    // The shipped demo is far inside the budget.
+    let m = Manifest::parse(DEMO).unwrap();
+    let samples = split_samples(&m, Split::Train) + split_samples(&m, Split::Test);
+    assert_eq!(samples, 4.4e6);
+    assert!(samples < MAX_SAMPLES as f64 / 10.0);
+}
+
+/// Issue 16 cases 5 and 7: a title that would act in a terminal is refused naming the key, a
+/// parse error does not quote the offending line (it may be 300 KB long), and a byte-order
+/// mark is skipped.
+#[test]
+fn titles_errors_and_byte_order_marks() {
+    let title =
+        "title = \"Injected current demo: adaptive exponential IF neuron with intrinsic noise\"";
+    assert!(DEMO.contains(title), "fixture lacks the title");
+    let forged = DEMO.replace(title, "title = \"demo\\u001b[2J\"");
+    let err = Manifest::parse(&forged).unwrap_err();
+    assert!(
+        matches!(&err, ManifestError::Invalid { key: "title", problem } if problem.contains("U+001B")),
+        "{err}"
+    );
+    let long = DEMO.replace(title, &format!("title = \"{}", "x".repeat(300_000)));
+    let err = Manifest::parse(&long).unwrap_err().to_string();
+    assert!(err.len() < 1000, "{} bytes: {}", err.len(), &err[..200]);
+    assert!(err.contains("line 6"), "{err}");
+    let with_bom = format!("\u{feff}{DEMO}");
+    assert_eq!(
+        Manifest::parse(&with_bom).unwrap(),
+        Manifest::parse(DEMO).unwrap()
+    );
 }

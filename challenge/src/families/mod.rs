@@ -210,6 +210,10 @@ impl FamilySections for Family {
         }
     }
 
+    fn paired(manifest: &Manifest) -> bool {
+        Family::of(manifest) == Family::DendriticInput
+    }
+
     fn hide_generator(manifest: &mut Manifest) {
         if Family::of(manifest) != Family::DendriticInput {
             return;

@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::commands::{fetch, submit};
 use crate::connect::Client;
-use crate::output::{print_json, status_name};
+use crate::output::{print_json, say, status_name};
 
 /// Seconds to wait for each baseline's score.
 const SCORE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -130,7 +130,7 @@ pub async fn run_command(
     let work = tempfile::tempdir()?;
     let done = run(client, challenge, seed, work.path(), |b, o| {
         if !as_json {
-            println!("{}", describe(b, o));
+            say!("{}", describe(b, o));
         }
     })
     .await?;

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio_stream::StreamExt as _;
 
 use crate::connect::{Client, status_error};
-use crate::output::{bytes_bar, print_json, table};
+use crate::output::{bytes_bar, print_json, say, table};
 
 /// Bytes per uploaded chunk.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -39,7 +39,7 @@ pub async fn list(client: &mut Client, as_json: bool) -> Result<()> {
         return Ok(());
     }
     if challenges.is_empty() {
-        println!("no challenges yet");
+        say!("no challenges yet");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = challenges
@@ -184,7 +184,7 @@ pub async fn create_command(
         }));
     } else {
         let r_of = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
-        println!(
+        say!(
             "created challenge {} ({} training, {} test trials; dataset {}, full {}); intrinsic reliability R: training {}, test {}",
             r.challenge_id,
             r.n_train_trials,
@@ -195,7 +195,7 @@ pub async fn create_command(
             r_of(r.test_intrinsic_reliability)
         );
         if let Some(e) = &r.clustering_effect {
-            println!("{}", describe_effect(e));
+            say!("{}", describe_effect(e));
         }
     }
     Ok(())
@@ -254,9 +254,10 @@ pub async fn close_command(client: &mut Client, challenge: &str, as_json: bool) 
     if as_json {
         print_json(&json!({ "challenge_id": r.challenge_id, "status": r.status }));
     } else {
-        println!(
+        say!(
             "challenge {} is {}: the leaderboard now ranks the private part",
-            r.challenge_id, r.status
+            r.challenge_id,
+            r.status
         );
     }
     Ok(())

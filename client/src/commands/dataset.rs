@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use arena_abf::{AbfFile, upward_crossings};
 use serde_json::json;
 
-use crate::output::{print_json, table};
+use crate::output::{print_json, say, table};
 
 /// Threshold of the spike count, mV (upward crossings, as in `datasets/*/PROVENANCE.md`).
 const SPIKE_THRESHOLD_MV: f32 = 0.0;
@@ -47,7 +47,7 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<()> {
         }));
         return Ok(());
     }
-    println!(
+    say!(
         "{}: ABF {}, {} sweeps at {} Hz",
         path.display(),
         abf.version,
@@ -55,11 +55,11 @@ pub fn inspect(path: &Path, as_json: bool) -> Result<()> {
         abf.sample_rate_hz
     );
     for (i, c) in abf.channels.iter().enumerate() {
-        println!("channel {i}: {} ({})", c.name, c.units);
+        say!("channel {i}: {} ({})", c.name, c.units);
     }
     match vm {
-        Some(c) => println!("spikes: upward crossings of {SPIKE_THRESHOLD_MV} mV on channel {c}"),
-        None => println!("spikes: no channel in mV, not counted"),
+        Some(c) => say!("spikes: upward crossings of {SPIKE_THRESHOLD_MV} mV on channel {c}"),
+        None => say!("spikes: no channel in mV, not counted"),
     }
     let rows: Vec<Vec<String>> = abf
         .sweeps

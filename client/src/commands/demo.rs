@@ -31,7 +31,7 @@ use arena_proto::v1 as pb;
 use crate::cli::DemoArgs;
 use crate::commands::{baselines, challenges, submit};
 use crate::connect::connect;
-use crate::output::print_json;
+use crate::output::{print_json, say, say_err, shown};
 use crate::server_process::{self, ServerProcess};
 
 /// The repository's `datasets/` folder, where `cargo run` finds the demo data.
@@ -52,12 +52,12 @@ struct Status {
 }
 
 impl Status {
-    /// A line that stays.
+    /// A line that stays, with control characters escaped (names come from the server).
     fn line(&self, text: &str) {
         let line = format!("{}{text}", self.tag);
         match &self.bar {
-            Some(bar) => bar.println(line),
-            None if !self.quiet => eprintln!("{line}"),
+            Some(bar) => bar.println(shown(&line)),
+            None if !self.quiet => say_err!("{line}"),
             None => {}
         }
     }
@@ -65,7 +65,7 @@ impl Status {
     /// What the challenge is waiting for now (shown on the spinner only).
     fn phase(&self, text: String) {
         if let Some(bar) = &self.bar {
-            bar.set_message(text);
+            bar.set_message(shown(&text).into_owned());
         }
     }
 
@@ -164,9 +164,9 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
             print_json(&json!({ "leaderboards": boards }));
         } else {
             for board in &boards {
-                println!();
+                say!();
                 submit::print_leaderboard(board, false);
-                println!();
+                say!();
             }
         }
         anyhow::Ok(())

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::connect::{Client, status_error};
-use crate::output::{bytes_bar, print_json};
+use crate::output::{bytes_bar, print_json, say};
 
 /// `challenge.json`, as documented in the README.
 #[derive(Debug, Serialize, Deserialize)]
@@ -158,7 +158,7 @@ pub async fn fetch_command(
             "n_trials": doc.trials.len(),
         }));
     } else {
-        println!(
+        say!(
             "wrote {} trials of {} to {}",
             doc.trials.len(),
             doc.id,

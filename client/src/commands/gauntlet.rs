@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::GauntletArgs;
 use crate::commands::challenges::{describe_effect, effect_json};
 use crate::connect::{Client, status_error};
-use crate::output::print_json;
+use crate::output::{print_json, say};
 
 /// Prints the gauntlet table (or JSON rows), then a dendritic challenge's clustering check as
 /// `arena challenge create` printed it; exits successfully whatever the verdicts, which the table
@@ -40,7 +40,9 @@ pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -
         }));
         return Ok(());
     }
-    print!("{}", r.table);
+    for line in r.table.lines() {
+        say!("{line}");
+    }
     let failed: Vec<&str> = r
         .rows
         .iter()
@@ -48,9 +50,9 @@ pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -
         .map(|e| e.name.as_str())
         .collect();
     if failed.is_empty() {
-        println!("every entry met its bound");
+        say!("every entry met its bound");
     } else {
-        println!(
+        say!(
             "{} of {} entries broke their bound: {}",
             failed.len(),
             r.rows.len(),
@@ -58,7 +60,7 @@ pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -
         );
     }
     if let Some(e) = &r.clustering_effect {
-        println!("{}", describe_effect(e));
+        say!("{}", describe_effect(e));
     }
     Ok(())
 }

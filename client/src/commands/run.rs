@@ -14,7 +14,7 @@ use crate::cli::RunArgs;
 use crate::commands::fetch;
 use crate::connect::{Client, status_error};
 use crate::live_model::Model;
-use crate::output::{metrics_json, num, print_json};
+use crate::output::{metrics_json, num, print_json, say, say_err, shown};
 
 /// `arena run`.
 pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<()> {
@@ -57,11 +57,16 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
         };
         match message.msg {
             Some(pb::live_server_message::Msg::Context(c)) => {
-                deadline = Duration::from_secs_f64(c.answer_deadline_s);
+                deadline = Duration::try_from_secs_f64(c.answer_deadline_s).map_err(|_| {
+                    anyhow!(
+                        "the server sent answer_deadline_s = {}, not a number of seconds",
+                        c.answer_deadline_s
+                    )
+                })?;
                 let chunks: u64 = c.trials.iter().map(|t| t.n_chunks as u64).sum();
                 bar = progress(chunks, as_json);
                 if !as_json {
-                    eprintln!(
+                    say_err!(
                         "live evaluation {}: {} fresh trials, {} chunks of {} s, {} repeats per chunk",
                         c.evaluation_id,
                         c.trials.len(),
@@ -98,7 +103,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
                         reason: format!("{:#}", model_error.as_ref().expect("set above")),
                     }),
                 };
-                bar.set_message(chunk.trial_id.clone());
+                bar.set_message(shown(&chunk.trial_id).into_owned());
                 bar.inc(1);
                 // If the server has already ended the evaluation (its own deadline fired first), its
                 // result is still on the way: keep reading.
@@ -111,7 +116,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
                         .iter()
                         .find(|m| m.name == "primary")
                         .and_then(|m| m.value);
-                    bar.suspend(|| eprintln!("{}: primary {}", t.trial_id, num(primary)));
+                    bar.suspend(|| say_err!("{}: primary {}", t.trial_id, num(primary)));
                 }
                 trial_scores.push(t);
             }
@@ -167,15 +172,15 @@ fn report(r: &pb::LiveResult, trials: &[pb::LiveTrialScore], as_json: bool) {
         print_json(&v);
         return;
     }
-    println!("live evaluation {}: {}", r.evaluation_id, r.status);
+    say!("live evaluation {}: {}", r.evaluation_id, r.status);
     if !r.reason.is_empty() {
-        println!("reason: {}", r.reason);
+        say!("reason: {}", r.reason);
     }
     for m in &r.scores {
-        println!("  {:<22} {}", m.name, num(m.value));
+        say!("  {:<22} {}", m.name, num(m.value));
     }
     if !r.submission_id.is_empty() {
-        println!("stored as submission {}", r.submission_id);
+        say!("stored as submission {}", r.submission_id);
     }
 }
 
@@ -189,7 +194,7 @@ pub fn run_offline_list(as_json: bool) -> Result<()> {
         print_json(&json!({ "builtins": list }));
     } else {
         for b in Baseline::ALL {
-            println!("builtin:{:<10} {}", b.name(), b.description());
+            say!("builtin:{:<10} {}", b.name(), b.description());
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use arena_scoring::{Kernel, SpikeTrain, Window};
 use serde_json::{Map, Value, json};
 
 use crate::cli::ScoreArgs;
-use crate::output::{num, print_json, table};
+use crate::output::{num, print_json, say, table};
 
 /// Reads a spike-train text file; errors name the file, line and token.
 pub fn read_trains(path: &Path) -> Result<Vec<SpikeTrain>> {
@@ -117,7 +117,7 @@ pub fn score(args: &ScoreArgs, as_json: bool) -> Result<()> {
         print_json(&Value::Object(v));
         return Ok(());
     }
-    println!(
+    say!(
         "{} recorded and {} predicted trains, window [{}, {}) s, Δ = {} ms",
         truth.len(),
         pred.len(),

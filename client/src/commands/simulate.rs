@@ -7,7 +7,7 @@ use arena_neuron::cable::json::{SimulationInput, run};
 use serde_json::json;
 
 use crate::cli::SimulateArgs;
-use crate::output::print_json;
+use crate::output::{print_json, say};
 
 /// Reads the input document, simulates, writes the output document (schema in docs/simulator.md).
 pub fn simulate(args: &SimulateArgs, as_json: bool) -> Result<()> {
@@ -27,7 +27,7 @@ pub fn simulate(args: &SimulateArgs, as_json: bool) -> Result<()> {
             &json!({"out": args.out.display().to_string(), "n_spikes": output.n_spikes, "wall_s": output.wall_s}),
         );
     } else {
-        println!(
+        say!(
             "{} spikes in {:.3} s of wall time; wrote {}",
             output.n_spikes,
             output.wall_s,

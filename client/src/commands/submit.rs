@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::SubmitArgs;
 use crate::connect::{Client, status_error};
-use crate::output::{metrics_json, num, print_json, status_name, table};
+use crate::output::{metrics_json, num, print_json, say, status_name, table};
 
 /// Sends a predictions file; retries a dropped connection with the same idempotency key.
 pub async fn send(
@@ -129,11 +129,14 @@ pub fn submission_json(s: &pb::Submission) -> Value {
 }
 
 fn print_submission(s: &pb::Submission) {
-    println!(
+    say!(
         "submission {} on {} by {} (model {})",
-        s.id, s.challenge_id, s.team, s.model_name
+        s.id,
+        s.challenge_id,
+        s.team,
+        s.model_name
     );
-    println!(
+    say!(
         "status: {}{}",
         status_name(s.status),
         if s.error.is_empty() {
@@ -143,9 +146,9 @@ fn print_submission(s: &pb::Submission) {
         }
     );
     if !s.scores.is_empty() {
-        println!("public scores:");
+        say!("public scores:");
         for m in &s.scores {
-            println!(
+            say!(
                 "  {:<22} {}{}",
                 m.name,
                 num(m.value),
@@ -158,16 +161,16 @@ fn print_submission(s: &pb::Submission) {
         }
     }
     if !s.private_scores.is_empty() {
-        println!("private scores:");
+        say!("private scores:");
         for m in &s.private_scores {
-            println!("  {:<22} {}", m.name, num(m.value));
+            say!("  {:<22} {}", m.name, num(m.value));
         }
     }
     if !s.trials.is_empty() {
-        println!("per trial (primary):");
+        say!("per trial (primary):");
         for t in &s.trials {
             let primary = t.metrics.iter().find(|m| m.name == "primary");
-            println!(
+            say!(
                 "  {:<22} {}",
                 t.trial_id,
                 num(primary.and_then(|m| m.value))
@@ -175,12 +178,16 @@ fn print_submission(s: &pb::Submission) {
         }
     }
     if s.selected {
-        println!("selected for the final ranking");
+        say!("selected for the final ranking");
     }
     if let Some(a) = &s.audit {
-        println!(
+        say!(
             "audit: sha256 {} dataset {} metrics {} ({}), params {}",
-            s.sha256, a.dataset_hash, a.metrics_version, a.scoring_library_version, a.params_json
+            s.sha256,
+            a.dataset_hash,
+            a.metrics_version,
+            a.scoring_library_version,
+            a.params_json
         );
     }
 }
@@ -206,7 +213,7 @@ pub async fn select_command(
             "selected": r.selected, "final_selections": r.final_selections,
         }));
     } else {
-        println!(
+        say!(
             "team {} on {}: {} of {} final selections: {}",
             r.team,
             r.challenge_id,
@@ -243,7 +250,7 @@ pub async fn submit_command(client: &mut Client, args: &SubmitArgs, as_json: boo
                 "created": r.created, "sha256": r.sha256, "scores": {},
             }));
         } else {
-            println!(
+            say!(
                 "submission {} stored ({}); sha256 {}",
                 r.submission_id,
                 status_name(r.status),
@@ -330,14 +337,17 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
             board.final_selections
         )
     };
-    println!(
+    say!(
         "leaderboard of {} ({} part; {rule}; metrics {})",
-        board.challenge_id, board.part, board.metrics_version
+        board.challenge_id,
+        board.part,
+        board.metrics_version
     );
     if board.pending_rescore > 0 {
-        println!(
+        say!(
             "  {} submissions are being scored again under {} and are not shown yet",
-            board.pending_rescore, board.metrics_version
+            board.pending_rescore,
+            board.metrics_version
         );
     }
     // Paired (clustered-dendritic) challenges add the primary by condition and the gap; the
@@ -407,6 +417,6 @@ pub fn print_leaderboard(board: &pb::LeaderboardResponse, as_json: bool) {
         } else {
             teams.join(", ")
         };
-        println!("  - {key} ({who}): {reason}");
+        say!("  - {key} ({who}): {reason}");
     }
 }

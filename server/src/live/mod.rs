@@ -37,17 +37,21 @@ use crate::auth::Principal;
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{LiveContext, LiveOutcome};
-use crate::error::ApiError;
+use crate::error::{ApiError, public_text};
 use crate::jobs::Record;
-use crate::store::{ChallengeRow, NewLive, NewSubmission, Store};
+use crate::store::{ChallengeRow, NewSubmission, Store};
 
 pub use protocol::Outbound;
 use protocol::{Awaited, Link};
 use schedule::Plan;
 use score::Scorer;
 
-/// A checked request to start a live evaluation.
+/// A live evaluation recorded as started (it holds one of the team's daily submissions).
 pub struct Session {
+    /// Its id, `live-` and 16 hex digits.
+    pub id: String,
+    /// The fresh seed of its hidden inputs.
+    pub seed: u64,
     /// The caller.
     pub who: Principal,
     /// The challenge.
@@ -119,53 +123,51 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// Whether the failure is the team's, so that the evaluation keeps its place in the daily
+    /// limit; the server's own failures give it back.
+    fn is_charged(&self) -> bool {
+        !matches!(self, Failure::Server(_))
+    }
+
     /// The reason the team reads (an internal error is logged here, once).
     fn into_reason(self) -> String {
         match self {
             Failure::Server(e) => e.into_public().1,
-            client => client.to_string(),
+            client => public_text(&client.to_string()),
         }
     }
 }
 
-/// Runs one session to its end with the hidden inputs drawn from `seed`, storing the outcome.
+/// A fresh evaluation id.
+pub fn new_id() -> String {
+    let mut raw = [0u8; 8];
+    rand::rng().fill_bytes(&mut raw);
+    format!("live-{}", hex::encode(raw))
+}
+
+/// Runs one started session to its end, storing the outcome.
 pub async fn run(
     store: Store,
     compute: Compute,
-    seed: u64,
     session: Session,
     inbound: Streaming<pb::LiveClientMessage>,
     out: Outbound,
 ) {
-    let mut raw = [0u8; 8];
-    rand::rng().fill_bytes(&mut raw);
-    let id = format!("live-{}", hex::encode(raw));
-    let started = clock::now();
-    let record = NewLive {
-        id: &id,
-        challenge_id: &session.challenge.id,
-        token_id: session.who.token_id,
-        team: &session.who.name,
-        model_name: &session.model_name,
-        seed,
-        started_at: &started,
-    };
+    // The manifest check bounds the deadline (`live.answer_deadline_s` ≤ 600 s).
     let deadline = Duration::from_secs_f64(session.manifest.live.answer_deadline_s);
     let mut link = Link::new(inbound, out, deadline);
-    if let Err(e) = store.start_live(&record).await {
-        link.sender().refuse(ApiError::from(e)).await;
-        return;
-    }
-    let outcome = match evaluate(&store, &compute, &session, &id, seed, &mut link).await {
+    let (id, seed) = (session.id.as_str(), session.seed);
+    let outcome = match evaluate(&store, &compute, &session, id, seed, &mut link).await {
         Ok(outcome) => outcome,
         Err(failure) => {
+            let charged = failure.is_charged();
             let reason = failure.into_reason();
-            tracing::info!(evaluation = %id, team = %session.who.name, %reason, "live evaluation failed");
-            if let Err(e) = store.fail_live(&id, &reason, &clock::now()).await {
+            tracing::info!(evaluation = %id, team = %session.who.name, %reason, charged, "live evaluation failed");
+            if let Err(e) = store.fail_live(id, &reason, charged, &clock::now()).await {
                 tracing::error!(evaluation = %id, "could not record the failure: {e}");
             }
             LiveOutcome::Failed {
-                evaluation_id: id.clone(),
+                evaluation_id: id.to_string(),
                 reason,
             }
         }

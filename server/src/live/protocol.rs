@@ -12,7 +12,6 @@ use tonic::{Status, Streaming};
 
 use super::Failure;
 use crate::convert::ChunkAnswer;
-use crate::error::ApiError;
 
 /// Messages the session sends to the client.
 pub type Outbound = mpsc::Sender<Result<pb::LiveServerMessage, Status>>;
@@ -61,11 +60,6 @@ impl Sender {
             Ok(Err(_)) => Err(Failure::Disconnected),
             Ok(Ok(())) => Ok(()),
         }
-    }
-
-    /// Ends the stream with an error status, before the session started.
-    pub async fn refuse(&self, e: ApiError) {
-        let _ = self.out.send(Err(e.into())).await;
     }
 }
 

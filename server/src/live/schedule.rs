@@ -1,22 +1,23 @@
 //! The chunk plan of one session: fresh trials from a fresh seed, their ground truth simulated
 //! on the compute pool while the stream runs (one task per trial, started at once), and the walk
-//! that sends each chunk only after the one before is answered.
+//! that sends each chunk only after the one before is answered. Every task is [`Scoped`]: when
+//! the session ends early (the client left, broke a rule or missed a deadline), the plan is
+//! dropped and the simulations and scorings still queued for it never run.
 
 use arena_challenge::families::Manifest;
 use arena_challenge::live::{self, Answers, LiveTrial};
 use arena_challenge_core::generated::GenerateError;
 use arena_challenge_core::hidden::HiddenTrial;
-use tokio::task::JoinHandle;
 
 use super::Failure;
 use super::protocol::{Awaited, Link};
 use super::score::Scorer;
-use crate::compute::{Compute, ComputeError};
+use crate::compute::{Compute, ComputeError, Scoped};
 use crate::convert::StimulusChunk;
 use crate::error::ApiError;
 
 /// A trial's ground truth being simulated.
-pub type Truth = JoinHandle<Result<Result<HiddenTrial, GenerateError>, ComputeError>>;
+pub type Truth = Scoped<Result<Result<HiddenTrial, GenerateError>, ComputeError>>;
 
 /// The trials of a session and their ground truth in the making.
 pub struct Plan {
@@ -44,7 +45,7 @@ impl Plan {
             .enumerate()
             .map(|(i, t)| {
                 let (manifest, trial, compute) = (manifest.clone(), t.clone(), compute.clone());
-                tokio::spawn(async move {
+                Scoped::spawn(async move {
                     compute
                         .run(move || live::ground_truth(&manifest, i, &trial, seed))
                         .await
@@ -84,7 +85,7 @@ impl Plan {
             let task = scorer
                 .clone()
                 .trial(truth, answers.trains(trial), link.sender().clone());
-            scoring.push(tokio::spawn(task));
+            scoring.push(Scoped::spawn(task));
         }
         let mut hidden = Vec::with_capacity(scoring.len());
         for task in scoring {

@@ -4,7 +4,9 @@
 
 use thiserror::Error;
 
+use super::budget::{MAX_ANSWER_DEADLINE_S, MAX_CONCURRENT_LIVE, MIN_DT_S};
 use super::{FamilySections, Manifest, SCHEMA_VERSION, Source};
+use crate::text::{bounded, name_problem};
 
 /// Which view of a manifest is being checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,9 @@ pub fn duration(key: &'static str, v: f64, dt_s: f64) -> Result<(), ManifestErro
     Ok(())
 }
 
+/// The longest challenge `title`, characters (shown in every challenge listing).
+pub const MAX_TITLE_CHARS: usize = 200;
+
 /// The rule for a challenge id (the manifest's `name`, or the id an organizer chooses at
 /// creation), as error messages state it: ids appear in URLs, file names and commands.
 pub const SLUG_RULE: &str = "1 to 64 characters of a-z, 0-9 and '-'";
@@ -84,12 +89,18 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Folds a multi-line parser message into one line.
+/// The most characters of the source line a parser message quotes (`12 | text`): enough to
+/// show the key, while the line itself may be any length.
+const QUOTED_CHARS: usize = 120;
+
+/// Folds a multi-line parser message into one line, its quote of the source cut to
+/// [`QUOTED_CHARS`].
 pub(super) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .map(|l| bounded(l, QUOTED_CHARS))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -111,8 +122,8 @@ impl<F: FamilySections> Manifest<F> {
         if !is_slug(&self.name) {
             return Err(invalid("name", format!("must be {SLUG_RULE}")));
         }
-        if self.title.trim().is_empty() {
-            return Err(invalid("title", "must not be empty"));
+        if let Some(problem) = name_problem(self.title.trim(), MAX_TITLE_CHARS) {
+            return Err(invalid("title", problem));
         }
         for (i, file) in self.files.iter().enumerate() {
             if file.is_empty() || file.starts_with('/') || file.split('/').any(|p| p == "..") {
@@ -147,8 +158,14 @@ impl<F: FamilySections> Manifest<F> {
             ));
         }
         positive("sampling.dt_s", self.sampling.dt_s)?;
-        if self.sampling.dt_s > 0.01 {
-            return Err(invalid("sampling.dt_s", "must be at most 0.01 s"));
+        if !(MIN_DT_S..=0.01).contains(&self.sampling.dt_s) {
+            return Err(invalid(
+                "sampling.dt_s",
+                format!(
+                    "is {} s; it must be between {MIN_DT_S} s and 0.01 s",
+                    self.sampling.dt_s
+                ),
+            ));
         }
         if self.source == Source::Simulated {
             self.check_generator(view)?;
@@ -195,11 +212,21 @@ impl<F: FamilySections> Manifest<F> {
             ));
         }
         duration("test.duration_s", self.test.duration_s, self.sampling.dt_s)?;
+        self.check_budget()?;
         let f = self.test.public_fraction;
         if !(f > 0.0 && f <= 1.0) {
             return Err(invalid("test.public_fraction", "must be in (0, 1]"));
         }
         positive("test.segment_s", self.test.segment_s)?;
+        if self.test.segment_s < self.sampling.dt_s {
+            return Err(invalid(
+                "test.segment_s",
+                format!(
+                    "is {} s; a segment holds at least one sampling step ({} s)",
+                    self.test.segment_s, self.sampling.dt_s
+                ),
+            ));
+        }
         if self.test.segment_s < 10.0 * self.scoring.delta_ms * 1e-3 {
             return Err(invalid(
                 "test.segment_s",
@@ -230,6 +257,24 @@ impl<F: FamilySections> Manifest<F> {
         positive("scoring.delta_ms", self.scoring.delta_ms)?;
         duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
         positive("live.answer_deadline_s", self.live.answer_deadline_s)?;
+        if self.live.answer_deadline_s > MAX_ANSWER_DEADLINE_S {
+            return Err(invalid(
+                "live.answer_deadline_s",
+                format!(
+                    "is {} s; the limit is {MAX_ANSWER_DEADLINE_S} s",
+                    self.live.answer_deadline_s
+                ),
+            ));
+        }
+        if !(1..=MAX_CONCURRENT_LIVE).contains(&self.live.max_concurrent) {
+            return Err(invalid(
+                "live.max_concurrent",
+                format!(
+                    "is {}; it must be between 1 and {MAX_CONCURRENT_LIVE}",
+                    self.live.max_concurrent
+                ),
+            ));
+        }
         Ok(())
     }
 

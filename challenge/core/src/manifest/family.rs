@@ -42,6 +42,11 @@ pub trait FamilySections: Copy + Debug + PartialEq + 'static {
     /// [`ManifestError`] naming `train.conditions`.
     fn check_train_conditions(manifest: &Manifest<Self>) -> Result<(), ManifestError>;
 
+    /// Whether one unit of a split's `trials` is a paired trial that makes a trial per
+    /// condition ([`Manifest::train_conditions`] for training, all of them for test) rather
+    /// than one trial.
+    fn paired(manifest: &Manifest<Self>) -> bool;
+
     /// Removes from a manifest that hides its generator what the family keeps of the generator
     /// outside `[cell]` (which [`Manifest::public_view`] removes itself).
     fn hide_generator(manifest: &mut Manifest<Self>);

@@ -21,11 +21,14 @@
 //! family. The manifest is still one flat TOML document parsed in one pass, so a misspelt key
 //! anywhere is named with its line.
 
+pub mod budget;
 mod checks;
 mod family;
 mod sections;
 
-pub use checks::{ManifestError, SLUG_RULE, View, duration, invalid, is_slug, positive};
+pub use checks::{
+    MAX_TITLE_CHARS, ManifestError, SLUG_RULE, View, duration, invalid, is_slug, positive,
+};
 pub use family::FamilySections;
 pub use sections::{
     DEFAULT_LADDER_STEP, LiveSection, Publish, Rules, Sampling, ScoringSection, Source, SplitShape,
@@ -143,6 +146,8 @@ impl<F: FamilySections> Manifest<F> {
     }
 
     fn parse_as(text: &str, view: View) -> Result<Self, ManifestError> {
+        // Windows editors start UTF-8 files with a byte-order mark, which TOML does not allow.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let manifest: Self = toml::from_str(text)
             .map_err(|e| ManifestError::Syntax(checks::one_line(&e.to_string())))?;
         manifest.check(view)?;

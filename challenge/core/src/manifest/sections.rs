@@ -171,9 +171,18 @@ pub struct LiveSection {
     /// Length of each stimulus chunk, seconds.
     #[serde(default = "default_chunk_s")]
     pub chunk_s: f64,
-    /// Seconds a model has to answer one chunk.
+    /// Seconds a model has to answer one chunk (at most
+    /// [`super::budget::MAX_ANSWER_DEADLINE_S`]).
     #[serde(default = "default_deadline_s")]
     pub answer_deadline_s: f64,
+    /// Live evaluations one team may have running at once on the challenge, 1 to
+    /// [`super::budget::MAX_CONCURRENT_LIVE`]. Default 2.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: u32,
+}
+
+fn default_max_concurrent() -> u32 {
+    2
 }
 
 fn default_chunk_s() -> f64 {
@@ -189,6 +198,7 @@ impl Default for LiveSection {
         LiveSection {
             chunk_s: default_chunk_s(),
             answer_deadline_s: default_deadline_s(),
+            max_concurrent: default_max_concurrent(),
         }
     }
 }
