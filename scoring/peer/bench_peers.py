@@ -133,7 +133,7 @@ def main():
     root = os.path.join(HERE, "..", "..")
     subprocess.check_call(["cargo", "build", "-q", "--release", "-p", "arena-client", "--bin", "arena"],
                           cwd=root)
-    arena = os.path.join(root, "target", "release", "arena")
+    arena = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target")), "release", "arena")
     ta, tb = os.path.join(tmp, "truth.txt"), os.path.join(tmp, "pred.txt")
     print(f"\n{'whole process':36} {'peer s':>10} {'ours s':>10} {'peer/ours':>10} {'ours MB':>8}")
     one_train_file(ta, [1.0, 50000.0, 99999.0])

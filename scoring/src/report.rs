@@ -244,6 +244,26 @@ fn pairwise(
     )
 }
 
+/// `score` started on a thread of `scope` when `wanted`.
+fn spawn_if<'scope, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    wanted: bool,
+    score: F,
+) -> Option<std::thread::ScopedJoinHandle<'scope, Metric>>
+where
+    F: FnOnce() -> Metric + Send + 'scope,
+{
+    wanted.then(|| scope.spawn(score))
+}
+
+/// The score a [`spawn_if`] thread returned, or "not requested".
+fn joined(handle: Option<std::thread::ScopedJoinHandle<'_, Metric>>) -> Metric {
+    handle.map_or_else(not_requested, |h| {
+        h.join()
+            .expect("a score's thread does not panic on validated input")
+    })
+}
+
 /// Computes every key of `arena score --json` for one trial: [`report_of`] with
 /// [`Selection::ALL`].
 pub fn full_report(
@@ -259,9 +279,10 @@ pub fn full_report(
 /// reason "not requested". Spikes outside `window` are ignored. `params` must pass
 /// [`SuiteParams::validate`] (the distance functions panic on a non-positive τ or a negative q).
 ///
-/// The pairwise distances are computed on a second thread while this one computes the PSTH
-/// scores: the two halves take about as long, and `arena score` is a command a user waits
-/// for (each half is deterministic; the result does not depend on the threads).
+/// Each pairwise distance, the Schreiber correlation and the explained variance run on a thread
+/// of their own while this one computes the set-level scores: `arena score` is a command a
+/// user waits for, and the operating system spreads the threads over the cores (each score is
+/// deterministic; the result does not depend on the threads).
 pub fn report_of(
     recorded: &[SpikeTrain],
     predicted: &[SpikeTrain],
@@ -273,46 +294,38 @@ pub fn report_of(
     let pred: Vec<SpikeTrain> = predicted.iter().map(|t| t.within(window)).collect();
     let p = *params;
     let (rec, pred) = (&rec, &pred);
-    // The score of `key`, computed only when it is selected.
-    let when = |key: &str, score: &dyn Fn() -> Metric| -> Metric {
-        if selection.has(key) {
-            score()
-        } else {
-            not_requested()
-        }
-    };
+    let want = |key| selection.has(key);
     std::thread::scope(|scope| {
-        let distances = scope.spawn(move || {
-            [
-                when("victor_purpura", &|| {
-                    pairwise(rec, pred, "Victor–Purpura distance", |a, b| {
-                        Ok(victor_purpura(a, b, p.vp_q_per_s))
-                    })
-                }),
-                when("van_rossum", &|| {
-                    pairwise(rec, pred, "van Rossum distance", |a, b| {
-                        Ok(van_rossum(a, b, p.vr_tau_s))
-                    })
-                }),
-                when("isi_distance", &|| {
-                    pairwise(rec, pred, "ISI-distance", |a, b| {
-                        Ok(isi_distance(a, b, window))
-                    })
-                }),
-                when("spike_distance", &|| {
-                    pairwise(rec, pred, "SPIKE-distance", |a, b| {
-                        Ok(spike_distance(a, b, window))
-                    })
-                }),
-                when("spike_sync", &|| {
-                    pairwise(rec, pred, "SPIKE-synchronisation", |a, b| {
-                        Ok(spike_sync(a, b, window))
-                    })
-                }),
-                when("schreiber", &|| {
-                    mean_schreiber(rec, pred, p.schreiber_sigma_s)
-                }),
-            ]
+        let victor_purpura = spawn_if(scope, want("victor_purpura"), move || {
+            pairwise(rec, pred, "Victor–Purpura distance", |a, b| {
+                Ok(victor_purpura(a, b, p.vp_q_per_s))
+            })
+        });
+        let van_rossum = spawn_if(scope, want("van_rossum"), move || {
+            pairwise(rec, pred, "van Rossum distance", |a, b| {
+                Ok(van_rossum(a, b, p.vr_tau_s))
+            })
+        });
+        let isi_distance = spawn_if(scope, want("isi_distance"), move || {
+            pairwise(rec, pred, "ISI-distance", |a, b| {
+                Ok(isi_distance(a, b, window))
+            })
+        });
+        let spike_distance = spawn_if(scope, want("spike_distance"), move || {
+            pairwise(rec, pred, "SPIKE-distance", |a, b| {
+                Ok(spike_distance(a, b, window))
+            })
+        });
+        let spike_sync = spawn_if(scope, want("spike_sync"), move || {
+            pairwise(rec, pred, "SPIKE-synchronisation", |a, b| {
+                Ok(spike_sync(a, b, window))
+            })
+        });
+        let schreiber = spawn_if(scope, want("schreiber"), move || {
+            mean_schreiber(rec, pred, p.schreiber_sigma_s)
+        });
+        let explained_variance = spawn_if(scope, want("explained_variance"), move || {
+            explained_variance(rec, pred, window, p.psth_sigma_s, p.psth_dt_s)
         });
         // The set-level scores share one computation, made when the first of them is asked for.
         let core = std::cell::OnceCell::new();
@@ -327,11 +340,11 @@ pub fn report_of(
             });
             score(scores, products)
         };
-        let explained_variance = when("explained_variance", &|| {
-            explained_variance(rec, pred, window, p.psth_sigma_s, p.psth_dt_s)
-        });
-        let rate_error = when("rate_error", &|| rate_error(rec, pred, window));
-        // Before the join, so that this thread's work overlaps the distances.
+        let rate_error = if want("rate_error") {
+            rate_error(rec, pred, window)
+        } else {
+            not_requested()
+        };
         let coincidence_factor =
             from_core("coincidence_factor", |c, _| c.coincidence_factor.clone());
         let intrinsic_reliability = from_core("intrinsic_reliability", |c, _| {
@@ -342,16 +355,14 @@ pub fn report_of(
         let cf2_star = from_core("cf2_star", |_, p| p.clone().and_then(|x| x.cf2_star()));
         let d_star_p = from_core("d_star_p", |_, p| p.clone().and_then(|x| x.d_star_p()));
         let primary = from_core("primary", |c, _| c.primary.clone());
-        let [
-            victor_purpura,
-            van_rossum,
-            isi_distance,
-            spike_distance,
-            spike_sync,
-            schreiber,
-        ] = distances
-            .join()
-            .expect("the distance thread does not panic on validated input");
+        let (victor_purpura, van_rossum, isi_distance, spike_distance, spike_sync) = (
+            joined(victor_purpura),
+            joined(van_rossum),
+            joined(isi_distance),
+            joined(spike_distance),
+            joined(spike_sync),
+        );
+        let (schreiber, explained_variance) = (joined(schreiber), joined(explained_variance));
         FullReport {
             coincidence_factor,
             intrinsic_reliability,
