@@ -137,7 +137,7 @@ async fn one(
     fetched: &Path,
     say: &impl Fn(String),
 ) -> Result<pb::LeaderboardResponse> {
-    let mut org = connect(url, Some(organizer)).await?;
+    let mut org = connect(url, Some(organizer), None).await?;
     let created = challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
         .await
         .with_context(|| format!("creating {}", c.manifest.display()))?;
