@@ -8,3 +8,4 @@ mod e2e;
 mod live;
 mod offline;
 mod resilience;
+mod soak;

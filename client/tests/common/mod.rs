@@ -313,3 +313,65 @@ pub async fn fetched(arena: &Arena, token: &str, id: &str) -> Value {
     assert_eq!(v["challenge_id"], id);
     serde_json::from_slice(&std::fs::read(out.join("challenge.json")).unwrap()).unwrap()
 }
+
+/// The real `arena-server` binary (built beside `arena`) serving a database as a child process:
+/// for tests that kill it or read its memory from /proc.
+pub struct ServerChild {
+    child: tokio::process::Child,
+    /// Held open: the server stops when it closes (`--supervised`).
+    _stdin: tokio::process::ChildStdin,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl ServerChild {
+    /// Starts `arena-server serve --supervised` on a free loopback port with the run's seeds.
+    pub async fn start(db: &Path, workers: usize) -> ServerChild {
+        use tokio::io::AsyncBufReadExt;
+        let bin = Path::new(env!("CARGO_BIN_EXE_arena")).with_file_name("arena-server");
+        assert!(
+            bin.is_file(),
+            "{} is missing: build it (`cargo build -p arena-server`)",
+            bin.display()
+        );
+        let mut child = tokio::process::Command::new(&bin)
+            .args(["serve", "--supervised", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(["--workers", &workers.to_string()])
+            .args(["--fixed-seeds", &test_seed().to_string()])
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the server starts within 60 s")
+            .unwrap()
+            .expect("the server prints its address");
+        ServerChild {
+            child,
+            _stdin: stdin,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    /// The server's resident-memory high-water mark (VmHWM), KiB.
+    pub fn vm_hwm_kib(&self) -> u64 {
+        let pid = self.child.id().unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
+    /// `kill -9`, and waits for the process to be gone.
+    pub async fn kill9(mut self) {
+        self.child.kill().await.unwrap();
+    }
+}
