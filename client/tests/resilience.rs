@@ -28,7 +28,7 @@ async fn submission_ready(arena: &Arena, rate_hz: f64) -> (String, String, Strin
 
 /// Waits (at most 60 s) for a spawned `arena --json` run; asserts it succeeded and returns its
 /// JSON and standard error.
-async fn finished(
+pub(crate) async fn finished(
     run: tokio::task::JoinHandle<std::io::Result<std::process::Output>>,
 ) -> (Value, String) {
     let out = tokio::time::timeout(Duration::from_secs(60), run)

@@ -14,6 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::common::{Arena, ServerChild, fetched, hidden_seed_arg, write_predictions};
 use crate::live::{answer, live_manifest, threshold_model};
+use crate::resilience::finished;
 
 /// Creates the live challenge `live` (two 1 s trials in 0.25 s chunks, answer deadline 30 s) with
 /// a daily limit no test here reaches; returns an offline predictions file for it.
@@ -368,10 +369,28 @@ async fn a_server_killed_during_live_runs_and_submits_keeps_every_acknowledged_s
         "the kill came between live evaluations: it tests nothing"
     );
 
-    // Restarted on the same database: everything acknowledged is there, and it serves.
-    let mut arena = Arc::into_inner(arena).unwrap();
-    let server = ServerChild::start(&arena.db, 1).await;
-    arena.url = server.url.clone();
+    // Restarted on the same port and database while `arena submit` retries an upload: it is
+    // stored once, and everything acknowledged before the kill is there.
+    let arena = Arc::into_inner(arena).unwrap();
+    let token = arena.token(Role::Contestant, "retrying").await;
+    let file = arena.path("offline.json");
+    let args = [
+        "--json",
+        "submit",
+        "live",
+        "--predictions",
+        file.to_str().unwrap(),
+    ];
+    let submit = tokio::spawn(arena.command(Some(&token), &args).output());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _server = ServerChild::start_at(&arena.db, 1, arena.addr()).await;
+    let (retried, stderr) = finished(submit).await;
+    assert_eq!(retried["created"].as_bool(), Some(true), "{retried}");
+    assert!(stderr.contains("retrying in"), "{stderr}");
+    let (theirs,): (i64,) = arena
+        .query_one("SELECT COUNT(*) FROM submissions WHERE team = 'retrying'")
+        .await;
+    assert_eq!(theirs, 1);
     assert_none_lost(&arena, &t).await;
     let (scored,): (i64,) = arena
         .query_one("SELECT COUNT(*) FROM live_evaluations WHERE status = 'scored'")

@@ -327,6 +327,11 @@ pub struct ServerChild {
 impl ServerChild {
     /// Starts `arena-server serve --supervised` on a free loopback port with the run's seeds.
     pub async fn start(db: &Path, workers: usize) -> ServerChild {
+        ServerChild::start_at(db, workers, "127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// [`ServerChild::start`] on `listen` (the port a killed server had).
+    pub async fn start_at(db: &Path, workers: usize, listen: SocketAddr) -> ServerChild {
         use tokio::io::AsyncBufReadExt;
         let bin = Path::new(env!("CARGO_BIN_EXE_arena")).with_file_name("arena-server");
         assert!(
@@ -335,7 +340,13 @@ impl ServerChild {
             bin.display()
         );
         let mut child = tokio::process::Command::new(&bin)
-            .args(["serve", "--supervised", "--listen", "127.0.0.1:0", "--db"])
+            .args([
+                "serve",
+                "--supervised",
+                "--listen",
+                &listen.to_string(),
+                "--db",
+            ])
             .arg(db)
             .args(["--workers", &workers.to_string()])
             .args(["--fixed-seeds", &test_seed().to_string()])
