@@ -40,3 +40,43 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_or_non_pem_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = server_tls(&junk, &junk).unwrap_err().to_string();
+        assert!(e.contains("certificate") && e.contains("junk.pem") && e.contains("not a PEM"));
+        let e = server_tls(&missing, &junk).unwrap_err().to_string();
+        assert!(e.contains("cannot read the certificate") && e.contains("missing.pem"));
+    }
+
+    #[tokio::test]
+    async fn a_key_that_is_not_a_key_stops_the_start_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("bad.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let tls = server_tls(&pem, &pem).unwrap();
+        let started = crate::start_with(
+            &dir.path().join("arena.db"),
+            "127.0.0.1:0".parse().unwrap(),
+            crate::ServerConfig::default(),
+            Some(tls),
+        )
+        .await;
+        let Err(e) = started else {
+            panic!("a server started with no private key")
+        };
+        assert!(e.to_string().contains("private key"), "{e}");
+    }
+}
