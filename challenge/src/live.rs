@@ -295,18 +295,20 @@ impl Answers {
                 repeat: r,
                 problem,
             };
+            // Times are shown with `{:?}`, which writes 1e-300 as such: `{}` writes every digit
+            // (a message of 300 characters and more for a tiny or huge time).
             for (i, &t) in times.iter().enumerate() {
                 if !t.is_finite() {
                     return Err(bad(format!("spike {i} is {t}, not a finite time")));
                 }
                 if t < from || t >= to {
                     return Err(bad(format!(
-                        "spike {i} at {t} s is outside the chunk [{from}, {to}) s"
+                        "spike {i} at {t:?} s is outside the chunk [{from:?}, {to:?}) s"
                     )));
                 }
                 if i > 0 && t <= times[i - 1] {
                     return Err(bad(format!(
-                        "spike {i} at {t} s does not come after spike {} at {} s",
+                        "spike {i} at {t:?} s does not come after spike {} at {:?} s",
                         i - 1,
                         times[i - 1]
                     )));

@@ -8,6 +8,7 @@ mod module_graph;
 mod dendritic_baselines;
 mod dendritic_challenge;
 mod dendritic_trials;
+mod fuzz;
 mod gauntlet;
 mod hidden_generators;
 mod ladder;

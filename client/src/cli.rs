@@ -197,7 +197,11 @@ pub struct Cli {
 /// Options every command accepts, before or after the subcommand.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// Server URL.
+    /// Server URL: http:// for plaintext, https:// for TLS. A call that loses its connection (server unreachable, restarted, connection reset) is
+    /// repeated where that is safe (reads, `submission select`, `submit`, whose upload carries an
+    /// idempotency key): 5 attempts, pauses of 0.2, 0.4, 0.8 and 1.6 s, each retry and the final
+    /// give-up said on standard error. `challenge create`, `challenge close` and `run` are not
+    /// repeated.
     #[arg(
         long,
         global = true,
@@ -205,6 +209,10 @@ pub struct Global {
         default_value = "http://127.0.0.1:50051"
     )]
     pub server: String,
+    /// PEM file of the certificate authority an https:// server's certificate is checked
+    /// against (a private CA); without it, the system's trusted roots.
+    #[arg(long, global = true, env = "ARENA_TLS_CA", value_name = "PEM")]
+    pub tls_ca: Option<PathBuf>,
     /// Access token (from `arena-server token create`).
     #[arg(long, global = true, env = "ARENA_TOKEN", hide_env_values = true)]
     pub token: Option<String>,

@@ -7,6 +7,7 @@ mod commands;
 mod connect;
 mod live_model;
 mod output;
+mod retry;
 mod server_process;
 
 use std::process::ExitCode;
@@ -32,11 +33,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e
-                .chain()
-                .map(|c| c.to_string().replace('\n', " "))
-                .collect();
-            say_err!("arena: {}", chain.join(": "));
+            say_err!("arena: {}", connect::one_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -9,25 +9,7 @@ use arena_server::auth::Role;
 use serde_json::Value;
 use tonic::transport::Channel;
 
-use crate::common::{Arena, DEMO, hidden_seed_arg, small_manifest};
-
-/// Writes a predictions file: per test trial, `repeats` regular trains at `rate_hz`.
-fn write_predictions(path: &Path, challenge_json: &Value, rate_hz: f64, repeats: usize) {
-    let mut trials = serde_json::Map::new();
-    for t in challenge_json["trials"].as_array().unwrap() {
-        if t["split"] != "test" {
-            continue;
-        }
-        let duration = t["duration_s"].as_f64().unwrap();
-        let n = (duration * rate_hz) as usize;
-        let train: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / rate_hz).collect();
-        trials.insert(
-            t["id"].as_str().unwrap().into(),
-            serde_json::json!(vec![train; repeats]),
-        );
-    }
-    std::fs::write(path, serde_json::json!({ "trials": trials }).to_string()).unwrap();
-}
+use crate::common::{Arena, DEMO, fetched, hidden_seed_arg, small_manifest, write_predictions};
 
 /// The public dataset hash of a fetched folder, from its own bytes (`datasets/README.md`,
 /// "Hashes"): the served `dataset.toml` and every other file but `challenge.json`.
@@ -44,15 +26,6 @@ fn public_hash_of(dir: &Path) -> String {
         })
         .collect();
     public_dataset_hash(&manifest, &served)
-}
-
-async fn fetched(arena: &Arena, token: &str, id: &str) -> Value {
-    let out = arena.path("fetched");
-    let v = arena
-        .json(token, &["fetch", id, "--out", out.to_str().unwrap()])
-        .await;
-    assert_eq!(v["challenge_id"], id);
-    serde_json::from_slice(&std::fs::read(out.join("challenge.json")).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,7 +23,7 @@ use crate::common::{Arena, DEMO, hidden_seed_arg};
 /// The demo manifest with two live trials of `trial_s` in 0.25 s chunks, 4 hidden repeats, and 8 s of
 /// training data for the models to fit; with `publish`, the generator is published
 /// (`publish = ["cell"]`), so that a contestant can run the generating model itself.
-fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
+pub(crate) fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> String {
     let mut m: toml::Table = DEMO.parse().unwrap();
     if publish {
         m.insert("publish".into(), toml::Value::Array(vec!["cell".into()]));
@@ -374,7 +374,7 @@ async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> Strin
     r.reason
 }
 
-fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
+pub(crate) fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
     pb::LiveClientMessage {
         msg: Some(pb::live_client_message::Msg::Answer(pb::ChunkAnswer {
             trial_id: chunk.trial_id.clone(),
@@ -388,7 +388,12 @@ fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMe
 }
 
 /// A causal toy model: a spike wherever the current exceeds `threshold` nA, at most one per 5 ms.
-fn threshold_model(chunk: &pb::StimulusChunk, dt: f64, threshold: f64, last: &mut f64) -> Vec<f64> {
+pub(crate) fn threshold_model(
+    chunk: &pb::StimulusChunk,
+    dt: f64,
+    threshold: f64,
+    last: &mut f64,
+) -> Vec<f64> {
     let mut out = Vec::new();
     for (i, x) in chunk.current_na.iter().enumerate() {
         let t = chunk.t_start_s + i as f64 * dt;

@@ -7,3 +7,5 @@ mod common;
 mod e2e;
 mod live;
 mod offline;
+mod resilience;
+mod soak;

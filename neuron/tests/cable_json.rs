@@ -117,6 +117,14 @@ fn errors_name_the_section_synapse_and_field() {
     let mut v = example();
     v["cell"]["sections"][1]["mechanisms"]["pas"]["g"] = json!(-1);
     assert!(run_err(v).starts_with("sections[dend].mechanisms.pas.g = -1"));
+    // A segment count past the bound is refused before anything is allocated for it (2^32
+    // segments aborted on a 100 GB allocation).
+    let mut v = example();
+    v["cell"]["sections"][1]["nseg"] = json!(4_294_967_296u64);
+    assert_eq!(
+        run_err(v),
+        "sections[dend].nseg = 4294967296: must be between 1 and 10000"
+    );
 }
 
 fn small_cell() -> Cell {

@@ -15,6 +15,7 @@ pub mod live;
 pub mod seeds;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod upload;
 
 use std::net::SocketAddr;
@@ -61,6 +62,9 @@ pub enum ServerError {
     /// A team or token name that is empty, too long or holds a control character.
     #[error("--name {0}")]
     BadName(String),
+    /// The TLS certificate or key could not be read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// The reason stored for a live evaluation the server stopped during ([`start`]).
@@ -136,6 +140,25 @@ pub async fn start(
     listen: SocketAddr,
     config: ServerConfig,
 ) -> Result<RunningServer, ServerError> {
+    start_with(db, listen, config, None).await
+}
+
+/// [`start`], serving TLS only when `tls` is given ([`tls::server_tls`]).
+///
+/// # Errors
+/// As [`start`], and if the TLS identity cannot be used.
+pub async fn start_with(
+    db: &Path,
+    listen: SocketAddr,
+    config: ServerConfig,
+    tls: Option<tonic::transport::ServerTlsConfig>,
+) -> Result<RunningServer, ServerError> {
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| ServerError::Tls(tls::describe(&e)))?;
+    }
     let store = Store::open(db).await?;
     let requeued = store.requeue_running_jobs().await?;
     if requeued > 0 {
@@ -196,7 +219,7 @@ pub async fn start(
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(
-        tonic::transport::Server::builder()
+        builder
             .layer(MapResponseLayer::new(
                 oversized_is_resource_exhausted as fn(_) -> _,
             ))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use arena_server::auth::Role;
-use arena_server::{Seeds, ServerConfig, create_token, start};
+use arena_server::{Seeds, ServerConfig, create_token, start_with, tls};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -39,6 +39,13 @@ enum Command {
         /// demos only. A competition needs them unpredictable: leave this unset.
         #[arg(long, value_name = "N")]
         fixed_seeds: Option<u64>,
+        /// Serve gRPC over TLS only, with this PEM certificate chain (clients then use an
+        /// https:// URL). Needs --tls-key.
+        #[arg(long, value_name = "PEM", env = "ARENA_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "PEM", env = "ARENA_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Token management.
     Token {
@@ -120,8 +127,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             workers,
             supervised,
             fixed_seeds,
+            tls_cert,
+            tls_key,
         } => {
-            let server = start(
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(tls::server_tls(&cert, &key)?),
+                _ => None,
+            };
+            let server = start_with(
                 &db,
                 listen,
                 ServerConfig {
@@ -129,6 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     seeds: fixed_seeds.map_or(Seeds::Drawn, Seeds::Fixed),
                     ..ServerConfig::default()
                 },
+                tls,
             )
             .await?;
             if supervised {

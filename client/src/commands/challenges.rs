@@ -11,18 +11,19 @@ use tokio_stream::StreamExt as _;
 
 use crate::connect::{Client, status_error};
 use crate::output::{bytes_bar, print_json, say, table};
+use crate::retry::unary;
 
 /// Bytes per uploaded chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 
 /// Lists the challenges.
 pub async fn list(client: &mut Client, as_json: bool) -> Result<()> {
-    let challenges = client
-        .list_challenges(pb::ListChallengesRequest {})
-        .await
-        .map_err(status_error)?
-        .into_inner()
-        .challenges;
+    let request = pb::ListChallengesRequest {};
+    let challenges = unary("challenges", client, request, |mut c, r| async move {
+        c.list_challenges(r).await
+    })
+    .await?
+    .challenges;
     if as_json {
         let rows: Vec<_> = challenges
             .iter()

@@ -197,7 +197,7 @@ async fn one(
     fetched: &Path,
     status: &Status,
 ) -> Result<pb::LeaderboardResponse> {
-    let mut org = connect(url, Some(organizer)).await?;
+    let mut org = connect(url, Some(organizer), None).await?;
     status.phase("creating: the server makes the hidden trials".into());
     let created = challenges::create(&mut org, &c.manifest, &c.hidden, None, args.hidden_seed)
         .await

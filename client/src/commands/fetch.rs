@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::connect::{Client, status_error};
 use crate::output::{bytes_bar, print_json, say};
+use crate::retry::retrying;
 
 /// `challenge.json`, as documented in the README.
 #[derive(Debug, Serialize, Deserialize)]
@@ -68,8 +69,12 @@ pub struct TrialJson {
     pub condition: Option<String>,
 }
 
-/// Downloads a challenge into `out`, checking every file's SHA-256.
-pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<ChallengeJson> {
+/// The spec and the files' bodies of one download.
+type Download = (pb::ChallengeSpec, BTreeMap<String, Vec<u8>>);
+
+/// Streams a challenge's spec and files into memory: all of it or an error, so a download cut
+/// by a lost connection can be started again ([`retrying`]).
+async fn download(mut client: Client, challenge: &str) -> Result<Download> {
     let mut stream = client
         .fetch_challenge(pb::FetchChallengeRequest {
             challenge_id: challenge.to_string(),
@@ -83,7 +88,6 @@ pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<C
         }) => spec,
         _ => bail!("the server did not start the download with the challenge spec"),
     };
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let total: u64 = spec.files.iter().map(|f| f.size).sum();
     let bar = bytes_bar(total, "downloading");
     let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -94,6 +98,13 @@ pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<C
         }
     }
     bar.finish_and_clear();
+    Ok((spec, bodies))
+}
+
+/// Downloads a challenge into `out`, checking every file's SHA-256.
+pub async fn fetch(client: &mut Client, challenge: &str, out: &Path) -> Result<ChallengeJson> {
+    let (spec, bodies) = retrying("fetch", || download(client.clone(), challenge)).await?;
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for f in &spec.files {
         let body = bodies.get(&f.name).map(Vec::as_slice).unwrap_or_default();
         if sha256_hex(body) != f.sha256 {

@@ -7,21 +7,23 @@ use serde_json::json;
 
 use crate::cli::GauntletArgs;
 use crate::commands::challenges::{describe_effect, effect_json};
-use crate::connect::{Client, status_error};
+use crate::connect::Client;
 use crate::output::{print_json, say};
+use crate::retry::unary;
 
 /// Prints the gauntlet table (or JSON rows), then a dendritic challenge's clustering check as
 /// `arena challenge create` printed it; exits successfully whatever the verdicts, which the table
 /// and `passed` report.
 pub async fn gauntlet(client: &mut Client, args: &GauntletArgs, as_json: bool) -> Result<()> {
-    let r = client
-        .gauntlet(pb::GauntletRequest {
-            challenge_id: args.challenge.clone(),
-            seed: args.seed,
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner();
+    let request = pb::GauntletRequest {
+        challenge_id: args.challenge.clone(),
+        seed: args.seed,
+    };
+    // Nothing is stored: safe to repeat.
+    let r = unary("gauntlet", client, request, |mut c, r| async move {
+        c.gauntlet(r).await
+    })
+    .await?;
     if as_json {
         let rows: Vec<_> = r
             .rows

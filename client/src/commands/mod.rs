@@ -19,7 +19,12 @@ use crate::cli::{
 use crate::connect::{Client, connect};
 
 async fn client(cli: &Cli) -> Result<Client> {
-    connect(&cli.global.server, cli.global.token.as_deref()).await
+    connect(
+        &cli.global.server,
+        cli.global.token.as_deref(),
+        cli.global.tls_ca.as_deref(),
+    )
+    .await
 }
 
 /// Runs the parsed command.

@@ -9,10 +9,12 @@ use rand::RngCore;
 use serde_json::{Value, json};
 
 use crate::cli::SubmitArgs;
-use crate::connect::{Client, status_error};
+use crate::connect::Client;
 use crate::output::{metrics_json, num, print_json, say, status_name, table};
+use crate::retry::unary;
 
-/// Sends a predictions file; retries a dropped connection with the same idempotency key.
+/// Sends a predictions file with an idempotency key (`idempotency_key`, else a fresh one), so a
+/// retry after a dropped connection ([`unary`]) stores it once.
 pub async fn send(
     client: &mut Client,
     challenge: &str,
@@ -40,17 +42,10 @@ pub async fn send(
         predictions_json: predictions,
         baseline: baseline.unwrap_or_default().to_string(),
     };
-    let mut attempt = 0;
-    loop {
-        match client.submit(request.clone()).await {
-            Ok(r) => return Ok(r.into_inner()),
-            Err(s) if s.code() == tonic::Code::Unavailable && attempt < 3 => {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
-            }
-            Err(s) => return Err(status_error(s)),
-        }
-    }
+    unary("submit", client, request, |mut c, r| async move {
+        c.submit(r).await
+    })
+    .await
 }
 
 /// Polls until the submission is scored or failed.
@@ -80,13 +75,13 @@ pub async fn wait(client: &mut Client, id: &str, timeout: Duration) -> Result<pb
 }
 
 async fn get(client: &mut Client, id: &str) -> Result<pb::Submission> {
-    Ok(client
-        .get_submission(pb::GetSubmissionRequest {
-            submission_id: id.to_string(),
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner())
+    let request = pb::GetSubmissionRequest {
+        submission_id: id.to_string(),
+    };
+    unary("submission show", client, request, |mut c, r| async move {
+        c.get_submission(r).await
+    })
+    .await
 }
 
 /// The JSON of a submission (`arena submit --json`, `arena submission show --json`).
@@ -199,14 +194,18 @@ pub async fn select_command(
     unselect: bool,
     as_json: bool,
 ) -> Result<()> {
-    let r = client
-        .select_submission(pb::SelectSubmissionRequest {
-            submission_id: id.to_string(),
-            unselect,
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner();
+    let request = pb::SelectSubmissionRequest {
+        submission_id: id.to_string(),
+        unselect,
+    };
+    // Setting a selection twice leaves it as once: safe to repeat.
+    let r = unary(
+        "submission select",
+        client,
+        request,
+        |mut c, r| async move { c.select_submission(r).await },
+    )
+    .await?;
     if as_json {
         print_json(&json!({
             "submission_id": id, "challenge_id": r.challenge_id, "team": r.team,
@@ -286,13 +285,13 @@ pub async fn show_command(client: &mut Client, id: &str, as_json: bool) -> Resul
 
 /// Fetches a leaderboard.
 pub async fn leaderboard(client: &mut Client, challenge: &str) -> Result<pb::LeaderboardResponse> {
-    Ok(client
-        .leaderboard(pb::LeaderboardRequest {
-            challenge_id: challenge.to_string(),
-        })
-        .await
-        .map_err(status_error)?
-        .into_inner())
+    let request = pb::LeaderboardRequest {
+        challenge_id: challenge.to_string(),
+    };
+    unary("leaderboard", client, request, |mut c, r| async move {
+        c.leaderboard(r).await
+    })
+    .await
 }
 
 /// A leaderboard as the JSON document `arena leaderboard --json` prints.

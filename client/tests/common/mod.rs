@@ -1,16 +1,17 @@
 //! What the client's integration suites share: the seed of this run, the server harness
 //! ([`Arena`]: a real server, tokens, the real binary and the gRPC client), the manifests.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use arena_proto::v1::arena_client::ArenaClient;
 use arena_server::auth::Role;
-use arena_server::{RunningServer, Seeds, ServerConfig, create_token, start};
+use arena_server::{RunningServer, Seeds, ServerConfig, create_token, start_with};
 use serde_json::Value;
 use tempfile::TempDir;
 use tonic::Request;
-use tonic::transport::Channel;
+use tonic::transport::{Channel, ServerTlsConfig};
 
 /// The seed of this test run (issue 20): `ARENA_TEST_SEED` if set (the flakiness check,
 /// `.ci/flaky`, runs the suites under many), else 42. It is the hidden seed of every challenge
@@ -66,39 +67,68 @@ pub struct Arena {
     /// The server's SQLite file.
     pub db: PathBuf,
     server: Option<RunningServer>,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS).
     pub url: String,
+    /// The CA the binary trusts (`ARENA_TLS_CA`) when the server serves TLS.
+    pub tls_ca: Option<PathBuf>,
 }
 
 impl Arena {
     pub async fn start(workers: usize) -> Arena {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("arena.db");
-        let mut arena = Arena {
-            dir,
-            db,
-            server: None,
-            url: String::new(),
-        };
+        let mut arena = Arena::unstarted();
         arena.boot(workers).await;
         arena
     }
 
+    /// The temporary folder and database, no server yet.
+    pub fn unstarted() -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("arena.db");
+        Arena {
+            dir,
+            db,
+            server: None,
+            url: String::new(),
+            tls_ca: None,
+        }
+    }
+
     pub async fn boot(&mut self, workers: usize) {
+        self.boot_at(workers, "127.0.0.1:0".parse().unwrap(), None)
+            .await;
+    }
+
+    /// Starts the server on `listen` (a given port: to come back on the one a stopped server
+    /// had), serving TLS with `tls` if given.
+    pub async fn boot_at(
+        &mut self,
+        workers: usize,
+        listen: SocketAddr,
+        tls: Option<ServerTlsConfig>,
+    ) {
         let config = ServerConfig {
             workers,
             seeds: server_seeds(),
             ..ServerConfig::default()
         };
-        let server = start(&self.db, "127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
-        self.url = format!("http://{}", server.addr);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let server = start_with(&self.db, listen, config, tls).await.unwrap();
+        self.url = format!("{scheme}://{}", server.addr);
         self.server = Some(server);
     }
 
-    pub async fn restart(&mut self, workers: usize) {
+    /// Stops the server; `url` keeps its address.
+    pub async fn stop(&mut self) {
         self.server.take().unwrap().stop().await.unwrap();
+    }
+
+    /// The address the server listens (or, stopped, listened) on.
+    pub fn addr(&self) -> SocketAddr {
+        self.url.rsplit('/').next().unwrap().parse().unwrap()
+    }
+
+    pub async fn restart(&mut self, workers: usize) {
+        self.stop().await;
         self.boot(workers).await;
     }
 
@@ -110,17 +140,26 @@ impl Arena {
         self.dir.path().join(name)
     }
 
-    /// Runs the real `arena` binary against this server.
-    pub async fn arena(&self, token: Option<&str>, args: &[&str]) -> Output {
+    /// The real `arena` binary with `args`, pointed at this server, not started.
+    pub fn command(&self, token: Option<&str>, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"));
         cmd.args(args)
             .env("ARENA_SERVER", &self.url)
             .env_remove("ARENA_TOKEN")
+            .env_remove("ARENA_TLS_CA")
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
         if let Some(t) = token {
             cmd.env("ARENA_TOKEN", t);
         }
-        cmd.output().await.unwrap()
+        if let Some(ca) = &self.tls_ca {
+            cmd.env("ARENA_TLS_CA", ca);
+        }
+        cmd
+    }
+
+    /// Runs the real `arena` binary against this server.
+    pub async fn arena(&self, token: Option<&str>, args: &[&str]) -> Output {
+        self.command(token, args).output().await.unwrap()
     }
 
     /// Runs `arena --json ...`, asserts success and parses stdout.
@@ -244,5 +283,106 @@ impl Arena {
             .unwrap();
         pool.close().await;
         row
+    }
+}
+
+/// Writes a predictions file: per test trial, `repeats` regular trains at `rate_hz`.
+pub fn write_predictions(path: &Path, challenge_json: &Value, rate_hz: f64, repeats: usize) {
+    let mut trials = serde_json::Map::new();
+    for t in challenge_json["trials"].as_array().unwrap() {
+        if t["split"] != "test" {
+            continue;
+        }
+        let duration = t["duration_s"].as_f64().unwrap();
+        let n = (duration * rate_hz) as usize;
+        let train: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / rate_hz).collect();
+        trials.insert(
+            t["id"].as_str().unwrap().into(),
+            serde_json::json!(vec![train; repeats]),
+        );
+    }
+    std::fs::write(path, serde_json::json!({ "trials": trials }).to_string()).unwrap();
+}
+
+/// `arena fetch ID` into the harness folder `fetched`; returns its `challenge.json`.
+pub async fn fetched(arena: &Arena, token: &str, id: &str) -> Value {
+    let out = arena.path("fetched");
+    let v = arena
+        .json(token, &["fetch", id, "--out", out.to_str().unwrap()])
+        .await;
+    assert_eq!(v["challenge_id"], id);
+    serde_json::from_slice(&std::fs::read(out.join("challenge.json")).unwrap()).unwrap()
+}
+
+/// The real `arena-server` binary (built beside `arena`) serving a database as a child process:
+/// for tests that kill it or read its memory from /proc.
+pub struct ServerChild {
+    child: tokio::process::Child,
+    /// Held open: the server stops when it closes (`--supervised`).
+    _stdin: tokio::process::ChildStdin,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl ServerChild {
+    /// Starts `arena-server serve --supervised` on a free loopback port with the run's seeds.
+    pub async fn start(db: &Path, workers: usize) -> ServerChild {
+        ServerChild::start_at(db, workers, "127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// [`ServerChild::start`] on `listen` (the port a killed server had).
+    pub async fn start_at(db: &Path, workers: usize, listen: SocketAddr) -> ServerChild {
+        use tokio::io::AsyncBufReadExt;
+        let bin = Path::new(env!("CARGO_BIN_EXE_arena")).with_file_name("arena-server");
+        assert!(
+            bin.is_file(),
+            "{} is missing: build it (`cargo build -p arena-server`)",
+            bin.display()
+        );
+        let mut child = tokio::process::Command::new(&bin)
+            .args([
+                "serve",
+                "--supervised",
+                "--listen",
+                &listen.to_string(),
+                "--db",
+            ])
+            .arg(db)
+            .args(["--workers", &workers.to_string()])
+            .args(["--fixed-seeds", &test_seed().to_string()])
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the server starts within 60 s")
+            .unwrap()
+            .expect("the server prints its address");
+        ServerChild {
+            child,
+            _stdin: stdin,
+            url: format!("http://{addr}"),
+        }
+    }
+
+    /// The server's resident-memory high-water mark (VmHWM), KiB.
+    pub fn vm_hwm_kib(&self) -> u64 {
+        let pid = self.child.id().unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
+    /// `kill -9`, and waits for the process to be gone.
+    pub async fn kill9(mut self) {
+        self.child.kill().await.unwrap();
     }
 }

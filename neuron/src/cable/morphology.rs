@@ -23,6 +23,11 @@ use super::error::{CableError, finite, positive, unit_interval};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
+/// The most segments one section may have. The d_lambda rule gives tens to hundreds for real
+/// dendrites; the bound keeps an input from asking for a segment table of unbounded size
+/// (`nseg` = 2^32 asked for 100 GB; found by `challenge/tests/fuzz.rs`).
+pub const MAX_NSEG: usize = 10_000;
+
 /// Geometry and passive properties of one section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectionGeometry {
@@ -266,11 +271,11 @@ impl Morphology {
             positive(f("diam"), s.diam_um)?;
             positive(f("Ra"), s.ra_ohm_cm)?;
             positive(f("cm"), s.cm_uf_per_cm2)?;
-            if s.nseg == 0 {
+            if s.nseg == 0 || s.nseg > MAX_NSEG {
                 return Err(CableError::InvalidValue {
                     field: format!("sections[{}].nseg", s.name),
-                    value: 0.0,
-                    problem: "must be >= 1",
+                    value: s.nseg as f64,
+                    problem: "must be between 1 and 10000",
                 });
             }
             if let Some((_, x)) = &s.parent {
