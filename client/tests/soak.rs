@@ -434,7 +434,11 @@ async fn a_server_killed_during_live_runs_and_submits_keeps_every_acknowledged_s
              FROM live_evaluations",
         )
         .await;
-    assert_eq!((left, unexplained), (0, 0), "running / failed without a reason");
+    assert_eq!(
+        (left, unexplained),
+        (0, 0),
+        "running / failed without a reason"
+    );
     let token = arena.token(Role::Contestant, "after").await;
     let after = evaluation(&arena, &token, None).await.unwrap().unwrap();
     assert!(stored(&arena).await.contains(&after));
