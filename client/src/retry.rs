@@ -82,7 +82,8 @@ where
                 )));
             }
             Err(e) => {
-                eprintln!(
+                // Escaped like every printer's output: the error may quote the server.
+                crate::output::say_err!(
                     "arena: {what}: attempt {attempt} of {ATTEMPTS} failed ({}); retrying in {:.1} s",
                     crate::connect::one_line(&e),
                     pause.as_secs_f64()

@@ -1480,7 +1480,15 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
             .unwrap_or_else(|| panic!("{team}: {board}"))
     };
     let null = primary("baseline-poisson");
+    eprintln!(
+        "margin dendritic reference primary - 0.5: {}",
+        rows[0]["primary"].as_f64().unwrap() - 0.5
+    );
     for team in ["baseline-two-layer", "baseline-linear"] {
+        eprintln!(
+            "margin dendritic {team} - (poisson + 0.1): {}",
+            primary(team) - null - 0.1
+        );
         assert!(primary(team) > null + 0.1, "{team}: {board}");
     }
     // Every evaluation also carries the per-bin ROC scores, overall and by condition. Seed 42
@@ -1497,10 +1505,22 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
         auc.insert(team, shown["scores"]["auc_tolerant"].as_f64().unwrap());
     }
     let null = auc["baseline-poisson"];
+    eprintln!(
+        "margin dendritic reference AUC - 0.9: {}",
+        auc["baseline-reference"] - 0.9
+    );
+    eprintln!(
+        "margin dendritic 0.1 - |poisson AUC - 0.5|: {}",
+        0.1 - (null - 0.5).abs()
+    );
     assert!(auc["baseline-reference"] > 0.9, "AUC ±Δ {auc:?}");
     assert!((null - 0.5).abs() < 0.1, "AUC ±Δ {auc:?}");
     for team in ["baseline-two-layer", "baseline-linear"] {
         // Hidden seeds 1–12 gave margins over the null of 0.13–0.43; one CI run gave 0.08.
+        eprintln!(
+            "margin dendritic {team} AUC - (poisson + 0.03): {}",
+            auc[team] - null - 0.03
+        );
         assert!(auc[team] > null + 0.03, "{team}: AUC ±Δ {auc:?}");
     }
     // The text board shows the primary by condition and the gap on a paired challenge.
