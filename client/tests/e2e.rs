@@ -1468,9 +1468,11 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
         }
     }
     // The generating cell ranks first, and both fitted dendritic baselines beat the Poisson
-    // null clearly: on 13 hidden seeds the public part gave two-layer 0.17–0.63, linear
-    // 0.04–0.49 and Poisson −0.17 to −0.10 (smallest margin over the null 0.18;
-    // datasets/dendritic-clustered-demo/EFFECT.md).
+    // null. Margins over the null on the board (rounded to the Ladder's 0.01), measured with
+    // `bash .ci/margins a_dendritic_challenge_is_checked 14 1 -- --release` (ARENA_TEST_SEED
+    // 1–14): two-layer 0.42 ± 0.11 (min 0.15), linear 0.29 ± 0.08 (min 0.10). A bound of
+    // +0.1 failed seed 7 (linear exactly 0.10 ahead); against 0 the linear margin is 3.5 s.d.
+    // from failing (about 3·10⁻⁴ per seed), the two-layer one 3.8 s.d. (7·10⁻⁵).
     assert_eq!(rows[0]["team"], "baseline-reference", "{board}");
     assert!(rows[0]["primary"].as_f64().unwrap() > 0.5, "{board}");
     let primary = |team: &str| {
@@ -1486,10 +1488,10 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
     );
     for team in ["baseline-two-layer", "baseline-linear"] {
         eprintln!(
-            "margin dendritic {team} - (poisson + 0.1): {}",
-            primary(team) - null - 0.1
+            "margin dendritic {team} - poisson: {}",
+            primary(team) - null
         );
-        assert!(primary(team) > null + 0.1, "{team}: {board}");
+        assert!(primary(team) > null, "{team}: {board}");
     }
     // Every evaluation also carries the per-bin ROC scores, overall and by condition. Seed 42
     // (`dendritic_seeds -- --reference 42`), public part, AUC ±Δ: reference 0.976, two-layer
@@ -1505,22 +1507,30 @@ async fn a_dendritic_challenge_is_checked_fetched_and_scored_by_condition() {
         auc.insert(team, shown["scores"]["auc_tolerant"].as_f64().unwrap());
     }
     let null = auc["baseline-poisson"];
+    let fitted = ["baseline-two-layer", "baseline-linear"];
+    // How far the Poisson null's AUC ±Δ may stray from chance (0.5). Seeds 1–14: |AUC − 0.5|
+    // 0.042 ± 0.034, max 0.116 (0.1 failed seeds 1 and 3); 0.2 is 4.7 s.d. above the mean.
+    // The other AUC margins: reference − 0.9 0.076 ± 0.008; two-layer and linear over the null
+    // + 0.03, 0.27 ± 0.07 and 0.30 ± 0.06 (min 0.10 and 0.21), 3.8 and 5 s.d.
+    const NULL_BOUND: f64 = 0.2;
+    // Every margin is printed before any assertion, so `.ci/margins` sees them all.
     eprintln!(
         "margin dendritic reference AUC - 0.9: {}",
         auc["baseline-reference"] - 0.9
     );
     eprintln!(
-        "margin dendritic 0.1 - |poisson AUC - 0.5|: {}",
-        0.1 - (null - 0.5).abs()
+        "margin dendritic null bound - |poisson AUC - 0.5|: {}",
+        NULL_BOUND - (null - 0.5).abs()
     );
-    assert!(auc["baseline-reference"] > 0.9, "AUC ±Δ {auc:?}");
-    assert!((null - 0.5).abs() < 0.1, "AUC ±Δ {auc:?}");
-    for team in ["baseline-two-layer", "baseline-linear"] {
-        // Hidden seeds 1–12 gave margins over the null of 0.13–0.43; one CI run gave 0.08.
+    for team in fitted {
         eprintln!(
             "margin dendritic {team} AUC - (poisson + 0.03): {}",
             auc[team] - null - 0.03
         );
+    }
+    assert!(auc["baseline-reference"] > 0.9, "AUC ±Δ {auc:?}");
+    assert!((null - 0.5).abs() < NULL_BOUND, "AUC ±Δ {auc:?}");
+    for team in fitted {
         assert!(auc[team] > null + 0.03, "{team}: AUC ±Δ {auc:?}");
     }
     // The text board shows the primary by condition and the gap on a paired challenge.
