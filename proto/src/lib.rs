@@ -17,6 +17,8 @@ pub mod bench {
     tonic::include_proto!("spikearena.bench.v1");
 }
 
+pub mod board_json;
+
 /// Largest gRPC message either side encodes or decodes, bytes: the server's and the client's
 /// channels are configured with the same limit (tonic's default of 4 MiB would refuse a large
 /// predictions upload before the server could name its own, smaller, limit).

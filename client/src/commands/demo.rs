@@ -160,7 +160,10 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
         });
         let boards = futures::future::try_join_all(runs).await?;
         if as_json {
-            let boards: Vec<_> = boards.iter().map(submit::leaderboard_json).collect();
+            let boards: Vec<_> = boards
+                .iter()
+                .map(arena_proto::board_json::leaderboard_json)
+                .collect();
             print_json(&json!({ "leaderboards": boards }));
         } else {
             for board in &boards {

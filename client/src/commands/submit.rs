@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use arena_challenge::predictions::Limits;
+use arena_proto::board_json::leaderboard_json;
 use arena_proto::v1 as pb;
 use rand::RngCore;
 use serde_json::{Value, json};
@@ -292,34 +293,6 @@ pub async fn leaderboard(client: &mut Client, challenge: &str) -> Result<pb::Lea
         c.leaderboard(r).await
     })
     .await
-}
-
-/// A leaderboard as the JSON document `arena leaderboard --json` prints.
-pub fn leaderboard_json(board: &pb::LeaderboardResponse) -> Value {
-    let rows: Vec<Value> = board
-        .rows
-        .iter()
-        .map(|r| {
-            let notes: std::collections::BTreeMap<&str, &str> = r
-                .notes
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            json!({
-                "rank": r.rank, "team": r.team, "model": r.model, "is_baseline": r.is_baseline,
-                "primary": r.primary, "md_star": r.md_star, "gamma_over_r": r.gamma_over_r,
-                "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
-                "submission_id": r.submission_id, "primary_clustered": r.primary_clustered,
-                "primary_dispersed": r.primary_dispersed, "clustering_gap": r.clustering_gap,
-                "bits_per_spike": r.bits_per_spike, "selected": r.selected, "notes": notes,
-            })
-        })
-        .collect();
-    json!({
-        "challenge_id": board.challenge_id, "part": board.part, "rows": rows,
-        "metrics_version": board.metrics_version, "pending_rescore": board.pending_rescore,
-        "ladder_step": board.ladder_step, "final_selections": board.final_selections,
-    })
 }
 
 /// Prints a leaderboard as text or JSON.
