@@ -126,15 +126,47 @@ pub fn ladder<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
     step: f64,
 ) -> Option<(f64, &'a Entry)> {
-    let mut shown: Option<(f64, &Entry)> = None;
+    ladder_history(entries, step).pop()
+}
+
+/// Every release of the Ladder over one team's public primaries ([`ladder`]), in submission
+/// order: (the displayed value, the entry that set it) each time the displayed value moved. The
+/// last is what [`ladder`] returns; together they are the team's public score over time as the
+/// board showed it, which reveals nothing the board did not.
+pub fn ladder_history<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    step: f64,
+) -> Vec<(f64, &'a Entry)> {
+    let mut released: Vec<(f64, &Entry)> = Vec::new();
     for e in entries {
         if let Some(s) = e.primary()
-            && shown.is_none_or(|(r, _)| s > r + step)
+            && released.last().is_none_or(|(r, _)| s > r + step)
         {
-            shown = Some((round_to(s, step), e));
+            released.push((round_to(s, step), e));
         }
     }
-    shown
+    released
+}
+
+/// Rank ranges of a ranked board: row i (1-based rank i + 1) shares its range with every row
+/// whose interval overlaps its own, from the best to the worst rank among them, so teams whose
+/// scores cannot be told apart read e.g. "2–4" rather than an order the data do not support.
+/// `intervals[i]` is row i's (low, high); `None` (an undefined score) overlaps nothing. A row
+/// whose interval overlaps no other has the range (rank, rank). O(n²) comparisons: 10⁶ for a
+/// board of 1,000 teams.
+pub fn rank_ranges(intervals: &[Option<(f64, f64)>]) -> Vec<(u32, u32)> {
+    let overlaps = |a: Option<(f64, f64)>, b: Option<(f64, f64)>| match (a, b) {
+        (Some((al, ah)), Some((bl, bh))) => al <= bh && bl <= ah,
+        _ => false,
+    };
+    (0..intervals.len())
+        .map(|i| {
+            let tied =
+                (0..intervals.len()).filter(|&j| j == i || overlaps(intervals[i], intervals[j]));
+            let (lo, hi) = tied.fold((i, i), |(lo, hi), j| (lo.min(j), hi.max(j)));
+            (lo as u32 + 1, hi as u32 + 1)
+        })
+        .collect()
 }
 
 /// Submission order: creation time, then id (entries created in the same second).
@@ -336,6 +368,47 @@ mod tests {
             .map(|r| (r.best.submission_id.as_str(), r.primary))
             .collect();
         assert_eq!(got, vec![("b3", Some(0.4)), ("a3", Some(0.3))]);
+    }
+
+    #[test]
+    fn the_ladder_history_lists_every_release() {
+        let team: Vec<Entry> = [0.30, 0.33, 0.36, 0.39, 0.41]
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| entry(&format!("s{i}"), "a", Some(p), &at(i as u32)))
+            .collect();
+        let got: Vec<(String, &str)> = ladder_history(&team, 0.05)
+            .into_iter()
+            .map(|(v, e)| (format!("{v:.2}"), e.submission_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("0.30".into(), "s0"),
+                ("0.35".into(), "s2"),
+                ("0.40".into(), "s4")
+            ]
+        );
+    }
+
+    #[test]
+    fn overlapping_intervals_share_a_rank_range() {
+        // 1 stands alone; 2, 3 and 4 overlap in a chain (2-3, 3-4, not 2-4): 2 reaches 3,
+        // 3 reaches 2 and 4, 4 reaches 3; an undefined score overlaps nothing.
+        let iv = [
+            Some((0.80, 0.90)),
+            Some((0.50, 0.60)),
+            Some((0.45, 0.55)),
+            Some((0.30, 0.46)),
+            None,
+        ];
+        assert_eq!(
+            rank_ranges(&iv),
+            vec![(1, 1), (2, 3), (2, 4), (3, 4), (5, 5)]
+        );
+        // Point values (the Ladder's displayed scores) tie only when equal.
+        let points = [Some((0.6, 0.6)), Some((0.6, 0.6)), Some((0.5, 0.5))];
+        assert_eq!(rank_ranges(&points), vec![(1, 2), (1, 2), (3, 3)]);
     }
 
     #[test]

@@ -9,3 +9,4 @@ mod live;
 mod offline;
 mod resilience;
 mod soak;
+mod web;

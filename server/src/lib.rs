@@ -17,6 +17,7 @@ pub mod service;
 pub mod store;
 pub mod tls;
 pub mod upload;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -50,6 +51,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The web side failed while serving.
+    #[error("serving HTTP: {0}")]
+    Http(std::io::Error),
     /// The reflection service refused the descriptor set.
     #[error("gRPC reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -86,6 +90,8 @@ pub struct ServerConfig {
     pub seeds: Seeds,
     /// How long an `Evaluate` stream may stay open without its `start` message.
     pub live_start_timeout: Duration,
+    /// Where the read-only web pages are served over HTTP ([`web`]); `None`: not served.
+    pub http: Option<SocketAddr>,
 }
 
 /// Default [`ServerConfig::live_start_timeout`]: a client sends `start` as it opens the stream,
@@ -101,6 +107,7 @@ impl Default for ServerConfig {
             compute_threads: 0,
             seeds: Seeds::Drawn,
             live_start_timeout: LIVE_START_TIMEOUT,
+            http: None,
         }
     }
 }
@@ -109,8 +116,11 @@ impl Default for ServerConfig {
 pub struct RunningServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The address of the web pages, when served ([`ServerConfig::http`]).
+    pub http_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<Result<(), tonic::transport::Error>>,
+    http_task: Option<JoinHandle<std::io::Result<()>>>,
     workers: Vec<JoinHandle<()>>,
     store: Store,
 }
@@ -123,6 +133,9 @@ impl RunningServer {
     pub async fn stop(self) -> Result<(), ServerError> {
         let _ = self.shutdown.send(true);
         self.task.await??;
+        if let Some(http) = self.http_task {
+            http.await?.map_err(ServerError::Http)?;
+        }
         for w in self.workers {
             w.await?;
         }
@@ -192,6 +205,15 @@ pub async fn start_with(
     };
     let listener = TcpListener::bind(listen).await.map_err(bind)?;
     let addr = listener.local_addr().map_err(bind)?;
+    let http_listener = match config.http {
+        Some(http) => {
+            let bind = |source| ServerError::Bind { addr: http, source };
+            let listener = TcpListener::bind(http).await.map_err(bind)?;
+            let addr = listener.local_addr().map_err(bind)?;
+            Some((listener, addr))
+        }
+        None => None,
+    };
     let (shutdown, shutdown_rx) = watch::channel(false);
     let notify = Arc::new(Notify::new());
     let compute = compute::Compute::new(config.compute_threads);
@@ -207,6 +229,9 @@ pub async fn start_with(
         })
         .collect();
     let service = service::ArenaService::new(store.clone(), notify, compute, config);
+    let http_addr = http_listener.as_ref().map(|(_, a)| *a);
+    let http_task = http_listener
+        .map(|(listener, _)| web::serve(listener, service.clone(), shutdown_rx.clone()));
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<ArenaServer<service::ArenaService>>()
@@ -231,8 +256,13 @@ pub async fn start_with(
             }),
     );
     tracing::info!(%addr, db = %db.display(), "serving");
+    if let Some(http) = http_addr {
+        tracing::info!(%http, "serving the web pages");
+    }
     Ok(RunningServer {
         addr,
+        http_addr,
+        http_task,
         shutdown,
         task,
         workers,

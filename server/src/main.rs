@@ -25,11 +25,16 @@ enum Command {
         /// SQLite database file (created, and migrated, if missing).
         #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
         db: PathBuf,
+        /// Also serve the read-only web pages (challenges, boards, submission reports;
+        /// docs/web.md) over HTTP on this address, e.g. 127.0.0.1:8080. Off when not given.
+        #[arg(long, value_name = "ADDR", env = "ARENA_HTTP")]
+        http: Option<SocketAddr>,
         /// Scoring workers.
         #[arg(long, default_value_t = 1)]
         workers: usize,
         /// Run under a parent process (as `arena demo` does): print the bound address on
-        /// standard output as one line once serving, and stop when standard input closes as
+        /// standard output as one line once serving (and, with --http, the web address as a
+        /// second line), and stop when standard input closes as
         /// well as on Ctrl-C, so the server never outlives its parent.
         #[arg(long)]
         supervised: bool,
@@ -124,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             db,
+            http,
             workers,
             supervised,
             fixed_seeds,
@@ -140,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ServerConfig {
                     workers,
                     seeds: fixed_seeds.map_or(Seeds::Drawn, Seeds::Fixed),
+                    http,
                     ..ServerConfig::default()
                 },
                 tls,
@@ -147,6 +154,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             if supervised {
                 println!("{}", server.addr);
+                if let Some(http) = server.http_addr {
+                    println!("{http}");
+                }
                 tokio::select! {
                     signal = tokio::signal::ctrl_c() => signal?,
                     _ = stdin_closed() => {}
@@ -157,6 +167,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     server.addr,
                     db.display()
                 );
+                if let Some(http) = server.http_addr {
+                    eprintln!("web pages on http://{http}/");
+                }
                 tokio::signal::ctrl_c().await?;
             }
             Ok(server.stop().await?)

@@ -311,42 +311,7 @@ impl Arena for ArenaService {
     ) -> Result<Response<pb::LeaderboardResponse>, Status> {
         self.auth.require(&request, ALL_ROLES).await?;
         let challenge = self.challenge(&request.get_ref().challenge_id).await?;
-        let rules = challenge.manifest().map_err(ApiError::from)?.rules;
-        let part = match challenge.status {
-            ChallengeStatus::Open => Part::Public,
-            ChallengeStatus::Closed => Part::Private,
-        };
-        let entries = self.board_entries(&challenge.id, part).await?;
-        let counts: BTreeMap<String, u32> = self
-            .store
-            .submission_counts(&challenge.id)
-            .await
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(|(team, n)| (team, n as u32))
-            .collect();
-        let rows = match part {
-            Part::Public => board::public_board(entries, &counts, rules.ladder_step),
-            Part::Private => {
-                board::private_board(entries, &counts, rules.final_selections as usize)
-            }
-        };
-        let pending_rescore = self
-            .store
-            .pending_rescore(&challenge.id, METRICS_VERSION)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(Response::new(
-            Board {
-                challenge_id: challenge.id,
-                part,
-                rows,
-                pending_rescore,
-                ladder_step: rules.ladder_step,
-                final_selections: rules.final_selections,
-            }
-            .into(),
-        ))
+        Ok(Response::new(self.board(challenge).await?.into()))
     }
 
     async fn select_submission(
@@ -398,6 +363,11 @@ impl Arena for ArenaService {
 }
 
 impl ArenaService {
+    /// The store it reads and writes.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// A service over `store`; `jobs` is notified when a submission is queued.
     pub fn new(
         store: Store,
@@ -416,7 +386,7 @@ impl ArenaService {
     }
 
     /// The challenge `id` names.
-    async fn challenge(&self, id: &str) -> Result<ChallengeRow, ApiError> {
+    pub(crate) async fn challenge(&self, id: &str) -> Result<ChallengeRow, ApiError> {
         let id = required("challenge_id", id)?;
         self.store
             .challenge(id)
@@ -434,7 +404,7 @@ impl ArenaService {
     }
 
     /// The submission `id` names.
-    async fn submission(&self, id: &str) -> Result<store::SubmissionRow, ApiError> {
+    pub(crate) async fn submission(&self, id: &str) -> Result<store::SubmissionRow, ApiError> {
         let id = required("submission_id", id)?;
         self.store
             .submission(id)
@@ -697,9 +667,62 @@ impl ArenaService {
         }
     }
 
+    /// The board of `challenge` as every caller sees it: the public part under the Ladder while
+    /// it is open, the private part of the final selections once it is closed. The gRPC
+    /// `Leaderboard` and the web pages ([`crate::web`]) both show this one value.
+    pub(crate) async fn board(&self, challenge: ChallengeRow) -> Result<Board, ApiError> {
+        Ok(self.board_and_entries(challenge).await?.0)
+    }
+
+    /// [`Self::board`] and the entries it ranked (every scored submission with the scores of the
+    /// board's part), for the web board's history plot.
+    pub(crate) async fn board_and_entries(
+        &self,
+        challenge: ChallengeRow,
+    ) -> Result<(Board, Vec<Entry>), ApiError> {
+        let rules = challenge.manifest().map_err(ApiError::from)?.rules;
+        let part = match challenge.status {
+            ChallengeStatus::Open => Part::Public,
+            ChallengeStatus::Closed => Part::Private,
+        };
+        let entries = self.board_entries(&challenge.id, part).await?;
+        let counts: BTreeMap<String, u32> = self
+            .store
+            .submission_counts(&challenge.id)
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(|(team, n)| (team, n as u32))
+            .collect();
+        let rows = match part {
+            Part::Public => board::public_board(entries.clone(), &counts, rules.ladder_step),
+            Part::Private => {
+                board::private_board(entries.clone(), &counts, rules.final_selections as usize)
+            }
+        };
+        let pending_rescore = self
+            .store
+            .pending_rescore(&challenge.id, METRICS_VERSION)
+            .await
+            .map_err(ApiError::from)?;
+        let board = Board {
+            challenge_id: challenge.id,
+            part,
+            rows,
+            pending_rescore,
+            ladder_step: rules.ladder_step,
+            final_selections: rules.final_selections,
+        };
+        Ok((board, entries))
+    }
+
     /// Every scored submission of a challenge as a board entry with the scores of `part`
     /// (under the current metrics version).
-    async fn board_entries(&self, challenge_id: &str, part: Part) -> Result<Vec<Entry>, ApiError> {
+    pub(crate) async fn board_entries(
+        &self,
+        challenge_id: &str,
+        part: Part,
+    ) -> Result<Vec<Entry>, ApiError> {
         let mut entries = Vec::new();
         for e in self
             .store
@@ -738,6 +761,22 @@ impl ArenaService {
         }
         let challenge = self.challenge(&row.challenge_id).await?;
         let show_private = who.sees_everything() || challenge.status == ChallengeStatus::Closed;
+        self.scores_view(row, &challenge, show_private, who.sees_everything())
+            .await
+    }
+
+    /// A submission with the scores a reader may see: with `show_private` (organizers,
+    /// auditors, everyone once the challenge is closed) its exact public and private scores and
+    /// per-trial scores; otherwise only what the Ladder released to the board, or the exact
+    /// public scores of a live evaluation. `full_hash`: the audit shows the full dataset hash.
+    /// The gRPC `GetSubmission` and the web report ([`crate::web`]) both read this.
+    pub(crate) async fn scores_view(
+        &self,
+        row: store::SubmissionRow,
+        challenge: &ChallengeRow,
+        show_private: bool,
+        full_hash: bool,
+    ) -> Result<SubmissionView, ApiError> {
         // While the challenge is open its team sees only what the Ladder released; a live
         // evaluation's trials are fresh, so its exact scores tell nothing about the test set.
         let exact = show_private || row.mode == SubmissionMode::Live;
@@ -758,7 +797,7 @@ impl ArenaService {
         view.scores = if exact {
             stored(&evaluation.public_scores_json, "public scores")?
         } else {
-            self.ladder_release(&challenge, &view.row.team, &view.row.id)
+            self.ladder_release(challenge, &view.row.team, &view.row.id)
                 .await?
         };
         if show_private {
@@ -770,7 +809,7 @@ impl ArenaService {
         }
         view.audit = Some(AuditView {
             evaluation,
-            full_hash: who.sees_everything(),
+            full_hash,
         });
         Ok(view)
     }

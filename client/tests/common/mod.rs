@@ -71,6 +71,8 @@ pub struct Arena {
     pub url: String,
     /// The CA the binary trusts (`ARENA_TLS_CA`) when the server serves TLS.
     pub tls_ca: Option<PathBuf>,
+    /// The web pages' address (every harness server serves them on a free loopback port).
+    pub http: Option<SocketAddr>,
 }
 
 impl Arena {
@@ -90,6 +92,7 @@ impl Arena {
             server: None,
             url: String::new(),
             tls_ca: None,
+            http: None,
         }
     }
 
@@ -109,11 +112,13 @@ impl Arena {
         let config = ServerConfig {
             workers,
             seeds: server_seeds(),
+            http: Some("127.0.0.1:0".parse().unwrap()),
             ..ServerConfig::default()
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = start_with(&self.db, listen, config, tls).await.unwrap();
         self.url = format!("{scheme}://{}", server.addr);
+        self.http = server.http_addr;
         self.server = Some(server);
     }
 
