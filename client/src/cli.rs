@@ -535,4 +535,8 @@ pub struct DemoArgs {
     /// reference baseline's noise); default: all drawn. Repeats a demo run exactly.
     #[arg(long, value_name = "N")]
     pub hidden_seed: Option<u64>,
+    /// Keep the server up after the boards are printed, until Ctrl-C, so the web pages (the
+    /// board URLs printed) can be opened in a browser.
+    #[arg(long)]
+    pub serve: bool,
 }

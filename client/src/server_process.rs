@@ -76,6 +76,8 @@ pub struct ServerProcess {
     _stdout: BufReader<ChildStdout>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// `http://127.0.0.1:PORT` of the server's web pages (`serve --http`).
+    pub web: String,
 }
 
 impl ServerProcess {
@@ -88,7 +90,8 @@ impl ServerProcess {
     pub async fn start(bin: &Path, db: &Path, fixed_seeds: Option<u64>) -> Result<ServerProcess> {
         let mut command = Command::new(bin);
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--supervised", "--db"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(["--supervised", "--db"])
             .arg(db);
         if let Some(seed) = fixed_seeds {
             command.args(["--fixed-seeds", &seed.to_string()]);
@@ -106,30 +109,15 @@ impl ServerProcess {
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut line = String::new();
-        let read = tokio::time::timeout(START_BUDGET, stdout.read_line(&mut line))
-            .await
-            .with_context(|| {
-                format!(
-                    "{} printed no address within {} s",
-                    bin.display(),
-                    START_BUDGET.as_secs()
-                )
-            })?
-            .with_context(|| format!("reading {}'s address", bin.display()))?;
-        if read == 0 {
-            let status = child.wait().await?;
-            bail!("{} exited before serving ({status})", bin.display());
-        }
-        let addr: SocketAddr = line
-            .trim()
-            .parse()
-            .with_context(|| format!("{} printed {line:?}, not an address", bin.display()))?;
+        // `--supervised` prints the gRPC address, then (with `--http`) the web address.
+        let addr = read_address(bin, &mut child, &mut stdout).await?;
+        let web = read_address(bin, &mut child, &mut stdout).await?;
         Ok(ServerProcess {
             stdin: child.stdin.take(),
             child,
             _stdout: stdout,
             url: format!("http://{addr}"),
+            web: format!("http://{web}"),
         })
     }
 
@@ -155,4 +143,30 @@ impl ServerProcess {
             }
         }
     }
+}
+
+/// The next address line the supervised server prints, within [`START_BUDGET`].
+async fn read_address(
+    bin: &Path,
+    child: &mut Child,
+    stdout: &mut BufReader<ChildStdout>,
+) -> Result<SocketAddr> {
+    let mut line = String::new();
+    let read = tokio::time::timeout(START_BUDGET, stdout.read_line(&mut line))
+        .await
+        .with_context(|| {
+            format!(
+                "{} printed no address within {} s",
+                bin.display(),
+                START_BUDGET.as_secs()
+            )
+        })?
+        .with_context(|| format!("reading {}'s address", bin.display()))?;
+    if read == 0 {
+        let status = child.wait().await?;
+        bail!("{} exited before serving ({status})", bin.display());
+    }
+    line.trim()
+        .parse()
+        .with_context(|| format!("{} printed {line:?}, not an address", bin.display()))
 }

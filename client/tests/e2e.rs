@@ -9,7 +9,9 @@ use arena_server::auth::Role;
 use serde_json::Value;
 use tonic::transport::Channel;
 
-use crate::common::{Arena, DEMO, fetched, hidden_seed_arg, small_manifest, write_predictions};
+use crate::common::{
+    Arena, DEMO, fetched, get, hidden_seed_arg, small_manifest, write_predictions,
+};
 
 /// The public dataset hash of a fetched folder, from its own bytes (`datasets/README.md`,
 /// "Hashes"): the served `dataset.toml` and every other file but `challenge.json`.
@@ -876,20 +878,53 @@ async fn the_demo_command_prints_a_ranked_board() {
     test.insert("trials".into(), 4.into());
     test.insert("duration_s".into(), 5.0.into());
     std::fs::write(&manifest, toml::to_string(&m).unwrap()).unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(["demo", "--json", "--manifest", manifest.to_str().unwrap()])
+    // `--serve`: the server stays up after the board is printed, until Ctrl-C.
+    let mut demo = tokio::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args([
+            "demo",
+            "--json",
+            "--serve",
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ])
         .args(["--hidden-seed", &hidden_seed_arg()])
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(demo.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let boards = v["leaderboards"].as_array().unwrap();
     assert_eq!(boards.len(), 1, "{v}");
+    // The board URL serves the same board while the demo waits for Ctrl-C; then it stops
+    // its server and exits 0.
+    let url = v["board_urls"][0].as_str().unwrap();
+    let (host, path) = url
+        .strip_prefix("http://")
+        .and_then(|u| u.split_once('/'))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert_eq!(
+        path,
+        format!("challenges/{}", boards[0]["challenge_id"].as_str().unwrap())
+    );
+    let (status, json) = get(host.parse().unwrap(), &format!("/{path}/board.json")).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), boards[0]);
+    assert_eq!(get(host.parse().unwrap(), &format!("/{path}")).await.0, 200);
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &demo.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(60), demo.wait())
+        .await
+        .expect("the demo stops within 60 s of Ctrl-C")
+        .unwrap();
+    assert!(status.success(), "{status}");
     let rows = boards[0]["rows"].as_array().unwrap();
     let models: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
     assert_eq!(models.len(), 9, "{v}");

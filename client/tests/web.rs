@@ -10,33 +10,9 @@ use arena_server::auth::Role;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
-use crate::common::{Arena, fetched, write_predictions};
-
-/// `GET path`: (status, body).
-async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let (status, _, body) = get_with_head(addr, path).await;
-    (status, body)
-}
-
-/// `GET path` over one HTTP/1.1 connection, sent as written (no client normalises it):
-/// (status, head, body).
-async fn get_with_head(addr: SocketAddr, path: &str) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).expect("pages are UTF-8");
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {head:?}"));
-    (status, head.to_ascii_lowercase(), body.to_string())
-}
+use crate::common::{Arena, fetched, get, get_with_head, write_predictions};
 
 /// Submits `rate_hz` regular trains as `token`'s team; returns `arena submit --json`.
 async fn submit(arena: &Arena, token: &str, id: &str, spec: &Value, rate_hz: f64) -> Value {

@@ -133,7 +133,11 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
         bar: None,
         quiet: as_json,
     };
-    top.line(&format!("server on {url}, database {}", db.display()));
+    top.line(&format!(
+        "server on {url}, database {}, web pages on {}/",
+        db.display(),
+        server.web
+    ));
     let outcome = async {
         let named = list.len() > 1;
         let runs = list.iter().enumerate().map(|(i, c)| {
@@ -159,18 +163,38 @@ pub async fn run(args: &DemoArgs, as_json: bool) -> Result<()> {
             }
         });
         let boards = futures::future::try_join_all(runs).await?;
+        let urls: Vec<String> = boards
+            .iter()
+            .map(|b| format!("{}/challenges/{}", server.web, b.challenge_id))
+            .collect();
+        // Listen for Ctrl-C before anything is printed: a caller that stops the demo as soon
+        // as it reads the boards must not meet the default handler, which would end the
+        // process without stopping the server.
+        // (`ctrl_c` installs its handler when first polled.)
+        let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+        if args.serve {
+            let _ = futures::poll!(&mut interrupted);
+        }
         if as_json {
             let boards: Vec<_> = boards
                 .iter()
                 .map(arena_proto::board_json::leaderboard_json)
                 .collect();
-            print_json(&json!({ "leaderboards": boards }));
+            print_json(&json!({ "leaderboards": boards, "board_urls": urls }));
         } else {
-            for board in &boards {
+            for (board, url) in boards.iter().zip(&urls) {
                 say!();
                 submit::print_leaderboard(board, false);
+                say!("board: {url}");
                 say!();
             }
+        }
+        if args.serve {
+            say_err!(
+                "serving the boards at {}/ until Ctrl-C (gRPC on {url})",
+                server.web
+            );
+            interrupted.await?;
         }
         anyhow::Ok(())
     }

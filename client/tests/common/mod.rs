@@ -391,3 +391,28 @@ impl ServerChild {
         self.child.kill().await.unwrap();
     }
 }
+
+/// `GET path`: (status, body).
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let (status, _, body) = get_with_head(addr, path).await;
+    (status, body)
+}
+
+/// `GET path` over one HTTP/1.1 connection, sent as written (no client normalises it):
+/// (status, head, body).
+pub async fn get_with_head(addr: SocketAddr, path: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).expect("pages are UTF-8");
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {head:?}"));
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
