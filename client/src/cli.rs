@@ -178,7 +178,9 @@ const INSPECT_JSON: &str = r#"JSON (--json):
 "#;
 
 const DEMO_JSON: &str = concat!(
-    "JSON (--json):\n  {\"leaderboards\": [<leaderboard>]}, one per challenge, each:\n",
+    "JSON (--json):\n  {\"leaderboards\": [<leaderboard>], \"board_urls\": [<url>]}, one of each per challenge;\n  \
+     board_urls: the web page of each board (docs/web.md), served while the demo runs\n  \
+     (with --serve, until Ctrl-C); each leaderboard:\n",
     leaderboard_json!()
 );
 
@@ -303,8 +305,9 @@ pub enum Command {
     /// baselines through gRPC, print the leaderboards.
     ///
     /// The server is the `arena-server` binary, started as a child process on a free loopback
-    /// port with a fresh SQLite file and stopped on exit. With --manifest the demo runs on that
-    /// one dataset instead.
+    /// port with a fresh SQLite file and stopped on exit; it serves the web pages on another
+    /// free loopback port, and the demo prints each board's URL. With --manifest the demo runs
+    /// on that one dataset instead.
     #[command(after_long_help = DEMO_JSON)]
     Demo(DemoArgs),
     /// Organizers: the built-in baselines.
