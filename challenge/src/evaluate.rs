@@ -13,6 +13,7 @@
 //! its inputs linearly can do well on the controls and still miss what clustering does, and one
 //! pooled number would hide that. See [`ConditionScores`].
 
+use arena_scoring::bootstrap::{BootstrapParams, IntervalMetric, bootstrap_over_trials};
 use arena_scoring::probabilistic::{Intensity, roc_pooled};
 use arena_scoring::{
     CoreScores, Metric, ScoringParams, SpikeTrain, TrialStats, Undefined, Window, pooled_scores,
@@ -60,6 +61,10 @@ pub struct ConditionScores {
     pub clustered: CoreScores,
     /// Pooled over both controls (time-dispersed and space-scattered trials).
     pub dispersed: CoreScores,
+    /// Pooled over the time-dispersed controls alone (the cluster's events spread in time).
+    pub time_dispersed: CoreScores,
+    /// Pooled over the space-scattered controls alone (the same volleys spread over the tree).
+    pub space_scattered: CoreScores,
     /// `primary_dispersed − primary_clustered`: how much worse the model does on clustered
     /// input than on the same events without clustering (0 for a model that captures it).
     #[serde(with = "arena_scoring::metric::number_or_null")]
@@ -93,23 +98,53 @@ pub struct Evaluation {
     pub private_conditions: Option<ConditionScores>,
     /// Per whole trial, in challenge order.
     pub trials: Vec<TrialEvaluation>,
+    /// The statistics of each public segment, which the public scores pool: what
+    /// [`Evaluation::primary_interval`] resamples. Not serialised.
+    #[serde(skip)]
+    pub public_segments: Vec<TrialStats>,
+    /// The same for the private segments.
+    #[serde(skip)]
+    pub private_segments: Vec<TrialStats>,
 }
+
+/// The bootstrap of the primary's interval ([`Evaluation::primary_interval`]): 1,000
+/// resamples, 95 %, seed 0, so the same evaluation gives the same interval bit for bit and an
+/// auditor recomputes it with `arena_scoring::bootstrap::bootstrap_over_trials`.
+pub const PRIMARY_BOOTSTRAP: BootstrapParams = BootstrapParams {
+    resamples: 1000,
+    level: 0.95,
+    seed: 0,
+};
 
 impl Evaluation {
     /// The named scores of a part as they are stored and shown: the core scores, then, where
-    /// trials carry conditions, `primary_clustered`, `primary_dispersed`, `clustering_gap`,
+    /// trials carry conditions, `primary_clustered`, `primary_dispersed` (both controls),
+    /// `primary_time_dispersed`, `primary_space_scattered`, `clustering_gap`,
     /// `clustering_effect_reproduced` and the per-bin scores `auc`, `auc_tolerant`,
     /// `auc_clustered`, `auc_tolerant_clustered`, `auc_dispersed`, `auc_tolerant_dispersed`.
-    pub fn named(&self, part: Part) -> Vec<NamedMetric> {
+    ///
+    /// With `interval` (from [`Evaluation::primary_interval`]), `primary_ci_low` and
+    /// `primary_ci_high` follow the core scores.
+    pub fn named(&self, part: Part, interval: Option<&IntervalMetric>) -> Vec<NamedMetric> {
         let (core, conditions) = match part {
             Part::Public => (&self.public, &self.public_conditions),
             Part::Private => (&self.private, &self.private_conditions),
         };
         let mut list = named(core);
+        if let Some(interval) = interval {
+            let (low, high) = match interval {
+                Ok(i) => (Ok(i.low), Ok(i.high)),
+                Err(e) => (Err(e.clone()), Err(e.clone())),
+            };
+            list.push(named_metric(PRIMARY_CI_LOW, &low));
+            list.push(named_metric(PRIMARY_CI_HIGH, &high));
+        }
         if let Some(c) = conditions {
             for (name, m) in [
                 ("primary_clustered", &c.clustered.primary),
                 ("primary_dispersed", &c.dispersed.primary),
+                ("primary_time_dispersed", &c.time_dispersed.primary),
+                ("primary_space_scattered", &c.space_scattered.primary),
                 ("clustering_gap", &c.clustering_gap),
                 ("clustering_effect_reproduced", &c.effect_reproduced),
                 ("auc", &c.bins.auc),
@@ -125,6 +160,53 @@ impl Evaluation {
         list
     }
 }
+
+impl Evaluation {
+    /// The 95 % percentile bootstrap interval of a part's primary, resampling its segments
+    /// with replacement ([`PRIMARY_BOOTSTRAP`]; Efron & Tibshirani 1993): how much the score
+    /// depends on which stretches of stimulus were tested. 1,000 poolings of the part's
+    /// segment statistics, no spike train is touched again.
+    pub fn primary_interval(&self, part: Part) -> IntervalMetric {
+        let segments = match part {
+            Part::Public => &self.public_segments,
+            Part::Private => &self.private_segments,
+        };
+        bootstrap_over_trials(segments, &PRIMARY_BOOTSTRAP).primary
+    }
+
+    /// Both parts' [`Evaluation::primary_interval`]: about 2,000 poolings, work for the compute
+    /// pool, not an async runtime.
+    pub fn intervals(&self) -> Intervals {
+        Intervals {
+            public: self.primary_interval(Part::Public),
+            private: self.primary_interval(Part::Private),
+        }
+    }
+}
+
+/// The intervals of both parts' primaries ([`Evaluation::intervals`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intervals {
+    /// Of the public part's primary.
+    pub public: IntervalMetric,
+    /// Of the private part's primary.
+    pub private: IntervalMetric,
+}
+
+impl Intervals {
+    /// The interval of `part`.
+    pub fn of(&self, part: Part) -> &IntervalMetric {
+        match part {
+            Part::Public => &self.public,
+            Part::Private => &self.private,
+        }
+    }
+}
+
+/// The name of the lower bound of the primary's interval in a score list.
+pub const PRIMARY_CI_LOW: &str = "primary_ci_low";
+/// The name of the upper bound.
+pub const PRIMARY_CI_HIGH: &str = "primary_ci_high";
 
 /// The shapes the predictions parser checks a file against.
 pub fn shapes(trials: &[HiddenTrial], dt_s: f64) -> Vec<TrialShape> {
@@ -199,12 +281,15 @@ pub fn evaluate(
         }
     }
     let [public, private] = by_part;
+    let (public_segments, private_segments) = (stats_of(&public), stats_of(&private));
     Evaluation {
         public_conditions: condition_scores(&public, params),
         private_conditions: condition_scores(&private, params),
-        public: pooled_scores(&stats_of(&public)),
-        private: pooled_scores(&stats_of(&private)),
+        public: pooled_scores(&public_segments),
+        private: pooled_scores(&private_segments),
         trials: per_trial,
+        public_segments,
+        private_segments,
     }
 }
 
@@ -238,6 +323,13 @@ fn condition_scores(scored: &[Scored], params: &ScoringParams) -> Option<Conditi
             .collect()
     };
     let (clustered, dispersed) = (group(false), group(true));
+    let only = |want: Condition| -> Vec<TrialStats> {
+        scored
+            .iter()
+            .filter(|s| s.condition == Some(want))
+            .map(|s| s.stats.clone())
+            .collect()
+    };
     let (c, d) = (pooled_scores(&clustered), pooled_scores(&dispersed));
     let clustering_gap = match (&d.primary, &c.primary) {
         (Ok(d), Ok(c)) => Ok(d - c),
@@ -277,6 +369,8 @@ fn condition_scores(scored: &[Scored], params: &ScoringParams) -> Option<Conditi
     Some(ConditionScores {
         clustered: c,
         dispersed: d,
+        time_dispersed: pooled_scores(&only(Condition::TimeDispersed)),
+        space_scattered: pooled_scores(&only(Condition::SpaceScattered)),
         clustering_gap,
         effect_reproduced,
         bins: bin_scores(|_| true),
@@ -406,7 +500,11 @@ mod tests {
         close(&c.bins_dispersed.auc, 4.0 / 9.0);
         close(&c.bins_dispersed.auc_tolerant, 8.0 / 9.0);
         close(&c.bins.auc, 13.0 / 18.0);
-        let names: Vec<String> = e.named(Part::Public).into_iter().map(|m| m.name).collect();
+        let names: Vec<String> = e
+            .named(Part::Public, None)
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
         for key in ["auc", "auc_tolerant_clustered", "auc_dispersed"] {
             assert!(
                 names.iter().any(|n| n == key),
@@ -443,6 +541,37 @@ mod tests {
     }
 
     #[test]
+    fn the_primary_interval_resamples_the_part_s_segments_and_is_stored_by_name() {
+        let trials = paired();
+        // Exact on the controls, nothing on the clustered trial: three public segments whose
+        // primaries differ, so resampling them spreads the pooled primary.
+        let p = predict(&[("c", &[]), ("t", &TWO), ("s", &TWO)]);
+        let e = evaluate(&trials, &p, &ScoringParams::default());
+        let iv = e.intervals();
+        // The same bootstrap an auditor runs on the segments' statistics.
+        let by_hand = bootstrap_over_trials(&e.public_segments, &PRIMARY_BOOTSTRAP).primary;
+        assert_eq!(iv.public, by_hand);
+        let i = iv.public.clone().unwrap();
+        let primary = e.public.primary.clone().unwrap();
+        assert!(i.low < i.high, "{i:?}");
+        assert!(
+            i.low <= primary && primary <= i.high,
+            "{primary} outside {i:?}"
+        );
+        // Seeded: the same evaluation, the same interval bit for bit.
+        assert_eq!(e.intervals(), iv);
+        // No private segment: the interval says why there is none.
+        assert!(iv.private.is_err(), "{:?}", iv.private);
+        let named = e.named(Part::Public, Some(iv.of(Part::Public)));
+        let value = |n: &str| named.iter().find(|m| m.name == n).and_then(|m| m.value);
+        assert_eq!(value(PRIMARY_CI_LOW), Some(i.low));
+        assert_eq!(value(PRIMARY_CI_HIGH), Some(i.high));
+        let private = e.named(Part::Private, Some(iv.of(Part::Private)));
+        let low = private.iter().find(|m| m.name == PRIMARY_CI_LOW).unwrap();
+        assert!(low.value.is_none() && !low.note.is_empty(), "{low:?}");
+    }
+
+    #[test]
     fn conditions_are_scored_apart_and_the_gap_is_their_difference() {
         let trials = paired();
         // Exact on the controls, nothing on the clustered trial.
@@ -464,6 +593,8 @@ mod tests {
             c.dispersed,
             pooled_scores(&[stats(&trials[1]), stats(&trials[2])])
         );
+        assert_eq!(c.time_dispersed, pooled_scores(&[stats(&trials[1])]));
+        assert_eq!(c.space_scattered, pooled_scores(&[stats(&trials[2])]));
         let (pc, pd) = (
             c.clustered.primary.clone().unwrap(),
             c.dispersed.primary.clone().unwrap(),
@@ -497,7 +628,7 @@ mod tests {
             e.public.primary.is_ok(),
             "the part's primary pools every trial"
         );
-        let named = e.named(Part::Public);
+        let named = e.named(Part::Public, None);
         let find = |name: &str| named.iter().find(|m| m.name == name).unwrap().clone();
         for name in ["primary_clustered", "clustering_gap"] {
             let m = find(name);
@@ -537,7 +668,10 @@ mod tests {
     #[test]
     fn named_scores_carry_the_condition_keys_only_for_paired_designs() {
         let keys = |e: &Evaluation| -> Vec<String> {
-            e.named(Part::Public).into_iter().map(|m| m.name).collect()
+            e.named(Part::Public, None)
+                .into_iter()
+                .map(|m| m.name)
+                .collect()
         };
         let paired = evaluate(
             &paired(),
@@ -547,10 +681,12 @@ mod tests {
         let k = keys(&paired);
         assert_eq!(k[0], "primary");
         assert_eq!(
-            &k[k.len() - 10..],
+            &k[k.len() - 12..],
             [
                 "primary_clustered",
                 "primary_dispersed",
+                "primary_time_dispersed",
+                "primary_space_scattered",
                 "clustering_gap",
                 "clustering_effect_reproduced",
                 "auc",

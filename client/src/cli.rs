@@ -56,8 +56,8 @@ macro_rules! leaderboard_json {
     () => {
         r#"  {"challenge_id", "part", "rows": [{"rank", "team", "model", "is_baseline", "primary", "md_star",
    "gamma_over_r", "n_submissions", "submitted_at", "submission_id", "primary_clustered",
-   "primary_dispersed", "clustering_gap", "bits_per_spike", "selected", "notes"}],
-   "metrics_version", "pending_rescore", "ladder_step", "final_selections"}
+   "primary_dispersed", "clustering_gap", "bits_per_spike", "primary_ci_low", "primary_ci_high",
+   "selected", "notes"}], "metrics_version", "pending_rescore", "ladder_step", "final_selections"}
   part: "public" while the challenge is open (each team's row is the submission the Ladder
     released, every value rounded to ladder_step), "private" once it is closed (each team ranked
     by the best private primary among its selected submissions, or its latest final_selections
@@ -66,6 +66,9 @@ macro_rules! leaderboard_json {
     trials are paired clustered/control trials: the primary pooled over the clustered trials,
     over both controls, and dispersed - clustered.
   bits_per_spike: null except for intensity predictions.
+  primary_ci_low, primary_ci_high: the 95 % bootstrap interval of the primary (the part's
+    segments resampled) where the primary is exact: on the private board (and a public one of
+    ladder_step 0); null on a laddered public board, where it would give the exact score away.
   notes: metric -> why the row's value is null.
   pending_rescore: submissions being scored again under metrics_version, not shown yet.
 "#

@@ -91,10 +91,12 @@ async fn web_pages_hide_private_scores_refuse_bad_ids_and_escape_names() {
                 secrets.push((format!("private {k} of {s}"), x));
             }
         }
-        secrets.push((
-            format!("exact public primary of {s}"),
-            full["scores"]["primary"].as_f64().unwrap(),
-        ));
+        for k in ["primary", "primary_ci_low", "primary_ci_high"] {
+            secrets.push((
+                format!("exact public {k} of {s}"),
+                full["scores"][k].as_f64().unwrap(),
+            ));
+        }
         for k in ["primary", "md_star", "gamma_over_r"] {
             if let Some(x) = row[k].as_f64() {
                 shown.push(x);
@@ -139,6 +141,8 @@ async fn web_pages_hide_private_scores_refuse_bad_ids_and_escape_names() {
         report.contains("shown once the challenge closes"),
         "{report}"
     );
+    // The recorded test responses are hidden data: no raster while open.
+    assert!(!report.contains("class=\"raster\""), "{report}");
     // The CSV quotes what needs quoting and defuses the formula.
     let csv = &pages[3].2;
     assert!(csv.starts_with("rank,team,model,"), "{csv}");
@@ -199,9 +203,36 @@ async fn web_pages_hide_private_scores_refuse_bad_ids_and_escape_names() {
         .await;
     assert_eq!(json.as_bytes(), cli.stdout.as_slice());
     assert!(json.contains("\"part\":\"private\""), "{json}");
+    // The private board carries each primary's interval; rows whose intervals overlap share
+    // a rank range ("1–2"), on the page as in any reading of board.json.
+    let board: Value = serde_json::from_str(&json).unwrap();
+    let rows = board["rows"].as_array().unwrap();
+    let iv: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let (lo, hi) = (r["primary_ci_low"].as_f64(), r["primary_ci_high"].as_f64());
+            let (lo, hi) = (lo.expect("an interval"), hi.expect("an interval"));
+            assert!(lo <= hi, "{r}");
+            (lo, hi)
+        })
+        .collect();
+    let (_, page) = get(web, &format!("/challenges/{id}")).await;
+    assert!(page.contains("95 % interval"), "{page}");
+    let overlap = iv[0].0 <= iv[1].1 && iv[1].0 <= iv[0].1;
+    let first_rank = if overlap { "1–2" } else { "1<" };
+    assert!(
+        page.contains(&format!("data-v=\"1\">{first_rank}")),
+        "{overlap} {page}"
+    );
     let (_, report) = get(web, &format!("/submissions/{sub}")).await;
     assert!(
         report.contains("Private part") && report.contains("Per test trial"),
+        "{report}"
+    );
+    // Closed: the first test trials' rasters, recorded against predicted (2 test trials).
+    assert_eq!(
+        report.matches("<figure class=\"raster\"").count(),
+        2,
         "{report}"
     );
     let full = arena.json(&organizer, &["submission", "show", sub]).await;
@@ -346,12 +377,10 @@ async fn visit(browser: &Client, web: SocketAddr, path: &str, name: &str) {
     );
     let errors = console_errors(browser).await;
     assert!(errors.is_empty(), "{path}: console errors {errors:?}");
-    // The board is the point of a challenge page: bring it into the picture.
-    eval(
-        browser,
-        "document.getElementById('board')?.scrollIntoView(); return null",
-    )
-    .await;
+    // Bring the board (a challenge page) or the rasters (a closed report) into the picture.
+    let scroll = "(document.getElementById('board') || document.querySelector('figure.raster'))\
+                  ?.scrollIntoView(); return null";
+    eval(browser, scroll).await;
     let png = browser.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{path}: not a PNG");
     let file = screenshots().join(format!("{name}.png"));
@@ -480,5 +509,11 @@ async fn the_board_in_headless_chromium_loads_orders_plots_and_updates_live() {
         "submission-closed",
     )
     .await;
+    let rasters = eval(
+        &browser,
+        "return document.querySelectorAll('figure.raster svg').length",
+    )
+    .await;
+    assert_eq!(rasters, 2, "one raster per test trial");
     browser.close().await.unwrap();
 }

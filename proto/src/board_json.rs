@@ -25,7 +25,8 @@ pub fn leaderboard_json(board: &pb::LeaderboardResponse) -> Value {
                 "n_submissions": r.n_submissions, "submitted_at": r.submitted_at,
                 "submission_id": r.submission_id, "primary_clustered": r.primary_clustered,
                 "primary_dispersed": r.primary_dispersed, "clustering_gap": r.clustering_gap,
-                "bits_per_spike": r.bits_per_spike, "selected": r.selected, "notes": notes,
+                "bits_per_spike": r.bits_per_spike, "primary_ci_low": r.primary_ci_low,
+                "primary_ci_high": r.primary_ci_high, "selected": r.selected, "notes": notes,
             })
         })
         .collect();

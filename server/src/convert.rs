@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, NamedMetric, Row};
+use arena_challenge::evaluate::{PRIMARY_CI_HIGH, PRIMARY_CI_LOW};
 use arena_challenge::families::dendritic::{EffectReport, effect::ControlEffect};
 use arena_challenge::gauntlet;
 use arena_challenge::live::{Chunk, LiveTrial, MAX_REPEATS};
@@ -501,6 +502,12 @@ impl From<BoardRow> for pb::LeaderboardRow {
         let primary_dispersed = value("primary_dispersed");
         let clustering_gap = value("clustering_gap");
         let bits_per_spike = value("bits_per_spike");
+        // An interval where the primary is exact (step 0): see the contract.
+        let (primary_ci_low, primary_ci_high) = if step == 0.0 {
+            (value(PRIMARY_CI_LOW), value(PRIMARY_CI_HIGH))
+        } else {
+            (None, None)
+        };
         let primary_note = scores
             .iter()
             .find(|m| m.name == "primary" && m.value.is_none())
@@ -517,6 +524,8 @@ impl From<BoardRow> for pb::LeaderboardRow {
             primary_dispersed,
             clustering_gap,
             bits_per_spike,
+            primary_ci_low,
+            primary_ci_high,
             notes,
             selected: r.best.selected,
             team: r.best.team,

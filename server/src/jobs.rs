@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arena_challenge::board::{named, value_of};
-use arena_challenge::evaluate::{Evaluation, score_file};
+use arena_challenge::evaluate::{Evaluation, Intervals, score_file};
 use arena_challenge::families::Manifest;
 use arena_challenge::predictions::{Limits, PredictionError};
 use arena_challenge_core::hidden::HiddenTrial;
@@ -118,11 +118,16 @@ async fn score(
             "{}".to_string(),
         )
     };
-    let evaluation = compute
-        .run(move || score_file(&bytes, &hidden, dt_s, &params, &limits))
+    let (evaluation, intervals) = compute
+        .run(move || {
+            score_file(&bytes, &hidden, dt_s, &params, &limits).map(|e| {
+                let intervals = e.intervals();
+                (e, intervals)
+            })
+        })
         .await
         .map_err(ApiError::from)??;
-    let record = Record::new(&evaluation, &params, live);
+    let record = Record::new(&evaluation, &intervals, &params, live);
     store
         .finish_job(
             job_id,
@@ -207,18 +212,24 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// Serialises an evaluation and its parameters. A live evaluation's trials are fresh and
-    /// never reused, so its scores count for both boards: its private scores are its public
-    /// ones.
-    pub fn new(evaluation: &Evaluation, params: &ScoringParams, live: bool) -> Record {
-        let public = evaluation.named(Part::Public);
+    /// Serialises an evaluation, its primaries' intervals and its parameters. A live
+    /// evaluation's trials are fresh and never reused, so its scores count for both boards: its
+    /// private scores are its public ones.
+    pub fn new(
+        evaluation: &Evaluation,
+        intervals: &Intervals,
+        params: &ScoringParams,
+        live: bool,
+    ) -> Record {
+        let public = evaluation.named(Part::Public, Some(&intervals.public));
         let public_json = serde_json::to_string(&public).expect("scores serialise");
         Record {
             public_primary: value_of(&public, "primary"),
             private_json: if live {
                 public_json.clone()
             } else {
-                serde_json::to_string(&evaluation.named(Part::Private)).expect("scores serialise")
+                let private = evaluation.named(Part::Private, Some(&intervals.private));
+                serde_json::to_string(&private).expect("scores serialise")
             },
             public_json,
             params_json: serde_json::to_string(params).expect("parameters serialise"),

@@ -368,6 +368,16 @@ impl ArenaService {
         &self.store
     }
 
+    /// The pool heavy work runs on.
+    pub(crate) fn compute(&self) -> &Compute {
+        &self.compute
+    }
+
+    /// The limits a predictions file was accepted under.
+    pub(crate) fn limits(&self) -> predictions::Limits {
+        self.config.limits
+    }
+
     /// A service over `store`; `jobs` is notified when a submission is queued.
     pub fn new(
         store: Store,

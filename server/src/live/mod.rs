@@ -204,14 +204,14 @@ async fn evaluate(
     let mut answers = Answers::new(s.repeats);
     let hidden = plan.walk(link, &mut answers, dt_s, &scorer).await?;
     let (predictions, bytes) = answers.into_submission(plan.trials());
-    let evaluation = scorer.session(hidden, predictions).await?;
-    let record = Record::new(&evaluation, &scorer.params, true);
+    let (evaluation, intervals) = scorer.session(hidden, predictions).await?;
+    let record = Record::new(&evaluation, &intervals, &scorer.params, true);
     let submission_id = store_scored(store, s, id, seed, &record, &bytes).await?;
     tracing::info!(evaluation = %id, submission = %submission_id, "live evaluation scored");
     Ok(LiveOutcome::Scored {
         evaluation_id: id.to_string(),
         submission_id,
-        scores: evaluation.named(Part::Public),
+        scores: evaluation.named(Part::Public, Some(&intervals.public)),
     })
 }
 

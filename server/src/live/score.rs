@@ -2,7 +2,7 @@
 //! running score, sent to the client as it comes), and the whole session once every trial is in.
 
 use arena_challenge::board::named;
-use arena_challenge::evaluate::{Evaluation, evaluate};
+use arena_challenge::evaluate::{Evaluation, Intervals, evaluate};
 use arena_challenge::predictions::Predictions;
 use arena_challenge_core::hidden::HiddenTrial;
 use arena_scoring::{Prediction, ScoringParams, SpikeTrain, Window, trial_scores, trial_stats};
@@ -68,11 +68,15 @@ impl Scorer {
         &self,
         hidden: Vec<HiddenTrial>,
         predictions: Predictions,
-    ) -> Result<Evaluation, ApiError> {
+    ) -> Result<(Evaluation, Intervals), ApiError> {
         let params = self.params;
         Ok(self
             .compute
-            .run(move || evaluate(&hidden, &predictions, &params))
+            .run(move || {
+                let e = evaluate(&hidden, &predictions, &params);
+                let intervals = e.intervals();
+                (e, intervals)
+            })
             .await?)
     }
 }

@@ -158,5 +158,6 @@ async fn board_csv(
 
 async fn submission(State(service): State<ArenaService>, Path(id): Path<String>) -> Page {
     let report = board::report(&service, slug(&id)?).await?;
-    Ok(Html(pages::submission(&report).into_string()))
+    let rasters = board::rasters(&service, &report).await?;
+    Ok(Html(pages::submission(&report, &rasters).into_string()))
 }

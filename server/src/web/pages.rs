@@ -6,7 +6,7 @@ use arena_proto::v1 as pb;
 use axum::http::StatusCode;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::board::{Listed, Report, RowKind, Shown};
+use super::board::{Listed, MAX_RASTER_REPEATS, MAX_RASTER_S, Raster, Report, RowKind, Shown};
 use super::plots;
 use crate::store::ChallengeStatus;
 
@@ -165,13 +165,14 @@ pub fn board_section(s: &Shown) -> Markup {
         .iter()
         .any(|r| r.primary_clustered.is_some() || r.notes.contains_key("primary_clustered"));
     let intensity = b.rows.iter().any(|r| r.bits_per_spike.is_some());
+    let intervals = b.rows.iter().any(|r| r.primary_ci_low.is_some());
     let points: usize = s.history.iter().map(|h| h.points.len()).sum();
     html! {
         p.rule {
             @if b.part == "public" {
                 "Public part, while the challenge is open: each team's row is the submission the Ladder released, every value rounded to its step " (b.ladder_step) ". Teams whose displayed primaries are equal share a rank range."
             } @else {
-                "Private part, final: each team ranked by the best private primary among its " (b.final_selections) " final selections. Teams with equal primaries share a rank range."
+                "Private part, final: each team ranked by the best private primary among its " (b.final_selections) " final selections, shown with its 95 % bootstrap interval. Teams whose intervals overlap share a rank range."
             }
             " Metrics " (b.metrics_version) "."
             @if b.pending_rescore > 0 {
@@ -180,14 +181,16 @@ pub fn board_section(s: &Shown) -> Markup {
         }
         table #leaderboard data-rows=(b.rows.len()) {
             thead { tr {
-                th { "Rank" } th { "Team" } th { "Model" } th { "Primary" } th { "Md*" } th { "Γ/R" }
+                th { "Rank" } th { "Team" } th { "Model" } th { "Primary" }
+                @if intervals { th { "95 % interval" } }
+                th { "Md*" } th { "Γ/R" }
                 @if paired { th { "Clustered" } th { "Controls" } th { "Clustering gap" } }
                 @if intensity { th { "Bits/spike" } }
                 th { "Submissions" } th { "Submitted" }
             } }
             tbody {
                 @for (row, range) in b.rows.iter().zip(&s.ranges) {
-                    (board_row(row, *range, paired, intensity))
+                    (board_row(row, *range, Columns { intervals, paired, intensity }))
                 }
             }
         }
@@ -205,12 +208,18 @@ pub fn board_section(s: &Shown) -> Markup {
     }
 }
 
-fn board_row(
-    r: &pb::LeaderboardRow,
-    (lo, hi): (u32, u32),
+/// The optional columns of a board.
+#[derive(Clone, Copy)]
+struct Columns {
+    /// The primary's interval (exact primaries only).
+    intervals: bool,
+    /// By condition and the clustering gap (paired challenges).
     paired: bool,
+    /// Bits per spike (intensity predictions).
     intensity: bool,
-) -> Markup {
+}
+
+fn board_row(r: &pb::LeaderboardRow, (lo, hi): (u32, u32), c: Columns) -> Markup {
     let (class, tag) = RowKind::of(r).label();
     let note = |name: &str| r.notes.get(name);
     html! {
@@ -222,14 +231,22 @@ fn board_row(
             }
             td { (r.model) }
             (cell(r.primary, note("primary")))
+            @if c.intervals {
+                td.num data-v=(r.primary_ci_low.map_or(String::new(), |x| x.to_string())) title=[note("primary_ci_low")] {
+                    @match (r.primary_ci_low, r.primary_ci_high) {
+                        (Some(l), Some(h)) => { (format!("{l:.4} – {h:.4}")) },
+                        _ => "—",
+                    }
+                }
+            }
             (cell(r.md_star, note("md_star")))
             (cell(r.gamma_over_r, note("gamma_over_r")))
-            @if paired {
+            @if c.paired {
                 (cell(r.primary_clustered, note("primary_clustered")))
                 (cell(r.primary_dispersed, note("primary_dispersed")))
                 (cell(r.clustering_gap, note("clustering_gap")))
             }
-            @if intensity { (cell(r.bits_per_spike, note("bits_per_spike"))) }
+            @if c.intensity { (cell(r.bits_per_spike, note("bits_per_spike"))) }
             td.num { (r.n_submissions) }
             td { (r.submitted_at) }
         }
@@ -250,8 +267,9 @@ fn metric_table(caption: &str, metrics: &[pb::MetricValue]) -> Markup {
     }
 }
 
-/// `/submissions/{id}`: a submission's scores and audit record, as anyone may see them.
-pub fn submission(r: &Report) -> Markup {
+/// `/submissions/{id}`: a submission's scores, rasters (closed challenges) and audit record, as
+/// anyone may see them.
+pub fn submission(r: &Report, rasters: &[Raster]) -> Markup {
     let s = &r.submission;
     let status = pb::SubmissionStatus::try_from(s.status)
         .map_or("unknown", |st| st.as_str_name())
@@ -286,9 +304,21 @@ pub fn submission(r: &Report) -> Markup {
                         (PreEscaped(plots::bars(&[
                             ("all trials", value(&s.private_scores, "primary")),
                             ("clustered", value(&s.private_scores, "primary_clustered")),
-                            ("time-dispersed and space-scattered", value(&s.private_scores, "primary_dispersed")),
+                            ("time-dispersed", value(&s.private_scores, "primary_time_dispersed")),
+                            ("space-scattered", value(&s.private_scores, "primary_space_scattered")),
+                            ("both controls", value(&s.private_scores, "primary_dispersed")),
                         ])))
-                        figcaption { "The primary pooled over all test trials, over the clustered trials and over both paired controls." }
+                        figcaption { "The primary pooled over all test trials, the clustered trials, each paired control (the cluster's events spread in time; the same volleys scattered over the tree) and both controls." }
+                    }
+                }
+                @if !rasters.is_empty() {
+                    h2 { "Rasters" }
+                    p { "Recorded test responses (black, top) against this submission's predicted repeats (blue), the first " (rasters.len()) " test trials, at most " (MAX_RASTER_REPEATS) " repeats a side and the first " (MAX_RASTER_S) " s. (The training trials' responses are in the public data; a submission predicts the test trials only.)" }
+                    @for raster in rasters {
+                        figure.raster data-spikes=(raster.spikes()) {
+                            (PreEscaped(plots::raster(raster)))
+                            figcaption { "Trial " (raster.trial_id) ": " (raster.recorded.len()) " recorded and " (raster.predicted.len()) " predicted repeats, " (raster.spikes()) " spikes." }
+                        }
                     }
                 }
                 @if !s.trials.is_empty() {

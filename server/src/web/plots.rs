@@ -4,7 +4,7 @@
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
-use super::board::Series;
+use super::board::{Raster, Series};
 
 /// Width and height of every plot, SVG user units (px).
 const SIZE: (u32, u32) = (720, 320);
@@ -136,6 +136,53 @@ fn draw_bars(
     Ok(())
 }
 
+/// Stroke width of a raster's spike lines, px (the axes are 1 px: a test counts the spikes).
+const SPIKE_WIDTH: u32 = 2;
+
+/// A raster: the recorded repeats (black, top rows) above the predicted ones (blue), one
+/// short vertical line per spike, time in seconds on x.
+pub fn raster(r: &Raster) -> String {
+    let mut svg = String::new();
+    if let Err(e) = draw_raster(&mut svg, r) {
+        tracing::error!(error = %e, "drawing a raster");
+        return String::new();
+    }
+    svg
+}
+
+fn draw_raster(svg: &mut String, r: &Raster) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let rows = (r.recorded.len() + r.predicted.len()).max(1) as f64;
+    let height = (40 + 12 * rows as u32).min(SIZE.1);
+    let root = SVGBackend::with_string(svg, (SIZE.0, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..r.shown_s.max(1e-3), 0.0..rows)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .y_labels(0)
+        .x_desc("s")
+        .draw()?;
+    let sides = [(&r.recorded, BLACK), (&r.predicted, PALETTE[0])];
+    let mut row = rows;
+    for (trains, colour) in sides {
+        for train in trains.iter() {
+            row -= 1.0;
+            chart.draw_series(train.iter().map(|&t| {
+                PathElement::new(
+                    [(t, row + 0.1), (t, row + 0.9)],
+                    colour.stroke_width(SPIKE_WIDTH),
+                )
+            }))?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +205,19 @@ mod tests {
         // plotters escapes text: a team name cannot inject markup into the page.
         assert!(!svg.contains("<b>") && svg.contains("&lt;b&gt;"), "{svg}");
         assert!(history(&[]).starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_raster_draws_one_line_per_spike() {
+        let r = Raster {
+            trial_id: "t".into(),
+            shown_s: 2.0,
+            recorded: vec![vec![0.1, 0.5], vec![1.5]],
+            predicted: vec![vec![0.2, 0.4, 1.9]],
+        };
+        assert_eq!(r.spikes(), 6);
+        let svg = raster(&r);
+        assert_eq!(svg.matches("stroke-width=\"2\"").count(), 6, "{svg}");
     }
 
     #[test]
