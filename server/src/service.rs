@@ -696,25 +696,21 @@ impl ArenaService {
             ChallengeStatus::Closed => Part::Private,
         };
         let entries = self.board_entries(&challenge.id, part).await?;
-        let counts: BTreeMap<String, u32> = self
-            .store
-            .submission_counts(&challenge.id)
-            .await
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(|(team, n)| (team, n as u32))
-            .collect();
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        let mut scored = 0;
+        for (team, n, n_scored) in self.store.submission_counts(&challenge.id).await? {
+            counts.insert(team, n as u32);
+            scored += n_scored;
+        }
+        // The board holds every scored submission with an evaluation under the current
+        // metrics; the others wait for their rescore.
+        let pending_rescore = (scored - entries.len() as i64).max(0);
         let rows = match part {
             Part::Public => board::public_board(entries.clone(), &counts, rules.ladder_step),
             Part::Private => {
                 board::private_board(entries.clone(), &counts, rules.final_selections as usize)
             }
         };
-        let pending_rescore = self
-            .store
-            .pending_rescore(&challenge.id, METRICS_VERSION)
-            .await
-            .map_err(ApiError::from)?;
         let board = Board {
             challenge_id: challenge.id,
             part,
@@ -736,14 +732,10 @@ impl ArenaService {
         let mut entries = Vec::new();
         for e in self
             .store
-            .board_entries(challenge_id, METRICS_VERSION)
+            .board_entries(challenge_id, METRICS_VERSION, part)
             .await?
         {
-            let scores = match part {
-                Part::Public => &e.public_scores_json,
-                Part::Private => &e.private_scores_json,
-            };
-            let scores = store::metrics(scores, || {
+            let scores = store::metrics(&e.scores_json, || {
                 format!(
                     "{} scores of submission {:?}",
                     part.as_str(),

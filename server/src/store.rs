@@ -420,10 +420,8 @@ pub struct BoardEntryRow {
     pub is_baseline: bool,
     /// RFC 3339.
     pub created_at: String,
-    /// Named public scores of the latest evaluation, JSON.
-    pub public_scores_json: String,
-    /// Named private scores of the latest evaluation, JSON.
-    pub private_scores_json: String,
+    /// Named scores of the board's part (public or private) of the latest evaluation, JSON.
+    pub scores_json: String,
     /// Selected by its team for the final ranking.
     pub selected: bool,
 }
@@ -1217,45 +1215,41 @@ impl Store {
         .await?)
     }
 
-    /// Every scored submission of a challenge with its latest evaluation under `metrics_version`
-    /// (submissions not yet scored under it are left out) and whether its team selected it.
+    /// Every scored submission of a challenge with the scores of `part` of its latest evaluation
+    /// under `metrics_version` (submissions not yet scored under it are left out) and whether
+    /// its team selected it.
     pub async fn board_entries(
         &self,
         challenge_id: &str,
         metrics_version: &str,
+        part: Part,
     ) -> Result<Vec<BoardEntryRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at,
-                    e.public_scores_json, e.private_scores_json,
+        // One statement per part, so only that part's scores are read (a board of 10,000
+        // submissions reads half the text).
+        macro_rules! board_query {
+            ($scores:literal) => {
+                concat!(
+                    "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at, ",
+                    $scores,
+                    " AS scores_json,
                     EXISTS (SELECT 1 FROM final_selections f WHERE f.submission_id = s.id) AS selected
              FROM submissions s
              JOIN evaluations e ON e.id = (SELECT MAX(id) FROM evaluations
                                            WHERE submission_id = s.id AND metrics_version = ?)
              WHERE s.challenge_id = ? AND s.status = 'scored'
-             ORDER BY s.created_at, s.id",
-        )
-        .bind(metrics_version)
-        .bind(challenge_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Scored submissions of a challenge that have no evaluation under `metrics_version` yet.
-    pub async fn pending_rescore(
-        &self,
-        challenge_id: &str,
-        metrics_version: &str,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM submissions s WHERE s.challenge_id = ? AND s.status = 'scored'
-             AND NOT EXISTS (SELECT 1 FROM evaluations e
-                             WHERE e.submission_id = s.id AND e.metrics_version = ?)",
-        )
-        .bind(challenge_id)
-        .bind(metrics_version)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
+             ORDER BY s.created_at, s.id"
+                )
+            };
+        }
+        let query = match part {
+            Part::Public => board_query!("e.public_scores_json"),
+            Part::Private => board_query!("e.private_scores_json"),
+        };
+        Ok(sqlx::query_as(query)
+            .bind(metrics_version)
+            .bind(challenge_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Queues a scoring job for every scored submission that has no evaluation under
@@ -1336,13 +1330,14 @@ impl Store {
         Ok(Selected::Done(list))
     }
 
-    /// Submissions per team on a challenge (all statuses).
+    /// Submissions per team on a challenge: (team, all statuses, scored).
     pub async fn submission_counts(
         &self,
         challenge_id: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT team, COUNT(*) FROM submissions WHERE challenge_id = ? GROUP BY team",
+            "SELECT team, COUNT(*), SUM(status = 'scored') FROM submissions WHERE challenge_id = ?
+             GROUP BY team",
         )
         .bind(challenge_id)
         .fetch_all(&self.pool)

@@ -1,5 +1,5 @@
-//! What the pages show, gathered from the service and the store: the challenge list, a board
-//! with its rank ranges and its history, a submission's report, and the board as CSV.
+//! What the challenge pages show, gathered from the service and the store: the challenge list,
+//! a board with its rank ranges and its history, and the board as CSV.
 //!
 //! The board is always the gRPC `Leaderboard`'s own answer ([`ArenaService::board_and_entries`]
 //! converted by the same `From<Board>`), so the page, `board.json`, `board.csv` and `arena
@@ -9,16 +9,13 @@ use std::collections::BTreeMap;
 
 use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{Entry, ladder_history, rank_ranges};
-use arena_challenge::evaluate::shapes;
-use arena_challenge::predictions;
 use arena_challenge_core::trial::Part;
 use arena_proto::v1 as pb;
-use arena_scoring::{Prediction, SpikeTrain};
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
 use crate::service::ArenaService;
-use crate::store::{ChallengeRow, ChallengeStatus, SubmissionMode};
+use crate::store::ChallengeRow;
 
 /// Teams drawn in the history plot: the board's top rows. A board of 1,000 teams would draw
 /// 10,000 points that no one can read; the table lists every team.
@@ -44,7 +41,7 @@ pub async fn challenges(service: &ArenaService) -> Result<Vec<Listed>, ApiError>
         let counts = service.store().submission_counts(&challenge.id).await?;
         listed.push(Listed {
             teams: counts.len(),
-            submissions: counts.iter().map(|(_, n)| n).sum(),
+            submissions: counts.iter().map(|(_, n, _)| n).sum(),
             challenge,
         });
     }
@@ -277,135 +274,105 @@ pub fn csv(board: &pb::LeaderboardResponse) -> String {
     out
 }
 
-/// A submission's report as anyone may read it.
-pub struct Report {
-    /// The submission as `GetSubmission` answers a reader who is not of its team
-    /// ([`ArenaService::scores_view`]: private and per-trial scores only once the challenge is
-    /// closed), less what stays with its team while the challenge is open: its final selection
-    /// and the evaluation's seeds; the reason a scoring failed always stays with the team.
-    pub submission: pb::Submission,
-    /// A live evaluation (its trials were fresh).
-    pub live: bool,
-    /// Its challenge.
-    pub challenge: ChallengeRow,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arena_challenge::board::NamedMetric;
 
-impl Report {
-    /// Whether the challenge is closed.
-    pub fn closed(&self) -> bool {
-        self.challenge.status == ChallengeStatus::Closed
-    }
-}
-
-/// The report of submission `id`.
-///
-/// # Errors
-/// NOT_FOUND, or a store error.
-pub async fn report(service: &ArenaService, id: &str) -> Result<Report, ApiError> {
-    let row = service.submission(id).await?;
-    let challenge = service.challenge(&row.challenge_id).await?;
-    let closed = challenge.status == ChallengeStatus::Closed;
-    let live = row.mode == SubmissionMode::Live;
-    let mut submission: pb::Submission = service
-        .scores_view(row, &challenge, closed, false)
-        .await?
-        .into();
-    submission.error.clear();
-    if !closed {
-        submission.selected = false;
-        if let Some(audit) = &mut submission.audit {
-            audit.seeds_json.clear();
+    fn row(team: &str, primary: Option<f64>, ci: Option<(f64, f64)>) -> pb::LeaderboardRow {
+        pb::LeaderboardRow {
+            team: team.into(),
+            primary,
+            primary_ci_low: ci.map(|c| c.0),
+            primary_ci_high: ci.map(|c| c.1),
+            ..Default::default()
         }
     }
-    Ok(Report {
-        submission,
-        live,
-        challenge,
-    })
-}
 
-/// Test trials drawn as rasters on a report ([`rasters`]).
-pub const MAX_RASTER_TRIALS: usize = 3;
-/// Repeats drawn per side (recorded, predicted) of a raster.
-pub const MAX_RASTER_REPEATS: usize = 10;
-/// The stretch of each trial drawn, seconds from its start.
-pub const MAX_RASTER_S: f64 = 10.0;
-
-/// One trial's raster: recorded repeats against predicted ones, spike times in seconds within
-/// `[0, shown_s)`.
-pub struct Raster {
-    /// Trial id.
-    pub trial_id: String,
-    /// The stretch drawn, seconds.
-    pub shown_s: f64,
-    /// Recorded repeats (at most [`MAX_RASTER_REPEATS`]).
-    pub recorded: Vec<Vec<f64>>,
-    /// Predicted repeats (at most [`MAX_RASTER_REPEATS`]); empty for an intensity.
-    pub predicted: Vec<Vec<f64>>,
-}
-
-impl Raster {
-    /// Spikes drawn, both sides.
-    pub fn spikes(&self) -> usize {
-        self.recorded
-            .iter()
-            .chain(&self.predicted)
-            .map(Vec::len)
-            .sum()
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("team-a"), "team-a");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        let board = pb::LeaderboardResponse {
+            part: "public".into(),
+            rows: vec![row("=x,y", Some(0.5), None)],
+            ..Default::default()
+        };
+        let text = csv(&board);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0].split(',').count(), CSV_COLUMNS.len());
+        assert!(lines[1].starts_with("0,\"'=x,y\",,false,0.5,"), "{text}");
     }
-}
 
-/// Rasters of the first [`MAX_RASTER_TRIALS`] test trials of a scored offline submission on a
-/// closed challenge: its predicted spikes against the recorded responses, hidden until the
-/// close. Empty while the challenge is open, for a live evaluation (its trials were fresh and
-/// are not kept) and before scoring. The stored predictions are parsed again on the compute
-/// pool, as the scoring queue parsed them.
-///
-/// # Errors
-/// A store error, or stored data that no longer reads.
-pub async fn rasters(service: &ArenaService, report: &Report) -> Result<Vec<Raster>, ApiError> {
-    let s = &report.submission;
-    let scored = s.status == pb::SubmissionStatus::Scored as i32;
-    if !report.closed() || !scored || report.live {
-        return Ok(Vec::new());
+    #[test]
+    fn rank_ranges_use_intervals_where_the_board_has_them() {
+        let with = pb::LeaderboardResponse {
+            rows: vec![
+                row("a", Some(0.8), Some((0.7, 0.9))),
+                row("b", Some(0.6), Some((0.5, 0.75))),
+                row("c", Some(0.2), Some((0.1, 0.3))),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(ranges(&with), vec![(1, 2), (1, 2), (3, 3)]);
+        // The Ladder's board has no intervals: equal displayed primaries tie, nothing else.
+        let laddered = pb::LeaderboardResponse {
+            rows: vec![
+                row("a", Some(0.6), None),
+                row("b", Some(0.6), None),
+                row("c", Some(0.59), None),
+                row("d", None, None),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(ranges(&laddered), vec![(1, 2), (1, 2), (3, 3), (4, 4)]);
     }
-    let Some(bytes) = service.store().predictions(&s.id).await? else {
-        return Ok(Vec::new());
-    };
-    let hidden = crate::data::hidden_trials(service.store(), &report.challenge).await?;
-    let dt_s = report.challenge.manifest()?.sampling.dt_s;
-    let limits = service.limits();
-    service
-        .compute()
-        .run(move || -> Result<Vec<Raster>, ApiError> {
-            let predictions = predictions::parse(&bytes, &shapes(&hidden, dt_s), &limits)
-                .map_err(ApiError::server_data("reading the stored predictions"))?;
-            let within = |t: &SpikeTrain, end: f64| -> Vec<f64> {
-                t.times().iter().copied().take_while(|&x| x < end).collect()
-            };
-            let rows = |trains: &[SpikeTrain], end: f64| -> Vec<Vec<f64>> {
-                trains
-                    .iter()
-                    .take(MAX_RASTER_REPEATS)
-                    .map(|x| within(x, end))
-                    .collect()
-            };
-            Ok(hidden
-                .iter()
-                .take(MAX_RASTER_TRIALS)
-                .map(|t| {
-                    let shown_s = t.duration_s.min(MAX_RASTER_S);
-                    Raster {
-                        trial_id: t.id.clone(),
-                        shown_s,
-                        recorded: rows(&t.recorded, shown_s),
-                        predicted: match predictions.trials.get(&t.id) {
-                            Some(Prediction::Repeats(r)) => rows(r, shown_s),
-                            _ => Vec::new(),
-                        },
-                    }
-                })
-                .collect())
-        })
-        .await?
+
+    fn entry(team: &str, primary: f64, minute: u32) -> Entry {
+        Entry {
+            submission_id: format!("{team}-{minute}"),
+            team: team.into(),
+            model: "m".into(),
+            is_baseline: false,
+            created_at: format!("2026-01-01T01:{minute:02}:00Z"),
+            scores: vec![NamedMetric {
+                name: "primary".into(),
+                value: Some(primary),
+                note: String::new(),
+            }],
+            selected: false,
+        }
+    }
+
+    #[test]
+    fn the_open_history_shows_the_ladder_s_releases_of_the_top_teams_only() {
+        let mut entries = vec![
+            entry("a", 0.30, 0),
+            entry("a", 0.305, 1), // not 0.01 better: no release
+            entry("a", 0.40, 30),
+        ];
+        let mut rows = vec![row("a", Some(0.4), None)];
+        for t in 0..MAX_PLOTTED_TEAMS + 5 {
+            let team = format!("t{t:02}");
+            entries.push(entry(&team, 0.1, 2));
+            rows.push(row(&team, Some(0.1), None));
+        }
+        let board = pb::LeaderboardResponse {
+            rows,
+            ..Default::default()
+        };
+        let created = "2026-01-01T01:00:00Z";
+        let open = history(created, &board, entries.clone(), Part::Public, 0.01);
+        assert_eq!(open.len(), MAX_PLOTTED_TEAMS);
+        assert_eq!(open[0].team, "a");
+        assert_eq!(open[0].points, vec![(0.0, 0.3), (0.5, 0.4)]);
+        // Closed: every submission's (private) primary.
+        let closed = history(created, &board, entries, Part::Private, 0.01);
+        assert_eq!(closed[0].points.len(), 3);
+    }
 }

@@ -16,6 +16,7 @@
 pub mod board;
 pub mod pages;
 pub mod plots;
+pub mod report;
 
 use std::net::SocketAddr;
 
@@ -157,7 +158,7 @@ async fn board_csv(
 }
 
 async fn submission(State(service): State<ArenaService>, Path(id): Path<String>) -> Page {
-    let report = board::report(&service, slug(&id)?).await?;
-    let rasters = board::rasters(&service, &report).await?;
+    let report = report::report(&service, slug(&id)?).await?;
+    let rasters = report::rasters(&service, &report).await?;
     Ok(Html(pages::submission(&report, &rasters).into_string()))
 }

@@ -6,8 +6,9 @@ use arena_proto::v1 as pb;
 use axum::http::StatusCode;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::board::{Listed, MAX_RASTER_REPEATS, MAX_RASTER_S, Raster, Report, RowKind, Shown};
+use super::board::{Listed, RowKind, Shown};
 use super::plots;
+use super::report::{MAX_RASTER_REPEATS, MAX_RASTER_S, Raster, Report};
 use crate::store::ChallengeStatus;
 
 /// How often the board page asks for a new board, milliseconds.

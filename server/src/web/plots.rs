@@ -4,7 +4,8 @@
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
-use super::board::{Raster, Series};
+use super::board::Series;
+use super::report::Raster;
 
 /// Width and height of every plot, SVG user units (px).
 const SIZE: (u32, u32) = (720, 320);
