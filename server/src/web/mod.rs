@@ -18,8 +18,6 @@ pub mod pages;
 pub mod plots;
 pub mod report;
 
-use std::net::SocketAddr;
-
 use arena_challenge_core::manifest::is_slug;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -102,11 +100,6 @@ pub fn serve(
             })
             .await
     })
-}
-
-/// The address a board page of `challenge` has on a web side bound to `addr`.
-pub fn board_url(addr: SocketAddr, challenge: &str) -> String {
-    format!("http://{addr}/challenges/{challenge}")
 }
 
 type Page = Result<Html<String>, WebError>;
