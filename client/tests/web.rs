@@ -463,6 +463,22 @@ async fn the_board_in_headless_chromium_loads_orders_plots_and_updates_live() {
         1,
         "only the page's own script"
     );
+    // What the browser shows of the open board holds no private primary (4 decimals, as the
+    // page writes numbers) unless the board shows that very value anyway.
+    let source = browser.source().await.unwrap();
+    for row in arena.json(&organizer, &["leaderboard", id]).await["rows"]
+        .as_array()
+        .unwrap()
+    {
+        let sub = row["submission_id"].as_str().unwrap();
+        let full = arena.json(&organizer, &["submission", "show", sub]).await;
+        let private = format!("{:.4}", full["private_scores"]["primary"].as_f64().unwrap());
+        let shown = format!("{:.4}", row["primary"].as_f64().unwrap());
+        assert!(
+            private == shown || !source.contains(&private),
+            "{sub}: {private} on the page"
+        );
+    }
 
     // A third team submits: the board updates without a reload.
     eval(&browser, "window.__not_reloaded = 42; return null").await;

@@ -724,11 +724,7 @@ impl ArenaService {
 
     /// Every scored submission of a challenge as a board entry with the scores of `part`
     /// (under the current metrics version).
-    pub(crate) async fn board_entries(
-        &self,
-        challenge_id: &str,
-        part: Part,
-    ) -> Result<Vec<Entry>, ApiError> {
+    async fn board_entries(&self, challenge_id: &str, part: Part) -> Result<Vec<Entry>, ApiError> {
         let mut entries = Vec::new();
         for e in self
             .store
