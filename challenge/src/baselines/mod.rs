@@ -27,6 +27,7 @@ use arena_neuron::point::{
     simulate_adex, simulate_gif, simulate_lif, simulate_mat,
 };
 use arena_neuron::rng::derive_seed;
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::families::dendritic::models::fit_on_fetched;
@@ -474,9 +475,11 @@ impl Baseline {
         seed: u64,
     ) -> Result<PredictedTrials, BaselineError> {
         let fitted = self.fit(challenge)?;
+        // The trials are independent and each has its own seed: they are predicted on all
+        // cores (rayon), with the values of a serial loop.
         challenge
             .trials
-            .iter()
+            .par_iter()
             .filter(|t| t.split == Split::Test)
             .map(|t| {
                 let repeats = fitted.predict(t, challenge.dt_s, derive_seed(seed, &t.id, 0))?;

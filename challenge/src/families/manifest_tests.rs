@@ -95,7 +95,7 @@ fn dendritic_keys_are_checked() {
             "kind",
         ),
         ("files = [\"cell.swc\", ", "files = [", "cell.swc"),
-        ("dt_ms = 0.025", "dt_ms = 0.03", "sampling.dt_s"),
+        ("dt_ms = 0.05", "dt_ms = 0.03", "sampling.dt_s"),
         ("alpha = 0.05", "alpha = 1.5", "effect.alpha"),
         ("span_um = 30.0", "span_um = -1.0", "stimulus"),
     ];

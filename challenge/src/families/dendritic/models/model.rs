@@ -50,24 +50,22 @@ pub struct DendriticModel {
 }
 
 impl DendriticModel {
-    /// The model voltage V̂ at `n_samples` samples and the spike times (s) decided by `rule`
-    /// from the hazard's voltage U = V̂ + Σ c_b·T_b; the spikes are recorded into the
-    /// after-potential history as they occur.
-    pub(super) fn run(
+    /// The parts of the hazard's voltage that the model's own spikes do not change, at each of
+    /// `n_samples` samples: the synaptic part of V̂ (E + Σ w_b·x_b + Σ u_b·y_b, mV) and the
+    /// trigger term Σ c_b·T_b (mV). They depend on the events only, so the repeats of a
+    /// prediction share them ([`DendriticModel::predict`] computes them once per trial).
+    pub(super) fn synaptic(
         &self,
         table: &SynapseTable,
         routing: &Routing,
         events: &EventTable,
         n_samples: usize,
         sample_dt_s: f64,
-        rule: &mut dyn SpikeRule,
-    ) -> (Vec<f64>, Vec<f64>) {
+    ) -> Synaptic {
         let dt_ms = sample_dt_s * 1e3;
         let n_e = self.excitatory_bins.len();
         let n_inputs = n_e + self.inhibitory_bins.len();
         let mut inputs = vec![0.0; n_inputs];
-        let mut counts = vec![0.0; self.eta_mv.len()];
-        let mut history = History::new(&self.history_edges_ms);
         let mut sweep =
             DriveSweep::for_trial(table, events, routing, self.kernels.voltage(), dt_ms);
         let mut trigger =
@@ -75,21 +73,57 @@ impl DendriticModel {
         let branch_output = self.trigger_integration.branch_function();
         let mut active = Vec::new();
         let mut trigger_in = vec![0.0; n_e];
-        let mut v_hat = Vec::with_capacity(n_samples);
-        let mut spikes = Vec::new();
-        let mut free_from_s = 0.0;
-        for n in 0..n_samples {
-            let drive = sweep.advance();
-            soma_inputs(&self.integration, routing, n_e, drive, &mut inputs);
-            history.counts(n as f64 * dt_ms, &mut counts);
-            let v = self.rest_mv
-                + dot(&self.excitatory_weights, &inputs[..n_e])
-                + dot(&self.inhibitory_weights_mv_per_us, &inputs[n_e..])
-                + dot(&self.eta_mv, &counts);
-            v_hat.push(v);
+        let mut out = Synaptic {
+            voltage_mv: Vec::with_capacity(n_samples),
+            trigger_mv: Vec::with_capacity(n_samples),
+        };
+        for _ in 0..n_samples {
+            soma_inputs(
+                &self.integration,
+                routing,
+                n_e,
+                sweep.advance(),
+                &mut inputs,
+            );
+            out.voltage_mv.push(
+                self.rest_mv
+                    + dot(&self.excitatory_weights, &inputs[..n_e])
+                    + dot(&self.inhibitory_weights_mv_per_us, &inputs[n_e..]),
+            );
             routing.active_targets(n_e, trigger.advance(), &mut active);
             trigger_inputs(&branch_output, &active, &mut trigger_in);
-            let u = v + dot(&self.trigger_weights_mv, &trigger_in);
+            out.trigger_mv
+                .push(dot(&self.trigger_weights_mv, &trigger_in));
+        }
+        out
+    }
+
+    /// The model voltage V̂ at every sample of `synaptic` (its synaptic part plus the
+    /// after-potentials Σ η_k·n_k of the spikes so far) and the spike times (s) decided by
+    /// `rule` from the hazard's voltage U = V̂ + Σ c_b·T_b; the spikes are recorded into the
+    /// after-potential history as they occur.
+    pub(super) fn run(
+        &self,
+        synaptic: &Synaptic,
+        sample_dt_s: f64,
+        rule: &mut dyn SpikeRule,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let dt_ms = sample_dt_s * 1e3;
+        let mut counts = vec![0.0; self.eta_mv.len()];
+        let mut history = History::new(&self.history_edges_ms);
+        let mut v_hat = Vec::with_capacity(synaptic.voltage_mv.len());
+        let mut spikes = Vec::new();
+        let mut free_from_s = 0.0;
+        for (n, (&syn, &trigger)) in synaptic
+            .voltage_mv
+            .iter()
+            .zip(&synaptic.trigger_mv)
+            .enumerate()
+        {
+            history.counts(n as f64 * dt_ms, &mut counts);
+            let v = syn + dot(&self.eta_mv, &counts);
+            v_hat.push(v);
+            let u = v + trigger;
             let start = n as f64 * sample_dt_s;
             let before = spikes.len();
             rule.spikes(
@@ -123,15 +157,9 @@ impl DendriticModel {
     ) -> Result<Vec<f64>, DendriticFitError> {
         InvalidValue::check("sample_dt_s", Requirement::Positive, sample_dt_s)?;
         check_events(table, events, "events")?;
+        let synaptic = self.synaptic(table, &self.routing(table), events, n_samples, sample_dt_s);
         Ok(self
-            .run(
-                table,
-                &self.routing(table),
-                events,
-                n_samples,
-                sample_dt_s,
-                &mut ImposedSpikes::new(spikes_s),
-            )
+            .run(&synaptic, sample_dt_s, &mut ImposedSpikes::new(spikes_s))
             .0)
     }
 
@@ -152,13 +180,12 @@ impl DendriticModel {
         InvalidValue::check("duration_s", Requirement::Positive, duration_s)?;
         InvalidValue::check("sample_dt_s", Requirement::Positive, sample_dt_s)?;
         check_events(table, events, "events")?;
-        let routing = self.routing(table);
         let n = (duration_s / sample_dt_s).round() as usize;
+        let synaptic = self.synaptic(table, &self.routing(table), events, n, sample_dt_s);
         Ok((0..repeats as u64)
             .map(|k| {
                 let mut rule = EscapeNoise(rng_from_seed(derive_seed(seed, "repeat", k)));
-                self.run(table, &routing, events, n, sample_dt_s, &mut rule)
-                    .1
+                self.run(&synaptic, sample_dt_s, &mut rule).1
             })
             .collect())
     }
@@ -171,6 +198,14 @@ impl DendriticModel {
             &self.inhibitory_bins,
         )
     }
+}
+
+/// The spike-independent parts of a run ([`DendriticModel::synaptic`]), one value per sample.
+pub(super) struct Synaptic {
+    /// E + Σ w_b·x_b + Σ u_b·y_b, mV.
+    voltage_mv: Vec<f64>,
+    /// Σ c_b·T_b, mV.
+    trigger_mv: Vec<f64>,
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
