@@ -180,7 +180,24 @@ impl<'de> Deserialize<'de> for Entry {
 /// A JSON number, or one of the non-JSON tokens Python writes for non-finite floats.
 enum Number {
     Finite(f64),
-    Token(String),
+    Token(Token),
+}
+
+/// The bare tokens Python's `json.dump` writes for non-finite floats.
+const NON_FINITE: [&str; 3] = ["-Infinity", "Infinity", "NaN"];
+
+/// A value that is not a number, as an error names it: [`NON_FINITE`] tokens as written, any
+/// other string quoted and escaped (`""`, `"0.5"`), so that an empty string is seen.
+struct Token(String);
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if NON_FINITE.contains(&self.0.as_str()) {
+            f.write_str(&self.0)
+        } else {
+            write!(f, "the string {:?}", self.0)
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Number {
@@ -201,7 +218,7 @@ impl<'de> Deserialize<'de> for Number {
                 Ok(Number::Finite(v as f64))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
-                Ok(Number::Token(v.to_string()))
+                Ok(Number::Token(Token(v.to_string())))
             }
         }
         d.deserialize_any(V)
@@ -414,15 +431,14 @@ pub fn to_json(trials: &BTreeMap<String, Vec<Vec<f64>>>) -> Vec<u8> {
 
 /// Wraps the bare tokens `NaN`, `Infinity` and `-Infinity` that stand outside strings in quotes.
 fn quote_non_finite(text: &str) -> std::borrow::Cow<'_, str> {
-    const TOKENS: [&str; 3] = ["-Infinity", "Infinity", "NaN"];
-    if !TOKENS.iter().any(|t| text.contains(t)) {
+    if !NON_FINITE.iter().any(|t| text.contains(t)) {
         return text.into();
     }
     let mut out = String::with_capacity(text.len() + 16);
     let (mut in_string, mut escaped) = (false, false);
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if !in_string && let Some(token) = TOKENS.iter().find(|t| rest.starts_with(**t)) {
+        if !in_string && let Some(token) = NON_FINITE.iter().find(|t| rest.starts_with(**t)) {
             out.push('"');
             out.push_str(token);
             out.push('"');
@@ -594,6 +610,15 @@ mod tests {
             (
                 r#"{"trials": {"test-00": [[-Infinity]], "test-01": [[]]}}"#,
                 "spike 0 is -Infinity",
+            ),
+            // Any other string is named quoted, so an empty one is visible.
+            (
+                r#"{"trials": {"test-00": [[0.1, 0.2, ""]], "test-01": [[]]}}"#,
+                "spike 2 is the string \"\", not a finite time",
+            ),
+            (
+                r#"{"trials": {"test-00": {"bin_s": "0.5", "rate_hz": []}, "test-01": [[]]}}"#,
+                "bin_s is the string \"0.5\", not a finite number",
             ),
             (
                 r#"{"trials": {"test-00": [[-0.5]], "test-01": [[]]}}"#,
