@@ -61,7 +61,8 @@ macro_rules! leaderboard_json {
   part: "public" while the challenge is open (each team's row is the submission the Ladder
     released, every value rounded to ladder_step), "private" once it is closed (each team ranked
     by the best private primary among its selected submissions, or its latest final_selections
-    ones if it selected none; selected: the row's submission is one the team selected).
+    ones if it selected none; selected: the row's submission is one the team selected, always
+    false on the public board, which does not say what a team selected).
   primary_clustered, primary_dispersed, clustering_gap: null except on challenges whose test
     trials are paired clustered/control trials: the primary pooled over the clustered trials,
     over both controls, and dispersed - clustered.

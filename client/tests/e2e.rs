@@ -1594,6 +1594,45 @@ async fn exact_primaries(arena: &Arena, auditor: &str, submission: &str) -> (f64
     )
 }
 
+/// While a challenge is open, the board does not tell other teams (or anyone) which of a
+/// team's submissions it selected for the final ranking; once closed, it does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_board_does_not_say_which_submissions_a_team_selected() {
+    let arena = Arena::start(1).await;
+    let organizer = arena.token(Role::Organizer, "org").await;
+    let team = arena.token(Role::Contestant, "team-s").await;
+    let other = arena.token(Role::Contestant, "team-t").await;
+    let id = &arena.challenge(&organizer, 10).await;
+    let spec = fetched(&arena, &team, id).await;
+    let p = arena.path("p.json");
+    write_predictions(&p, &spec, 8.0, 1);
+    let v = arena
+        .json(&team, &["submit", id, "--predictions", p.to_str().unwrap()])
+        .await;
+    let sub = v["submission_id"].as_str().unwrap().to_string();
+    arena.json(&team, &["submission", "select", &sub]).await;
+    let selected_on = |board: &serde_json::Value| {
+        let row = board["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["team"] == "team-s")
+            .unwrap_or_else(|| panic!("no team-s: {board}"))
+            .clone();
+        assert_eq!(row["submission_id"], sub.as_str(), "{board}");
+        row["selected"].as_bool().unwrap()
+    };
+    for who in [&other, &team, &organizer] {
+        let board = arena.json(who, &["leaderboard", id]).await;
+        assert_eq!(board["part"], "public");
+        assert!(!selected_on(&board), "open board says selected: {board}");
+    }
+    arena.json(&organizer, &["challenge", "close", id]).await;
+    let board = arena.json(&other, &["leaderboard", id]).await;
+    assert_eq!(board["part"], "private");
+    assert!(selected_on(&board), "closed board: {board}");
+}
+
 /// Final selection (issue 13 C): the closed board ranks a team by the best private score among
 /// the submissions it selected, never the best private score of all its submissions; a team that
 /// selected none is ranked by its latest ones; the selection is bounded, the team's own, and

@@ -472,16 +472,20 @@ impl From<Selection> for pb::SelectSubmissionResponse {
 
 /// A board row on the wire. `step` > 0 (the open board's Ladder): every value is the released
 /// submission's, rounded to the step, as its primary is; 0: exact. The reasons of the undefined
-/// values travel in `notes`.
+/// values travel in `notes`. Whether the row's submission is one its team selected is said on
+/// the private board only: while a challenge is open, which entries a team will stand by is
+/// its own business (it sees its selections in `SelectSubmission` and `GetSubmission`).
 pub struct BoardRow {
     /// The row.
     pub row: Row,
     /// The Ladder's step (0 on the private board).
     pub step: f64,
+    /// The board's part.
+    pub part: Part,
 }
 
 impl From<BoardRow> for pb::LeaderboardRow {
-    fn from(BoardRow { row: r, step }: BoardRow) -> pb::LeaderboardRow {
+    fn from(BoardRow { row: r, step, part }: BoardRow) -> pb::LeaderboardRow {
         let scores = &r.best.scores;
         let mut notes = HashMap::new();
         let mut value = |name: &str| {
@@ -527,7 +531,7 @@ impl From<BoardRow> for pb::LeaderboardRow {
             primary_ci_low,
             primary_ci_high,
             notes,
-            selected: r.best.selected,
+            selected: r.best.selected && part == Part::Private,
             team: r.best.team,
             model: r.best.model,
             is_baseline: r.best.is_baseline,
@@ -566,7 +570,14 @@ impl From<Board> for pb::LeaderboardResponse {
             rows: b
                 .rows
                 .into_iter()
-                .map(|row| BoardRow { row, step }.into())
+                .map(|row| {
+                    BoardRow {
+                        row,
+                        step,
+                        part: b.part,
+                    }
+                    .into()
+                })
                 .collect(),
             metrics_version: arena_scoring::METRICS_VERSION.into(),
             pending_rescore: b.pending_rescore as u32,
