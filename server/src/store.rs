@@ -1330,6 +1330,18 @@ impl Store {
         Ok(Selected::Done(list))
     }
 
+    /// The version of a challenge's board: a number the database changes (by trigger,
+    /// migration 0009) on every write that could change what the board shows, so an unchanged
+    /// number means an unchanged board. `None` if there is no such challenge.
+    pub async fn board_version(&self, challenge_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM board_versions WHERE challenge_id = ?")
+                .bind(challenge_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Submissions per team on a challenge: (team, all statuses, scored).
     pub async fn submission_counts(
         &self,

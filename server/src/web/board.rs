@@ -111,15 +111,6 @@ pub struct Shown {
     pub history: Vec<Series>,
 }
 
-/// The board of challenge `id` as the gRPC `Leaderboard` answers it.
-///
-/// # Errors
-/// NOT_FOUND, or a store error.
-pub async fn wire(service: &ArenaService, id: &str) -> Result<pb::LeaderboardResponse, ApiError> {
-    let challenge = service.challenge(id).await?;
-    Ok(service.board(challenge).await?.into())
-}
-
 /// The content of the page of challenge `id`.
 ///
 /// # Errors

@@ -14,14 +14,19 @@
 //! [`pages::POLL_MS`] ms.
 
 pub mod board;
+pub mod cache;
 pub mod pages;
 pub mod plots;
 pub mod report;
 
+use std::sync::{Arc, LazyLock};
+
 use arena_challenge_core::manifest::is_slug;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -30,6 +35,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::ApiError;
 use crate::service::ArenaService;
+use cache::{Boards, View};
 
 /// Why a page could not be shown.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +80,13 @@ fn slug(id: &str) -> Result<&str, WebError> {
     }
 }
 
+/// What every page is made from: the service, and the boards kept between two changes.
+#[derive(Clone)]
+struct Web {
+    service: ArenaService,
+    boards: Arc<Boards>,
+}
+
 /// The routes of the web side over `service`.
 pub fn router(service: ArenaService) -> Router {
     Router::new()
@@ -84,7 +97,32 @@ pub fn router(service: ArenaService) -> Router {
         .route("/challenges/{id}/board.html", get(board_fragment))
         .route("/submissions/{id}", get(submission))
         .fallback(|| async { WebError::NoPage })
-        .with_state(service)
+        .with_state(Web {
+            service,
+            boards: Arc::default(),
+        })
+        .layer(middleware::map_response(security_headers))
+}
+
+/// The headers of every response, pages and errors alike: the pages' Content-Security-Policy
+/// ([`pages::CONTENT_SECURITY_POLICY`]), `nosniff` (so no browser reads the names in
+/// `board.json` or `board.csv` as HTML), and no referrer sent to other sites.
+async fn security_headers(mut response: Response) -> Response {
+    static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+        HeaderValue::from_str(&pages::CONTENT_SECURITY_POLICY)
+            .expect("the policy is printable ASCII")
+    });
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, POLICY.clone());
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// The web side serving on `listener` until `stop` turns true.
@@ -104,54 +142,55 @@ pub fn serve(
 
 type Page = Result<Html<String>, WebError>;
 
-async fn index(State(service): State<ArenaService>) -> Page {
-    let listed = board::challenges(&service).await?;
+async fn index(State(web): State<Web>) -> Page {
+    let listed = board::challenges(&web.service).await?;
     Ok(Html(pages::index(&listed).into_string()))
 }
 
-async fn challenge(State(service): State<ArenaService>, Path(id): Path<String>) -> Page {
-    let shown = board::shown(&service, slug(&id)?).await?;
-    Ok(Html(pages::challenge(&shown).into_string()))
+/// Board `view` of challenge `id`, from the kept boards.
+async fn board_view(web: &Web, id: &str, view: View) -> Result<Bytes, WebError> {
+    let rendered = web.boards.board(&web.service, slug(id)?).await?;
+    Ok(rendered.view(view))
 }
 
-async fn board_fragment(State(service): State<ArenaService>, Path(id): Path<String>) -> Page {
-    let shown = board::shown(&service, slug(&id)?).await?;
-    Ok(Html(pages::board_section(&shown).into_string()))
-}
-
-async fn board_json(
-    State(service): State<ArenaService>,
+async fn challenge(
+    State(web): State<Web>,
     Path(id): Path<String>,
+) -> Result<Html<Bytes>, WebError> {
+    Ok(Html(board_view(&web, &id, View::Page).await?))
+}
+
+async fn board_fragment(
+    State(web): State<Web>,
+    Path(id): Path<String>,
+) -> Result<Html<Bytes>, WebError> {
+    Ok(Html(board_view(&web, &id, View::Fragment).await?))
+}
+
+/// A board for scripts, as `content_type`.
+async fn board_data(
+    web: &Web,
+    id: &str,
+    view: View,
+    content_type: &'static str,
 ) -> Result<Response, WebError> {
-    let board = board::wire(&service, slug(&id)?).await?;
-    let json = arena_proto::board_json::leaderboard_json(&board);
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        format!("{json}\n"),
+        [(header::CONTENT_TYPE, content_type)],
+        board_view(web, id, view).await?,
     )
         .into_response())
 }
 
-async fn board_csv(
-    State(service): State<ArenaService>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let board = board::wire(&service, slug(&id)?).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        board::csv(&board),
-    )
-        .into_response())
+async fn board_json(State(web): State<Web>, Path(id): Path<String>) -> Result<Response, WebError> {
+    board_data(&web, &id, View::Json, "application/json").await
 }
 
-async fn submission(State(service): State<ArenaService>, Path(id): Path<String>) -> Page {
-    let report = report::report(&service, slug(&id)?).await?;
-    let rasters = report::rasters(&service, &report).await?;
+async fn board_csv(State(web): State<Web>, Path(id): Path<String>) -> Result<Response, WebError> {
+    board_data(&web, &id, View::Csv, "text/csv; charset=utf-8").await
+}
+
+async fn submission(State(web): State<Web>, Path(id): Path<String>) -> Page {
+    let report = report::report(&web.service, slug(&id)?).await?;
+    let rasters = report::rasters(&web.service, &report).await?;
     Ok(Html(pages::submission(&report, &rasters).into_string()))
 }

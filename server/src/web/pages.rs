@@ -2,9 +2,13 @@
 //! One stylesheet inline, a few lines of plain JavaScript on the board page (the live
 //! refresh), no external resource: the pages work offline.
 
+use std::sync::LazyLock;
+
 use arena_proto::v1 as pb;
 use axum::http::StatusCode;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use sha2::{Digest, Sha256};
 
 use super::board::{Listed, RowKind, Shown};
 use super::plots;
@@ -31,6 +35,25 @@ rows.sort((x,y)=>{const a=key(x),c=key(y);return (a>c?1:a<c?-1:0)*d});rows.forEa
 setInterval(async()=>{try{const r=await fetch(s.dataset.src,{cache:'no-store'});if(!r.ok)return;const t=await r.text();\
 if(t!==last){s.innerHTML=t;last=t}}catch(_){}},";
 
+/// The board page's script as sent: [`SCRIPT`], the poll period, the closing of its function.
+static SCRIPT_TEXT: LazyLock<String> = LazyLock::new(|| format!("{SCRIPT}{POLL_MS})}})();"));
+
+/// The `Content-Security-Policy` of every response: nothing from anywhere, but the one
+/// stylesheet and the one script of [`layout`], each allowed by its SHA-256 (CSP level 2), the
+/// board fragment fetched from this server, and the inline `data:` icon. An injected `<script>`
+/// or `<style>`, an inline event handler or a `javascript:` link does not run, and no page can be
+/// framed.
+pub static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
+    let hash = |text: &str| BASE64_STANDARD.encode(Sha256::digest(text.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; \
+         connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'",
+        hash(&SCRIPT_TEXT),
+        hash(CSS)
+    )
+});
+
 fn layout(title: &str, body: Markup, script: bool) -> Markup {
     html! {
         (DOCTYPE)
@@ -50,7 +73,7 @@ fn layout(title: &str, body: Markup, script: bool) -> Markup {
                     (body)
                 }
                 @if script {
-                    script { (PreEscaped(SCRIPT)) (POLL_MS) (PreEscaped(")})();")) }
+                    script { (PreEscaped(SCRIPT_TEXT.as_str())) }
                 }
             }
         }
