@@ -133,9 +133,11 @@ async fn open_live(arena: &Arena, token: &str) -> Result<LiveStream, String> {
     tx.send(pb::LiveClientMessage { msg: Some(start) })
         .await
         .map_err(|e| e.to_string())?;
+    // A runner may open its next evaluation after the kill: the refused connection is its end.
     let inbound = arena
-        .grpc(Some(token))
+        .try_grpc(Some(token))
         .await
+        .map_err(|e| format!("connect: {e}"))?
         .evaluate(ReceiverStream::new(rx))
         .await
         .map_err(|e| e.to_string())?

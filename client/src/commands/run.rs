@@ -51,6 +51,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
     let mut bar = ProgressBar::hidden();
     let mut model_error: Option<anyhow::Error> = None;
     let mut trial_scores: Vec<pb::LiveTrialScore> = Vec::new();
+    let mut trial_order: Vec<String> = Vec::new();
     let result = loop {
         let Some(message) = inbound.message().await.map_err(status_error)? else {
             bail!("the server ended the stream without a result");
@@ -63,6 +64,7 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
                         c.answer_deadline_s
                     )
                 })?;
+                trial_order = c.trials.iter().map(|t| t.id.clone()).collect();
                 let chunks: u64 = c.trials.iter().map(|t| t.n_chunks as u64).sum();
                 bar = progress(chunks, as_json);
                 if !as_json {
@@ -127,6 +129,9 @@ pub async fn run(client: &mut Client, args: &RunArgs, as_json: bool) -> Result<(
     bar.finish_and_clear();
     drop(tx);
     model.finish(&result).await;
+    // Running scores arrive as each trial's scoring ends, which is not always the trials' order
+    // (ARENA_TEST_SEED 5 scored live-01 first); the result lists them in the trials' order.
+    trial_scores.sort_by_key(|t| trial_order.iter().position(|id| *id == t.trial_id));
     report(&result, &trial_scores, as_json);
     if result.status != "scored" {
         return Err(match model_error {

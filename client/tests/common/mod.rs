@@ -220,22 +220,41 @@ impl Arena {
     ) -> ArenaClient<
         tonic::service::interceptor::InterceptedService<Channel, impl tonic::service::Interceptor>,
     > {
+        self.try_grpc(token).await.unwrap()
+    }
+
+    /// [`Arena::grpc`], or the connection's error: for clients that may connect after the
+    /// server is gone (the soak's kill), where a refused connection is an outcome, not a bug.
+    pub async fn try_grpc(
+        &self,
+        token: Option<&str>,
+    ) -> Result<
+        ArenaClient<
+            tonic::service::interceptor::InterceptedService<
+                Channel,
+                impl tonic::service::Interceptor,
+            >,
+        >,
+        tonic::transport::Error,
+    > {
         let channel = Channel::from_shared(self.url.clone())
             .unwrap()
             .connect()
-            .await
-            .unwrap();
+            .await?;
         let header = token.map(|t| {
             format!("Bearer {t}")
                 .parse::<tonic::metadata::MetadataValue<_>>()
                 .unwrap()
         });
-        ArenaClient::with_interceptor(channel, move |mut r: Request<()>| {
-            if let Some(h) = &header {
-                r.metadata_mut().insert("authorization", h.clone());
-            }
-            Ok(r)
-        })
+        Ok(ArenaClient::with_interceptor(
+            channel,
+            move |mut r: Request<()>| {
+                if let Some(h) = &header {
+                    r.metadata_mut().insert("authorization", h.clone());
+                }
+                Ok(r)
+            },
+        ))
     }
 
     /// Creates a small challenge through the binary; returns its id.
