@@ -176,18 +176,21 @@ fn chronological(a: &Entry, b: &Entry) -> Ordering {
         .then_with(|| a.submission_id.cmp(&b.submission_id))
 }
 
-/// Groups entries by team, each team's entries in submission order.
-fn by_team(entries: Vec<Entry>) -> BTreeMap<String, Vec<Entry>> {
-    let mut teams: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+/// Groups entries by team, each team's entries in submission order. Borrows: a board of
+/// 10,000 submissions clones only the row each team shows.
+fn by_team(entries: &[Entry]) -> BTreeMap<&str, Vec<&Entry>> {
+    let mut teams: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in entries {
-        teams.entry(e.team.clone()).or_default().push(e);
+        teams.entry(e.team.as_str()).or_default().push(e);
     }
-    teams.values_mut().for_each(|v| v.sort_by(chronological));
+    teams
+        .values_mut()
+        .for_each(|v| v.sort_by(|a, b| chronological(a, b)));
     teams
 }
 
 /// Ranks rows by displayed primary (undefined last), then by the earlier entry.
-fn ranked(mut rows: Vec<(Option<f64>, Entry)>, counts: &BTreeMap<String, u32>) -> Vec<Row> {
+fn ranked(mut rows: Vec<(Option<f64>, &Entry)>, counts: &BTreeMap<String, u32>) -> Vec<Row> {
     rows.sort_by(|(a, ea), (b, eb)| {
         match (a, b) {
             (Some(x), Some(y)) => y.total_cmp(x),
@@ -203,20 +206,20 @@ fn ranked(mut rows: Vec<(Option<f64>, Entry)>, counts: &BTreeMap<String, u32>) -
             rank: i as u32 + 1,
             n_submissions: counts.get(&e.team).copied().unwrap_or(0),
             primary,
-            best: e,
+            best: e.clone(),
         })
         .collect()
 }
 
 /// The open board: every team's Ladder over its public scores ([`ladder`]) with step `step`.
 /// `entries` hold the public scores; `counts` the submissions per team.
-pub fn public_board(entries: Vec<Entry>, counts: &BTreeMap<String, u32>, step: f64) -> Vec<Row> {
+pub fn public_board(entries: &[Entry], counts: &BTreeMap<String, u32>, step: f64) -> Vec<Row> {
     let rows = by_team(entries)
         .into_values()
         .filter_map(|team| {
-            let shown = ladder(&team, step).map(|(r, e)| (Some(r), e.clone()));
+            let shown = ladder(team.iter().copied(), step).map(|(r, e)| (Some(r), e));
             // A team none of whose submissions has a defined primary shows its latest one.
-            shown.or_else(|| team.last().map(|e| (None, e.clone())))
+            shown.or_else(|| team.last().map(|e| (None, *e)))
         })
         .collect();
     ranked(rows, counts)
@@ -224,10 +227,10 @@ pub fn public_board(entries: Vec<Entry>, counts: &BTreeMap<String, u32>, step: f
 
 /// The submissions of one team that count for the final ranking: those it selected, or, if it
 /// selected none, its latest `final_selections` (entries in submission order).
-pub fn counted(team: &[Entry], final_selections: usize) -> Vec<&Entry> {
-    let selected: Vec<&Entry> = team.iter().filter(|e| e.selected).collect();
+pub fn counted<'a>(team: &[&'a Entry], final_selections: usize) -> Vec<&'a Entry> {
+    let selected: Vec<&Entry> = team.iter().copied().filter(|e| e.selected).collect();
     if selected.is_empty() {
-        team.iter().rev().take(final_selections).collect()
+        team.iter().copied().rev().take(final_selections).collect()
     } else {
         selected
     }
@@ -236,7 +239,7 @@ pub fn counted(team: &[Entry], final_selections: usize) -> Vec<&Entry> {
 /// The closed board: each team ranked by the best private primary among its counted
 /// submissions ([`counted`]). `entries` hold the private scores.
 pub fn private_board(
-    entries: Vec<Entry>,
+    entries: &[Entry],
     counts: &BTreeMap<String, u32>,
     final_selections: usize,
 ) -> Vec<Row> {
@@ -254,7 +257,7 @@ pub fn private_board(
                     }
                     .then_with(|| chronological(a, b))
                 })?;
-            Some((best.primary(), best.clone()))
+            Some((best.primary(), best))
         })
         .collect();
     ranked(rows, counts)
@@ -320,7 +323,7 @@ mod tests {
             ("b".to_string(), 2),
             ("c".to_string(), 1),
         ]);
-        let rows = public_board(entries, &counts, 0.01);
+        let rows = public_board(&entries, &counts, 0.01);
         let order: Vec<(&str, Option<f64>)> = rows
             .iter()
             .map(|r| {
@@ -362,7 +365,7 @@ mod tests {
         // latest two (b2, b3) count, best 0.4 — not its 0.5.
         entries[1].selected = true;
         entries[2].selected = true;
-        let rows = private_board(entries, &BTreeMap::new(), 2);
+        let rows = private_board(&entries, &BTreeMap::new(), 2);
         let got: Vec<(&str, Option<f64>)> = rows
             .iter()
             .map(|r| (r.best.submission_id.as_str(), r.primary))
@@ -417,7 +420,7 @@ mod tests {
             entry("late", "x", Some(0.5), "2026-01-02T00:00:00Z"),
             entry("early", "y", Some(0.5), "2026-01-01T00:00:00Z"),
         ];
-        let rows = public_board(entries, &BTreeMap::new(), 0.0);
+        let rows = public_board(&entries, &BTreeMap::new(), 0.0);
         assert_eq!(rows[0].best.submission_id, "early");
         assert_eq!(rows[1].best.submission_id, "late");
     }

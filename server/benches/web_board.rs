@@ -6,10 +6,16 @@
 //! created through gRPC; then 10,000 scored submissions (1,000 teams, 10 each, a minute apart,
 //! every score list as the scoring queue stores it) are written straight into the database, and
 //! criterion times one `GET` over a fresh loopback connection, from the request to the last
-//! byte read: the store's query, the Ladder over every team, the conversion to the wire board,
-//! the HTML and the SVG plot. Measured for the page (`/challenges/{id}`), its live fragment
-//! (`board.html`, what each open page polls) and `board.json`, on the open board, then on the
-//! closed (private) one.
+//! byte read. Measured for the page (`/challenges/{id}`), its live fragment (`board.html`, what
+//! each open page polls) and `board.json`, on the open board, then on the closed (private) one,
+//! each two ways:
+//! - **kept**: the board has not changed since the last request, so the server reads its board
+//!   version and sends the kept rendering (`server/src/web/cache.rs`): what nearly every poll
+//!   costs;
+//! - **after a change**: before each request (outside the timing) one submission's row is
+//!   rewritten, which changes the board version, so the request pays the whole computation:
+//!   the store's query, the Ladder over every team, the conversion to the wire board, the HTML
+//!   and the SVG plot. This is what the first viewer pays after a new score.
 
 mod common;
 
@@ -21,7 +27,7 @@ use arena_challenge_core::trial::Part;
 use arena_server::auth::Role;
 use arena_server::seeds::Seeds;
 use arena_server::{ServerConfig, create_token, start};
-use criterion::Criterion;
+use criterion::{BatchSize, Criterion};
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::transport::Channel;
@@ -121,6 +127,15 @@ async fn fill(db: &Path) {
     pool.close().await;
 }
 
+/// Rewrites one submission's row as it is: a write the board is made from, so the board
+/// version changes (migration 0009) and the next request computes the board again.
+async fn touch(pool: &sqlx::SqlitePool) {
+    sqlx::query("UPDATE submissions SET status = status WHERE id = 'sub-0000000000000000'")
+        .execute(pool)
+        .await
+        .expect("a write");
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -163,6 +178,12 @@ fn main() {
     let store = runtime
         .block_on(arena_server::Store::open(&db))
         .expect("store");
+    let pool = runtime
+        .block_on(sqlx::SqlitePool::connect(&format!(
+            "sqlite://{}",
+            db.display()
+        )))
+        .expect("the database");
     // The store's share: reading the 10,000 rows of the public board.
     c.bench_function("store.board_entries, 10,000 rows", |b| {
         b.iter(|| {
@@ -188,8 +209,18 @@ fn main() {
             let bytes = runtime.block_on(get(addr, &path));
             eprintln!("{part} {what}: {bytes} bytes");
             c.bench_function(
-                &format!("{TEAMS} teams x {PER_TEAM}, {part}: {what}"),
+                &format!("{TEAMS} teams x {PER_TEAM}, {part}: {what}, kept"),
                 |b| b.iter(|| black_box(runtime.block_on(get(addr, &path)))),
+            );
+            c.bench_function(
+                &format!("{TEAMS} teams x {PER_TEAM}, {part}: {what}, after a change"),
+                |b| {
+                    b.iter_batched(
+                        || runtime.block_on(touch(&pool)),
+                        |()| black_box(runtime.block_on(get(addr, &path))),
+                        BatchSize::PerIteration,
+                    )
+                },
             );
         }
     }

@@ -706,9 +706,9 @@ impl ArenaService {
         // metrics; the others wait for their rescore.
         let pending_rescore = (scored - entries.len() as i64).max(0);
         let rows = match part {
-            Part::Public => board::public_board(entries.clone(), &counts, rules.ladder_step),
+            Part::Public => board::public_board(&entries, &counts, rules.ladder_step),
             Part::Private => {
-                board::private_board(entries.clone(), &counts, rules.final_selections as usize)
+                board::private_board(&entries, &counts, rules.final_selections as usize)
             }
         };
         let board = Board {
