@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use arena_challenge::evaluate::score_file;
 use arena_challenge::families::Manifest;
-use arena_challenge::live;
+use arena_challenge::live::LiveSource;
 use arena_challenge::predictions::Limits;
+use arena_challenge_core::generated::DataFiles;
 use arena_proto::v1 as pb;
 use arena_scoring::ScoringParams;
 use arena_server::auth::Role;
@@ -609,7 +610,10 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
             .unwrap()
             .parse()
             .unwrap();
-        let truth = live::hidden_trials(&manifest, seed).unwrap();
+        let truth = LiveSource::new(manifest.clone(), &DataFiles::new())
+            .unwrap()
+            .hidden_trials(seed)
+            .unwrap();
         let again = score_file(
             &predictions,
             &truth,
