@@ -49,7 +49,7 @@ pub(crate) fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> Str
 }
 
 /// Creates challenge `id` from `manifest` through the binary, as a fresh organizer.
-async fn create(kit: &Arena, id: &str, manifest: &str) {
+pub(crate) async fn create(kit: &Arena, id: &str, manifest: &str) {
     let path = kit.path(&format!("{id}.toml"));
     std::fs::write(&path, manifest).unwrap();
     let organizer = kit.token(Role::Organizer, &format!("org-{id}")).await;
@@ -318,7 +318,7 @@ async fn open(
 }
 
 /// A live stream on `challenge`, or the status that refused it.
-async fn open_on(
+pub(crate) async fn open_on(
     arena: &Arena,
     token: &str,
     challenge: &str,
@@ -365,7 +365,7 @@ async fn first_chunk(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> p
 }
 
 /// The next message, which must be the result of a failed evaluation: its reason.
-async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
+pub(crate) async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
     let Some(pb::live_server_message::Msg::Result(r)) =
         inbound.message().await.unwrap().unwrap().msg
     else {
