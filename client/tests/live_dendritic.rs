@@ -11,19 +11,16 @@
 
 use std::time::{Duration, Instant};
 
-use arena_challenge::evaluate::score_file;
 use arena_challenge::families::Manifest;
 use arena_challenge::live::LiveSource;
-use arena_challenge::predictions::Limits;
 use arena_challenge_core::generated::DataFiles;
 use arena_proto::v1 as pb;
-use arena_scoring::ScoringParams;
 use arena_server::ServerConfig;
 use arena_server::auth::Role;
 use serde_json::Value;
 
 use crate::common::Arena;
-use crate::live::{answer, create, failure, open_on};
+use crate::live::{answer, create, failure, first_chunk, flood_is_refused, open_on, recompute};
 
 /// The shipped dendritic demo.
 const DENDRITIC_DIR: &str = concat!(
@@ -206,21 +203,8 @@ async fn events_are_streamed_and_bad_answers_refused(arena: &Arena) {
 
     // Too many spikes: 0.25 s chunks take 250 a repeat at most.
     let (tx, mut inbound) = open_on(arena, &team, "dendritic", 1).await.unwrap();
-    inbound.message().await.unwrap().unwrap();
-    let Some(pb::live_server_message::Msg::Chunk(chunk)) =
-        inbound.message().await.unwrap().unwrap().msg
-    else {
-        panic!("a chunk after the context")
-    };
-    let flood: Vec<f64> = (0..251)
-        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
-        .collect();
-    tx.send(answer(&chunk, vec![flood])).await.unwrap();
-    let reason = failure(&mut inbound).await;
-    assert!(
-        reason.ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
-        "{reason}"
-    );
+    let chunk = first_chunk(&mut inbound).await;
+    flood_is_refused(&tx, &mut inbound, &chunk).await;
     assert_eq!(arena.count("submissions").await, submissions);
 }
 
@@ -326,34 +310,13 @@ async fn ten_concurrent_dendritic_live_evaluations_finish_and_score() {
             (name.to_string(), bytes)
         })
         .collect();
-    let source = LiveSource::new(manifest.clone(), &data).unwrap();
+    let source = LiveSource::new(manifest, &data).unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", arena.db.display()))
         .await
         .unwrap();
     for (submission_id, primary, _, _) in results.iter().take(2) {
-        let (predictions, seeds): (Vec<u8>, String) = sqlx::query_as(
-            "SELECT s.predictions, e.seeds_json FROM submissions s JOIN evaluations e ON e.submission_id = s.id WHERE s.id = ?",
-        )
-        .bind(submission_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let seed: u64 = serde_json::from_str::<Value>(&seeds).unwrap()["live_seed"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let truth = source.hidden_trials(seed).unwrap();
-        let again = score_file(
-            &predictions,
-            &truth,
-            manifest.sampling.dt_s,
-            &ScoringParams::with_delta(manifest.scoring.delta_ms * 1e-3),
-            &Limits::default(),
-        )
-        .unwrap();
         assert_eq!(
-            again.public.primary.ok(),
+            recompute(&pool, &source, submission_id).await,
             *primary,
             "submission {submission_id} does not recompute"
         );
