@@ -30,7 +30,9 @@ impl Plan {
     /// Generates the session's trials from `seed` and starts simulating their ground truth.
     ///
     /// # Errors
-    /// Internal errors only: the manifest generated trials when the challenge was created.
+    /// Internal errors only, the challenge's and not the team's: the manifest generated trials
+    /// when the challenge was created, and a fresh draw that breaks a live budget
+    /// ([`arena_challenge::live::MAX_EVENTS_PER_CHUNK`]) is refused before anything is sent.
     pub async fn generate(
         compute: &Compute,
         source: Arc<LiveSource>,
