@@ -5,6 +5,16 @@
 //! set to overfit. The model sees chunk `i + 1` only after its answer for chunk `i` was accepted, and
 //! an answer may only hold spikes inside its own chunk's window, so no answer can depend on stimulus
 //! the model has not seen yet.
+//!
+//! Two kinds of input stream the same way ([`LiveInput`]): an injected current (samples of the
+//! chunk's window) and, for the clustered-dendritic family, synaptic events (`(synapse id, time)`
+//! pairs whose times fall in the chunk's window). A dendritic evaluation draws its pairs exactly as
+//! offline generation draws the test split ([`draw_pair`]: the same recipe, each clustered trial
+//! with its time-dispersed and space-scattered controls, one seed for a pair's events and the
+//! intrinsic noise of all its repeats), so the clustering columns of a live score mean what they
+//! mean offline. Work is bounded before it starts ([`LiveSource::new`], [`LiveSource::trials`]):
+//! the simulations by the manifest's work budget, the events by [`MAX_EVENTS_PER_TRIAL`] (expected,
+//! before drawing) and [`MAX_EVENTS_PER_CHUNK`] (drawn, before anything is simulated or sent).
 
 use std::collections::BTreeMap;
 
@@ -12,13 +22,18 @@ use arena_neuron::rng::derive_seed;
 use arena_scoring::SpikeTrain;
 use thiserror::Error;
 
-use arena_challenge_core::generated::GenerateError;
+use arena_challenge_core::generated::{DataFiles, GenerateError};
 use arena_challenge_core::hidden::HiddenTrial;
-use arena_challenge_core::trial::Part;
+use arena_challenge_core::manifest::budget::{MAX_SAMPLES, split_samples};
+use arena_challenge_core::trial::{Condition, Part, Split};
 use arena_scoring::Prediction;
 
+use crate::families::dendritic::generation::draw_pair;
+use crate::families::dendritic::{
+    DendriticCell, DendriticRecipe, EventTable, ReferenceCell, Sampling, SynapseClass,
+};
 use crate::families::injected::generation::{adex_responses, ou_stimulus};
-use crate::families::{Manifest, ou_adex};
+use crate::families::{Family, Manifest, dendritic_generator, ou_adex};
 use crate::predictions::Predictions;
 
 /// Most predicted repeats a live model may send per chunk (as for offline predictions).
@@ -35,7 +50,19 @@ pub const MAX_RATE_HZ: f64 = 1000.0;
 /// spike times), so a stored live submission is never larger than an offline one could be.
 pub const MAX_SPIKES: usize = 1_000_000;
 
-/// One chunk of a trial: samples `[start, end)` of its stimulus.
+/// Most synaptic events one chunk carries. An event is about 14 bytes in the gRPC message and
+/// about 25 in a line of the line protocol, so a chunk stays below 1.5 MB and 2.5 MB: inside
+/// the gRPC message limit (4 MiB) and the client's line limit (16 MiB). The shipped
+/// dendritic demo sends about 1 100 events per 0.5 s chunk.
+pub const MAX_EVENTS_PER_CHUNK: usize = 100_000;
+
+/// Most synaptic events one live trial may be expected to hold (the recipe's mean rates times
+/// the duration), checked before any event is drawn: the events of a trial are held twice (per
+/// synapse for the reference cell, in time order for the stream), 24 bytes each, so a trial
+/// takes at most about 50 MB.
+pub const MAX_EVENTS_PER_TRIAL: f64 = 2_000_000.0;
+
+/// One chunk of a trial: samples `[start, end)` of its window, and the events in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Chunk {
     /// 0-based index within the trial.
@@ -44,104 +71,352 @@ pub struct Chunk {
     pub start: usize,
     /// One past the last sample.
     pub end: usize,
+    /// First of the trial's events (in time order) inside the chunk; 0 for a current.
+    pub first_event: usize,
+    /// One past the last event inside the chunk; 0 for a current.
+    pub end_event: usize,
 }
 
-/// A fresh trial: its stimulus and chunking (the ground truth is computed separately).
+/// What drives a live trial.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveInput {
+    /// Injected current, nA per `dt_s`.
+    Current(Vec<f64>),
+    /// Synaptic events on the challenge's synapse table.
+    Events(Box<LiveEvents>),
+}
+
+/// The synaptic events of one condition of a live pair.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveEvents {
+    /// Events per synapse id, ms: what the reference cell reads.
+    pub table: EventTable,
+    /// `(synapse id, time s)` ordered by time then id: what the model reads, chunk by chunk.
+    pub rows: Vec<(u32, f64)>,
+    /// The pair's seed: its events and the intrinsic noise of every repeat, shared by the
+    /// clustered trial and its two controls (common random numbers).
+    pub pair_seed: u64,
+}
+
+/// A fresh trial: its input and chunking (the ground truth is computed separately).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveTrial {
-    /// Trial id, `live-00`, `live-01`, ...
+    /// Trial id: `live-00`, `live-01`, ... for a current; `live-00-clustered`,
+    /// `live-00-time-dispersed`, `live-00-space-scattered`, ... for the pairs of synaptic input.
     pub id: String,
     /// Duration, seconds.
     pub duration_s: f64,
-    /// Injected current, nA per `dt_s`.
-    pub stimulus_na: Vec<f64>,
+    /// The input.
+    pub input: LiveInput,
     /// The chunks in order.
     pub chunks: Vec<Chunk>,
+    /// The trial's index (a current) or its pair's index (synaptic input): it seeds the ground
+    /// truth.
+    pub group: u32,
+    /// The condition of a paired trial (public, as offline test trials' are); `None` for a current.
+    pub condition: Option<Condition>,
 }
 
-/// Fresh trials for one live evaluation: `test.trials` trials of `test.duration_s`, stimulus `i` seeded
-/// by `derive_seed(seed, "live-stimulus", i)`, cut into chunks of `live.chunk_s`.
-///
-/// # Errors
-/// [`GenerateError`] when the manifest is not an injected-current one with its generator
-/// ([`ou_adex`]) or the stimulus recipe is refused.
-pub fn trials(manifest: &Manifest, seed: u64) -> Result<Vec<LiveTrial>, GenerateError> {
-    let recipe = ou_adex(manifest)?.recipe;
-    let per_chunk = (manifest.live.chunk_s / manifest.sampling.dt_s)
-        .round()
-        .max(1.0) as usize;
-    (0..manifest.test.trials)
-        .map(|i| {
-            let stimulus_na = ou_stimulus(
-                recipe,
-                manifest.test.duration_s,
-                manifest.sampling.dt_s,
-                derive_seed(seed, "live-stimulus", i as u64),
-            )?;
-            let chunks = (0..stimulus_na.len())
-                .step_by(per_chunk)
-                .enumerate()
-                .map(|(k, start)| Chunk {
-                    index: k as u32,
-                    start,
-                    end: (start + per_chunk).min(stimulus_na.len()),
+impl LiveTrial {
+    /// The injected current of `chunk`, nA per `dt_s` (empty for synaptic input).
+    pub fn current_na(&self, chunk: Chunk) -> &[f64] {
+        match &self.input {
+            LiveInput::Current(na) => &na[chunk.start..chunk.end],
+            LiveInput::Events(_) => &[],
+        }
+    }
+
+    /// The synaptic events of `chunk`, `(synapse id, time s)` in time order (empty for a
+    /// current).
+    pub fn events(&self, chunk: Chunk) -> &[(u32, f64)] {
+        match &self.input {
+            LiveInput::Current(_) => &[],
+            LiveInput::Events(e) => &e.rows[chunk.first_event..chunk.end_event],
+        }
+    }
+}
+
+/// What a challenge's live trials are generated and simulated from: its manifest and, for a
+/// dendritic challenge, the reference cell built from its data files.
+#[derive(Clone, Debug)]
+pub struct LiveSource {
+    manifest: Manifest,
+    generator: Generator,
+}
+
+#[derive(Clone, Debug)]
+enum Generator {
+    /// The manifest's AdEx neuron and OU recipe ([`ou_adex`]).
+    Current,
+    /// The cell of a dendritic challenge.
+    Dendritic(Box<Dendritic>),
+}
+
+#[derive(Clone, Debug)]
+struct Dendritic {
+    cell: DendriticCell,
+    reference: ReferenceCell,
+    sampling: Sampling,
+}
+
+impl LiveSource {
+    /// The source of `manifest`'s live trials; `data` holds the files its generator reads (a
+    /// dendritic cell's SWC and biophysics, [`Manifest::generator_files`]; nothing for a
+    /// current). Checks the simulation work first: a live evaluation simulates
+    /// [`Manifest::live_trials`] trials (or pairs of three conditions) of
+    /// [`Manifest::live_duration_s`] with `test.repeats` repeats, at most the test split's
+    /// shape, so within the manifest's work budget ([`MAX_SAMPLES`]); checked again here, as a
+    /// stored manifest may predate a check.
+    ///
+    /// # Errors
+    /// [`GenerateError::NotSimulated`] for a recorded challenge or a public view;
+    /// [`GenerateError::Stimulus`] past the work budget; the family's errors for a cell that
+    /// does not build.
+    pub fn new(manifest: Manifest, data: &DataFiles) -> Result<LiveSource, GenerateError> {
+        let test = split_samples(&manifest, Split::Test);
+        let share = f64::from(manifest.live_trials()) / f64::from(manifest.test.trials.max(1))
+            * manifest.live_duration_s()
+            / manifest.test.duration_s;
+        let samples = test * share;
+        if !(share <= 1.0 && samples <= MAX_SAMPLES as f64) {
+            return Err(GenerateError::Stimulus(format!(
+                "a live evaluation would simulate {samples:.3e} samples ({share} of the test \
+                 split's); the limit is {MAX_SAMPLES}, and at most the test split's (lower \
+                 live.trials or live.duration_s)"
+            )));
+        }
+        let generator = match Family::of(&manifest) {
+            Family::Recorded => return Err(GenerateError::NotSimulated("draw live stimuli")),
+            Family::InjectedCurrent => {
+                ou_adex(&manifest)?;
+                Generator::Current
+            }
+            Family::DendriticInput => {
+                let (cable, recipe) = dendritic_generator(&manifest)
+                    .ok_or(GenerateError::NotSimulated("draw live stimuli"))?;
+                let cell = DendriticCell::read(cable, recipe, |name| data.get(name).cloned())?;
+                Generator::Dendritic(Box::new(Dendritic {
+                    reference: cell.reference(recipe)?,
+                    sampling: cable.sampling(manifest.sampling.dt_s),
+                    cell,
+                }))
+            }
+        };
+        Ok(LiveSource {
+            manifest,
+            generator,
+        })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The number of synapses of a dendritic challenge's table (ids `0..n`); 0 for a current.
+    pub fn synapses(&self) -> usize {
+        match &self.generator {
+            Generator::Current => 0,
+            Generator::Dendritic(d) => d.cell.table.synapses.len(),
+        }
+    }
+
+    /// Fresh trials for one live evaluation, cut into chunks of `live.chunk_s`:
+    /// - a current: [`Manifest::live_trials`] trials of [`Manifest::live_duration_s`],
+    ///   stimulus `i` seeded by `derive_seed(seed, "live-stimulus", i)`;
+    /// - synaptic input: as many pairs of that duration, pair `p` drawn by [`draw_pair`] with label `live`
+    ///   (seed `derive_seed(seed, "live-pair", p)`), each as three trials: clustered,
+    ///   time-dispersed, space-scattered.
+    ///
+    /// # Errors
+    /// [`GenerateError`] when the recipe is refused, or when the events would exceed
+    /// [`MAX_EVENTS_PER_TRIAL`] (expected, checked before drawing) or [`MAX_EVENTS_PER_CHUNK`]
+    /// (drawn, checked before anything is simulated).
+    pub fn trials(&self, seed: u64) -> Result<Vec<LiveTrial>, GenerateError> {
+        let m = &self.manifest;
+        let dt_s = m.sampling.dt_s;
+        let per_chunk = (m.live.chunk_s / dt_s).round().max(1.0) as usize;
+        let duration_s = m.live_duration_s();
+        let samples = (duration_s / dt_s).round() as usize;
+        let Generator::Dendritic(d) = &self.generator else {
+            let recipe = ou_adex(m)?.recipe;
+            return (0..m.live_trials())
+                .map(|i| {
+                    let stimulus_na = ou_stimulus(
+                        recipe,
+                        duration_s,
+                        dt_s,
+                        derive_seed(seed, "live-stimulus", u64::from(i)),
+                    )?;
+                    Ok(LiveTrial {
+                        id: format!("live-{i:02}"),
+                        duration_s,
+                        chunks: chunk_plan(stimulus_na.len(), per_chunk, dt_s, &[]),
+                        input: LiveInput::Current(stimulus_na),
+                        group: i,
+                        condition: None,
+                    })
                 })
                 .collect();
-            Ok(LiveTrial {
-                id: format!("live-{i:02}"),
-                duration_s: manifest.test.duration_s,
-                stimulus_na,
-                chunks,
-            })
-        })
-        .collect()
-}
-
-/// The ground truth of fresh trial `i`: `test.repeats` responses seeded by
-/// `derive_seed(seed, "live-response", i)`.
-///
-/// # Errors
-/// [`GenerateError`] when the manifest is not an injected-current one with its generator
-/// ([`ou_adex`]) or the cell refuses its parameters.
-pub fn ground_truth(
-    manifest: &Manifest,
-    i: usize,
-    trial: &LiveTrial,
-    seed: u64,
-) -> Result<HiddenTrial, GenerateError> {
-    let spikes = adex_responses(
-        ou_adex(manifest)?.params,
-        &trial.stimulus_na,
-        manifest.sampling.dt_s,
-        derive_seed(seed, "live-response", i as u64),
-        manifest.test.repeats,
-    )?
-    .spikes_s;
-    // Fresh trials are never reused, so there is no private part to protect: all public.
-    Ok(HiddenTrial {
-        id: trial.id.clone(),
-        duration_s: trial.duration_s,
-        recorded: spikes
-            .into_iter()
-            .map(|s| SpikeTrain::new(s).expect("simulated spike times are sorted and finite"))
-            .collect(),
-        condition: None,
-        segments: Vec::new(),
+        };
+        let (_, recipe) =
+            dendritic_generator(m).ok_or(GenerateError::NotSimulated("draw live stimuli"))?;
+        let expected = expected_events_per_s(&d.cell, recipe) * duration_s;
+        if expected > MAX_EVENTS_PER_TRIAL {
+            return Err(GenerateError::Stimulus(format!(
+                "a live trial of {duration_s} s would hold {expected:.3e} synaptic events on \
+                 average; the limit is {MAX_EVENTS_PER_TRIAL:e} (lower live.duration_s or the \
+                 recipe's rates)"
+            )));
+        }
+        let mut out = Vec::with_capacity(m.live_trials() as usize * Condition::ALL.len());
+        for p in 0..m.live_trials() {
+            let (pair_seed, pair) = draw_pair(&d.cell, recipe, seed, "live", p, duration_s)?;
+            for condition in Condition::ALL {
+                let table = pair.events(condition).clone();
+                let rows: Vec<(u32, f64)> = table
+                    .to_rows()
+                    .into_iter()
+                    .map(|[id, t_ms]| (id as u32, t_ms * 1e-3))
+                    .collect();
+                let id = format!("live-{p:02}-{}", condition.as_str());
+                let chunks = chunk_plan(samples, per_chunk, dt_s, &rows);
+                if let Some(c) = chunks
+                    .iter()
+                    .find(|c| c.end_event - c.first_event > MAX_EVENTS_PER_CHUNK)
+                {
+                    return Err(GenerateError::Stimulus(format!(
+                        "trial {id:?} chunk {}: {} synaptic events; the limit is \
+                         {MAX_EVENTS_PER_CHUNK} per chunk (lower live.chunk_s or the recipe's \
+                         rates)",
+                        c.index,
+                        c.end_event - c.first_event
+                    )));
+                }
+                out.push(LiveTrial {
+                    id,
+                    duration_s,
+                    input: LiveInput::Events(Box::new(LiveEvents {
+                        table,
+                        rows,
+                        pair_seed,
+                    })),
+                    chunks,
+                    group: p,
+                    condition: Some(condition),
+                });
+            }
+        }
+        Ok(out)
     }
-    .whole(Part::Public))
+
+    /// The ground truth of a fresh trial, `test.repeats` responses: for a current, seeded by
+    /// `derive_seed(seed, "live-response", i)`; for synaptic input, the reference cell on the
+    /// trial's events with the intrinsic noise of its pair's seed (the same noise for the
+    /// clustered trial and its controls, as offline).
+    ///
+    /// # Errors
+    /// [`GenerateError`] when the cell refuses its parameters or the input.
+    pub fn ground_truth(&self, trial: &LiveTrial, seed: u64) -> Result<HiddenTrial, GenerateError> {
+        let m = &self.manifest;
+        let repeats = m.test.repeats;
+        let spikes = match (&trial.input, &self.generator) {
+            (LiveInput::Current(stimulus_na), _) => {
+                adex_responses(
+                    ou_adex(m)?.params,
+                    stimulus_na,
+                    m.sampling.dt_s,
+                    derive_seed(seed, "live-response", u64::from(trial.group)),
+                    repeats,
+                )?
+                .spikes_s
+            }
+            (LiveInput::Events(e), Generator::Dendritic(d)) => d
+                .reference
+                .simulate_events(
+                    &d.cell.table,
+                    &e.table,
+                    trial.duration_s * 1e3,
+                    e.pair_seed,
+                    repeats as usize,
+                    &d.sampling,
+                )?
+                .into_iter()
+                .map(|r| r.spike_times_s)
+                .collect(),
+            (LiveInput::Events(_), Generator::Current) => {
+                return Err(GenerateError::Stimulus(
+                    "synaptic events, but the challenge's cell is driven by a current".into(),
+                ));
+            }
+        };
+        // Fresh trials are never reused, so there is no private part to protect: all public.
+        Ok(HiddenTrial {
+            id: trial.id.clone(),
+            duration_s: trial.duration_s,
+            recorded: spikes
+                .into_iter()
+                .map(|s| SpikeTrain::new(s).expect("simulated spike times are sorted and finite"))
+                .collect(),
+            condition: trial.condition,
+            segments: Vec::new(),
+        }
+        .whole(Part::Public))
+    }
+
+    /// Every hidden trial of the live evaluation of seed `seed`: the fresh trials
+    /// ([`LiveSource::trials`]) and their ground truth ([`LiveSource::ground_truth`]),
+    /// regenerated from the seed alone. A stored live evaluation is rescored, and audited,
+    /// through this.
+    ///
+    /// # Errors
+    /// [`GenerateError`] when the manifest's recipe or cell is refused.
+    pub fn hidden_trials(&self, seed: u64) -> Result<Vec<HiddenTrial>, GenerateError> {
+        self.trials(seed)?
+            .iter()
+            .map(|t| self.ground_truth(t, seed))
+            .collect()
+    }
 }
 
-/// Every hidden trial of the live evaluation of seed `seed`: the fresh trials
-/// ([`trials`]) and their ground truth ([`ground_truth`]), regenerated from the seed alone. A
-/// stored live evaluation is rescored, and audited, through this.
-///
-/// # Errors
-/// [`GenerateError`] when the manifest's recipe or cell is refused.
-pub fn hidden_trials(manifest: &Manifest, seed: u64) -> Result<Vec<HiddenTrial>, GenerateError> {
-    trials(manifest, seed)?
+/// The mean number of synaptic events per second of a trial of `recipe` on `cell`: every site's
+/// background rate (its class's; the log-rate modulation has mean 1) plus the clusters' events.
+fn expected_events_per_s(cell: &DendriticCell, recipe: &DendriticRecipe) -> f64 {
+    let b = &recipe.background;
+    let background: f64 = cell
+        .table
+        .synapses
         .iter()
-        .enumerate()
-        .map(|(i, t)| ground_truth(manifest, i, t, seed))
+        .map(|s| match s.class() {
+            SynapseClass::Excitatory => b.excitatory_rate_hz,
+            SynapseClass::Inhibitory => b.inhibitory_rate_hz,
+        })
+        .sum();
+    background + recipe.clusters.rate_hz * recipe.clusters.synapses_per_cluster as f64
+}
+
+/// Chunks of `per_chunk` samples tiling `samples` samples of `dt_s`, each with the `events`
+/// (time-ordered, seconds) inside its window `[start·dt, end·dt)`; the last chunk takes every
+/// event left, so each event is in exactly one chunk.
+fn chunk_plan(samples: usize, per_chunk: usize, dt_s: f64, events: &[(u32, f64)]) -> Vec<Chunk> {
+    let n = samples.div_ceil(per_chunk);
+    let first_at = |sample: usize| events.partition_point(|e| e.1 < sample as f64 * dt_s);
+    (0..n)
+        .map(|k| {
+            let start = k * per_chunk;
+            let end = (start + per_chunk).min(samples);
+            Chunk {
+                index: k as u32,
+                start,
+                end,
+                first_event: first_at(start),
+                end_event: if k + 1 == n {
+                    events.len()
+                } else {
+                    first_at(end)
+                },
+            }
+        })
         .collect()
 }
 
@@ -375,28 +650,41 @@ mod tests {
     use super::*;
     use crate::families::demo;
 
+    /// The live source of the injected-current demo.
+    fn source() -> LiveSource {
+        LiveSource::new(demo(), &DataFiles::new()).unwrap()
+    }
+
+    fn stimulus(t: &LiveTrial) -> &[f64] {
+        match &t.input {
+            LiveInput::Current(na) => na,
+            LiveInput::Events(_) => panic!("the demo is driven by a current"),
+        }
+    }
+
     #[test]
     fn chunks_tile_every_trial_and_seeds_make_fresh_stimuli() {
-        let m = demo();
-        let a = trials(&m, 1).unwrap();
-        assert_eq!(a.len(), m.test.trials as usize);
+        let (m, src) = (demo(), source());
+        let a = src.trials(1).unwrap();
+        assert_eq!(a.len(), m.live_trials() as usize);
         for t in &a {
             assert_eq!(t.chunks.first().unwrap().start, 0);
-            assert_eq!(t.chunks.last().unwrap().end, t.stimulus_na.len());
+            assert_eq!(t.chunks.last().unwrap().end, stimulus(t).len());
             assert!(t.chunks.windows(2).all(|w| w[0].end == w[1].start));
             assert_eq!(
                 t.chunks.len(),
-                (m.test.duration_s / m.live.chunk_s).ceil() as usize
+                (m.live_duration_s() / m.live.chunk_s).ceil() as usize
             );
         }
-        assert_eq!(a, trials(&m, 1).unwrap());
-        assert_ne!(a[0].stimulus_na, trials(&m, 2).unwrap()[0].stimulus_na);
+        assert_eq!(a, src.trials(1).unwrap());
+        assert_ne!(stimulus(&a[0]), stimulus(&src.trials(2).unwrap()[0]));
     }
 
     #[test]
     fn answers_must_stay_inside_their_chunk() {
         let m = demo();
-        let t = &trials(&m, 1).unwrap()[0];
+        let all = source().trials(1).unwrap();
+        let t = &all[0];
         let dt = m.sampling.dt_s;
         let (c0, c1) = (t.chunks[0], t.chunks[1]);
         let mut answers = Answers::new(2);
@@ -440,8 +728,7 @@ mod tests {
                 vec![vec![end0 + 0.05], vec![end0]],
             )
             .unwrap();
-        let trials = trials(&m, 1).unwrap();
-        let (p, _) = answers.into_submission(&trials);
+        let (p, _) = answers.into_submission(&all);
         let trains = |id: &str| match &p.trials[id] {
             Prediction::Repeats(t) => t.clone(),
             Prediction::Intensity(_) => panic!("live answers are spike trains"),
@@ -457,7 +744,7 @@ mod tests {
     fn spikes_are_bounded_per_chunk_and_per_evaluation() {
         let m = demo();
         let dt = m.sampling.dt_s;
-        let trials = trials(&m, 1).unwrap();
+        let trials = source().trials(1).unwrap();
         // `n` evenly spaced spikes inside `chunk`, `repeats` times.
         let answer = |chunk: Chunk, n: usize, repeats: usize| {
             let (from, to) = (chunk.start as f64 * dt, chunk.end as f64 * dt);
@@ -506,15 +793,212 @@ mod tests {
 
     #[test]
     fn ground_truth_has_the_declared_repeats() {
-        let m = demo();
-        let t = trials(&m, 4).unwrap();
-        let truth = ground_truth(&m, 0, &t[0], 4).unwrap();
+        let (m, src) = (demo(), source());
+        let t = src.trials(4).unwrap();
+        let truth = src.ground_truth(&t[0], 4).unwrap();
         assert_eq!(truth.recorded.len(), m.test.repeats as usize);
         assert!(truth.recorded.iter().all(|s| !s.is_empty()));
+        let other = LiveTrial {
+            group: 1,
+            ..t[0].clone()
+        };
         assert_ne!(
             truth,
-            ground_truth(&m, 1, &t[0], 4).unwrap(),
+            src.ground_truth(&other, 4).unwrap(),
             "trial index seeds the noise"
+        );
+    }
+
+    const DENDRITIC_DIR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasets/dendritic-clustered-demo"
+    );
+
+    /// The dendritic demo's manifest, changed by `change`, and its live source.
+    fn dendritic(change: impl FnOnce(&mut Manifest)) -> LiveSource {
+        let read = |name: &str| std::fs::read(format!("{DENDRITIC_DIR}/{name}")).unwrap();
+        let mut m = Manifest::parse(&String::from_utf8(read("dataset.toml")).unwrap()).unwrap();
+        change(&mut m);
+        let data: DataFiles = m
+            .generator_files()
+            .into_iter()
+            .map(|name| (name.to_string(), read(name)))
+            .collect();
+        LiveSource::new(m, &data).unwrap()
+    }
+
+    fn recipe(m: &mut Manifest) -> &mut DendriticRecipe {
+        match m.stimulus.as_mut() {
+            Some(crate::families::sections::Stimulus::DendriticClusters(r)) => r,
+            _ => panic!("the dendritic demo has a dendritic recipe"),
+        }
+    }
+
+    fn events(t: &LiveTrial) -> &LiveEvents {
+        match &t.input {
+            LiveInput::Events(e) => e,
+            LiveInput::Current(_) => panic!("a dendritic trial is driven by events"),
+        }
+    }
+
+    /// Every event of a dendritic live trial is in exactly one chunk, inside the chunk's window;
+    /// the three conditions of a pair share its seed (events and intrinsic noise), have the same
+    /// events per class (and clustered and time-dispersed the same on every site), and the
+    /// pairs are drawn as offline generation draws them.
+    #[test]
+    fn dendritic_events_are_chunked_once_and_pairs_share_their_seed() {
+        let src = dendritic(|_| {});
+        let m = src.manifest().clone();
+        let dt = m.sampling.dt_s;
+        let trials = src.trials(7).unwrap();
+        assert_eq!(trials.len(), 3 * m.live_trials() as usize);
+        assert!(src.synapses() > 0);
+        for t in &trials {
+            let e = events(t);
+            let mut streamed = Vec::new();
+            for (k, &c) in t.chunks.iter().enumerate() {
+                assert_eq!(c.index as usize, k);
+                let (from, to) = (c.start as f64 * dt, c.end as f64 * dt);
+                let chunk = t.events(c);
+                assert!(
+                    chunk
+                        .iter()
+                        .all(|&(id, s)| from <= s && s < to && (id as usize) < src.synapses()),
+                    "{} chunk {k}: an event outside [{from}, {to}) or not a synapse",
+                    t.id
+                );
+                assert!(t.current_na(c).is_empty());
+                streamed.extend_from_slice(chunk);
+            }
+            assert_eq!(
+                streamed, e.rows,
+                "{}: each event in exactly one chunk",
+                t.id
+            );
+            assert!(!e.rows.is_empty());
+            assert_eq!(
+                e.rows.len(),
+                e.table.times_ms.iter().map(Vec::len).sum::<usize>()
+            );
+            assert!(e.rows.windows(2).all(|w| w[0].1 <= w[1].1), "time order");
+            assert_eq!(t.chunks.first().unwrap().start, 0);
+            assert!(t.chunks.windows(2).all(|w| w[0].end == w[1].start));
+            assert_eq!(
+                t.chunks.last().unwrap().end,
+                (m.live_duration_s() / dt).round() as usize
+            );
+        }
+        let (_, recipe) = dendritic_generator(&m).unwrap();
+        let Generator::Dendritic(d) = &src.generator else {
+            panic!("a dendritic source")
+        };
+        for (p, pair) in trials.chunks(3).enumerate() {
+            let [c, td, ss] = pair else { panic!("triples") };
+            for (t, condition) in pair.iter().zip(Condition::ALL) {
+                assert_eq!(t.condition, Some(condition));
+                assert_eq!(t.group as usize, p);
+                assert_eq!(t.id, format!("live-{p:02}-{}", condition.as_str()));
+            }
+            let seed = events(c).pair_seed;
+            assert!(pair.iter().all(|t| events(t).pair_seed == seed));
+            let counts = |t: &LiveTrial| events(t).table.count_by_class(&d.cell.table);
+            assert_eq!(counts(c), counts(td));
+            assert_eq!(counts(c), counts(ss));
+            let per_site = |t: &LiveTrial| -> Vec<usize> {
+                events(t).table.times_ms.iter().map(Vec::len).collect()
+            };
+            assert_eq!(per_site(c), per_site(td));
+            assert_ne!(events(c).table, events(td).table);
+            assert_ne!(events(c).table, events(ss).table);
+            // The offline generator's draw with the live label and seed.
+            let (offline_seed, offline) =
+                draw_pair(&d.cell, recipe, 7, "live", p as u32, m.live_duration_s()).unwrap();
+            assert_eq!(offline_seed, seed);
+            assert_eq!(offline.clustered, events(c).table);
+            assert_eq!(offline.time_dispersed, events(td).table);
+            assert_eq!(offline.space_scattered, events(ss).table);
+        }
+        assert_ne!(events(&trials[0]).pair_seed, events(&trials[3]).pair_seed);
+        assert_eq!(trials, src.trials(7).unwrap());
+        assert_ne!(
+            events(&trials[0]).rows,
+            events(&src.trials(8).unwrap()[0]).rows
+        );
+    }
+
+    /// The ground truth of a dendritic live trial is the offline reference simulation of its
+    /// condition with its pair's seed: the same repeats as `simulate_trial` gives the pair.
+    #[test]
+    fn dendritic_ground_truth_is_the_offline_simulation_of_its_pair() {
+        let src = dendritic(|m| {
+            m.live.trials = Some(1);
+            m.live.duration_s = Some(0.1);
+            m.test.repeats = 2;
+        });
+        let Generator::Dendritic(d) = &src.generator else {
+            panic!("a dendritic source")
+        };
+        let m = src.manifest();
+        let (_, recipe) = dendritic_generator(m).unwrap();
+        let trials = src.trials(3).unwrap();
+        let (seed, pair) = draw_pair(&d.cell, recipe, 3, "live", 0, m.live_duration_s()).unwrap();
+        let offline = d
+            .reference
+            .simulate_trial(&d.cell.table, &pair, &Condition::ALL, seed, 2, &d.sampling)
+            .unwrap();
+        for (t, runs) in trials.iter().zip(offline) {
+            let truth = src.ground_truth(t, 3).unwrap();
+            assert_eq!(truth.condition, t.condition);
+            let expected: Vec<Vec<f64>> = runs.into_iter().map(|r| r.spike_times_s).collect();
+            let got: Vec<Vec<f64>> = truth.recorded.iter().map(|s| s.times().to_vec()).collect();
+            assert_eq!(got, expected, "{}", t.id);
+        }
+    }
+
+    /// The budgets refuse before the work: a live shape beyond the test split's when the
+    /// source is built, a recipe whose mean events exceed the trial limit before anything is
+    /// drawn, a chunk that draws more than its limit before anything is simulated, naming the
+    /// limit.
+    #[test]
+    fn dendritic_event_budgets_are_checked_before_the_work() {
+        let read = |name: &str| std::fs::read(format!("{DENDRITIC_DIR}/{name}")).unwrap();
+        let mut m = Manifest::parse(&String::from_utf8(read("dataset.toml")).unwrap()).unwrap();
+        m.live.trials = Some(m.test.trials + 1);
+        let err = LiveSource::new(m, &DataFiles::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most the test split's"), "{err}");
+        let src = dendritic(|m| recipe(m).background.inhibitory_rate_hz = 1e9);
+        let err = src.trials(1).unwrap_err().to_string();
+        assert!(err.contains("synaptic events on average"), "{err}");
+        // About 1.5·10⁵ events in one chunk of 0.5 s: drawn, then refused.
+        let src = dendritic(|m| {
+            m.live.duration_s = Some(0.5);
+            m.live.chunk_s = 0.5;
+        });
+        let Generator::Dendritic(d) = &src.generator else {
+            panic!("a dendritic source")
+        };
+        let inhibitory = d
+            .cell
+            .table
+            .synapses
+            .iter()
+            .filter(|s| s.class() == SynapseClass::Inhibitory)
+            .count();
+        let rate = 3e5 / inhibitory as f64;
+        let src = dendritic(|m| {
+            m.live.duration_s = Some(0.5);
+            m.live.chunk_s = 0.5;
+            recipe(m).background.inhibitory_rate_hz = rate;
+        });
+        let err = src.trials(1).unwrap_err().to_string();
+        assert!(
+            err.contains("chunk 0:")
+                && err.ends_with(
+                    "the limit is 100000 per chunk (lower live.chunk_s or the recipe's rates)"
+                ),
+            "{err}"
         );
     }
 }

@@ -658,6 +658,38 @@ fn predictions_are_seeded_and_match_the_training_rate() {
     }
 }
 
+/// Predictions are causal, which live evaluation relies on (a built-in answers each chunk with
+/// its prediction for the events received so far): the prediction for the events before T over
+/// a trial of T is the prefix of the whole trial's prediction, repeat by repeat.
+#[test]
+fn a_prediction_on_the_events_so_far_is_the_prefix_of_the_whole_one() {
+    let d = data();
+    let m = fit_linear(
+        &d.table,
+        &receptors(),
+        std::slice::from_ref(&d.linear),
+        &options(),
+    )
+    .unwrap();
+    let events = &d.linear.events;
+    let whole = m.predict(&d.table, events, DURATION_S, DT_S, 3, 5).unwrap();
+    for cut_s in [0.25 * DURATION_S, 0.5 * DURATION_S] {
+        let before = EventTable {
+            times_ms: events
+                .times_ms
+                .iter()
+                .map(|t| t.iter().copied().filter(|&x| x < cut_s * 1e3).collect())
+                .collect(),
+        };
+        let prefix = m.predict(&d.table, &before, cut_s, DT_S, 3, 5).unwrap();
+        for (p, w) in prefix.iter().zip(&whole) {
+            let w: Vec<f64> = w.iter().copied().filter(|&t| t < cut_s).collect();
+            assert!(!w.is_empty(), "the check needs spikes before {cut_s} s");
+            assert_eq!(*p, w, "cut at {cut_s} s");
+        }
+    }
+}
+
 /// The fitted model's voltage is E + Σ weight × drive of each site's bin.
 #[test]
 fn the_model_voltage_is_the_weighted_sum_of_drives() {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use arena_challenge::families::Manifest;
-use arena_challenge::live::{Answers, Chunk, LiveTrial};
+use arena_challenge::live::{Answers, Chunk, LiveInput, LiveTrial};
 use arena_challenge::predictions::{Limits, TrialShape, parse, to_json};
 use arena_neuron::cable::cell::Cell;
 use arena_neuron::cable::json::SimulationInput;
@@ -203,14 +203,18 @@ fn live_trial() -> LiveTrial {
     LiveTrial {
         id: "live-00".into(),
         duration_s: 1.0,
-        stimulus_na: vec![0.0; 10_000],
+        input: LiveInput::Current(vec![0.0; 10_000]),
         chunks: (0..4u32)
             .map(|index| Chunk {
                 index,
                 start: index as usize * 2500,
                 end: (index as usize + 1) * 2500,
+                first_event: 0,
+                end_event: 0,
             })
             .collect(),
+        group: 0,
+        condition: None,
     }
 }
 

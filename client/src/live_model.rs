@@ -1,5 +1,5 @@
 //! The models `arena run` connects: built-in baselines in this process, or any program that speaks
-//! the line protocol on its stdin and stdout (documented in the README, "Connecting a live model").
+//! the line protocol on its stdin and stdout (documented in `docs/live.md`).
 //!
 //! A subprocess is untrusted: every read has the chunk's deadline, every line a size limit, and
 //! every way it can misbehave (hang, crash, garbage, a flood of output, answers for the wrong chunk)
@@ -35,7 +35,10 @@ pub struct Builtin {
     fitted: Fitted,
     seed: u64,
     dt_s: f64,
+    /// The trial's injected current so far, nA per `dt_s`.
     received: Vec<f64>,
+    /// The trial's synaptic events so far, `[synapse id, time ms]` (the layout of `events.npy`).
+    events: Vec<[f64; 2]>,
     trial: String,
 }
 
@@ -45,6 +48,9 @@ pub struct Process {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     line: usize,
+    /// Whether the challenge streams synaptic events (`events` in each chunk) rather than a
+    /// current (`current_na`); set by the context.
+    synaptic: bool,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +76,7 @@ impl Model {
             seed,
             dt_s: challenge.dt_s,
             received: Vec::new(),
+            events: Vec::new(),
             trial: String::new(),
         }))
     }
@@ -94,6 +101,7 @@ impl Model {
             stdin,
             stdout,
             line: 0,
+            synaptic: false,
         })))
     }
 
@@ -110,20 +118,30 @@ impl Model {
         match self {
             Model::Builtin(_) => Ok(()),
             Model::Process(p) => {
+                // A dendritic-input challenge is the one with a synapse table.
+                p.synaptic = context.n_synapses > 0;
                 let trials: Vec<_> = context
                     .trials
                     .iter()
-                    .map(
-                        |t| json!({"id": t.id, "duration_s": t.duration_s, "n_chunks": t.n_chunks}),
-                    )
+                    .map(|t| {
+                        let mut trial =
+                            json!({"id": t.id, "duration_s": t.duration_s, "n_chunks": t.n_chunks});
+                        if p.synaptic {
+                            trial["condition"] = json!(t.condition);
+                        }
+                        trial
+                    })
                     .collect();
-                p.write(&json!({
+                let mut message = json!({
                     "type": "context", "evaluation_id": context.evaluation_id,
                     "challenge_id": context.challenge_id, "kind": context.kind, "dt_s": context.dt_s,
                     "chunk_s": context.chunk_s, "answer_deadline_s": context.answer_deadline_s,
                     "repeats": context.repeats, "trials": trials, "data_dir": data_dir,
-                }))
-                .await
+                });
+                if p.synaptic {
+                    message["n_synapses"] = json!(context.n_synapses);
+                }
+                p.write(&message).await
             }
         }
     }
@@ -172,15 +190,26 @@ impl Builtin {
         if chunk.trial_id != self.trial {
             self.trial = chunk.trial_id.clone();
             self.received.clear();
+            self.events.clear();
         }
         self.received.extend_from_slice(&chunk.current_na);
+        self.events.extend(
+            chunk
+                .events
+                .iter()
+                .map(|e| [f64::from(e.synapse_id), e.t_s * 1e3]),
+        );
         // The prediction for the stimulus received so far; its spikes inside this chunk are the answer.
-        let duration = self.received.len() as f64 * self.dt_s;
         let seed = derive_seed(self.seed, &chunk.trial_id, 0);
-        let repeats = self
-            .fitted
-            .predict_trial(&self.received, duration, self.dt_s, seed)?;
         let end = chunk.t_start_s + chunk.duration_s;
+        let repeats = if self.fitted.reads_events() {
+            self.fitted
+                .predict_events(&self.events, end, self.dt_s, seed, &chunk.trial_id)?
+        } else {
+            let duration = self.received.len() as f64 * self.dt_s;
+            self.fitted
+                .predict_trial(&self.received, duration, self.dt_s, seed)?
+        };
         Ok(repeats
             .into_iter()
             .map(|r| {
@@ -224,11 +253,18 @@ impl Process {
         deadline: Duration,
     ) -> Result<Vec<Vec<f64>>> {
         let awaited = format!("trial {:?} chunk {}", chunk.trial_id, chunk.index);
-        let message = json!({
+        let mut message = json!({
             "type": "chunk", "trial_id": chunk.trial_id, "index": chunk.index,
             "t_start_s": chunk.t_start_s, "duration_s": chunk.duration_s,
-            "last_in_trial": chunk.last_in_trial, "current_na": chunk.current_na,
+            "last_in_trial": chunk.last_in_trial,
         });
+        if self.synaptic {
+            let events: Vec<(u32, f64)> =
+                chunk.events.iter().map(|e| (e.synapse_id, e.t_s)).collect();
+            message["events"] = json!(events);
+        } else {
+            message["current_na"] = json!(chunk.current_na);
+        }
         let mut buf = Vec::new();
         // Writing the chunk and reading the answer share the deadline: a model that stops reading
         // its stdin blocks the write as surely as one that never answers.

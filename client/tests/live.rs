@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use arena_challenge::evaluate::score_file;
 use arena_challenge::families::Manifest;
-use arena_challenge::live;
+use arena_challenge::live::LiveSource;
 use arena_challenge::predictions::Limits;
+use arena_challenge_core::generated::DataFiles;
 use arena_proto::v1 as pb;
 use arena_scoring::ScoringParams;
 use arena_server::auth::Role;
@@ -48,7 +49,7 @@ pub(crate) fn live_manifest(deadline_s: f64, trial_s: f64, publish: bool) -> Str
 }
 
 /// Creates challenge `id` from `manifest` through the binary, as a fresh organizer.
-async fn create(kit: &Arena, id: &str, manifest: &str) {
+pub(crate) async fn create(kit: &Arena, id: &str, manifest: &str) {
     let path = kit.path(&format!("{id}.toml"));
     std::fs::write(&path, manifest).unwrap();
     let organizer = kit.token(Role::Organizer, &format!("org-{id}")).await;
@@ -317,7 +318,7 @@ async fn open(
 }
 
 /// A live stream on `challenge`, or the status that refused it.
-async fn open_on(
+pub(crate) async fn open_on(
     arena: &Arena,
     token: &str,
     challenge: &str,
@@ -349,7 +350,9 @@ async fn open_on(
 }
 
 /// The context, then the first chunk of a session just opened: the chunk.
-async fn first_chunk(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> pb::StimulusChunk {
+pub(crate) async fn first_chunk(
+    inbound: &mut tonic::Streaming<pb::LiveServerMessage>,
+) -> pb::StimulusChunk {
     let first = inbound.message().await.unwrap().unwrap();
     assert!(matches!(
         first.msg,
@@ -364,7 +367,7 @@ async fn first_chunk(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> p
 }
 
 /// The next message, which must be the result of a failed evaluation: its reason.
-async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
+pub(crate) async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> String {
     let Some(pb::live_server_message::Msg::Result(r)) =
         inbound.message().await.unwrap().unwrap().msg
     else {
@@ -372,6 +375,25 @@ async fn failure(inbound: &mut tonic::Streaming<pb::LiveServerMessage>) -> Strin
     };
     assert_eq!(r.status, "failed");
     r.reason
+}
+
+/// Answers `chunk` (of 0.25 s) with 251 spikes, one more than the rate limit takes, and checks
+/// the evaluation ends with the limit named (issue 16 case 1).
+pub(crate) async fn flood_is_refused(
+    tx: &mpsc::Sender<pb::LiveClientMessage>,
+    inbound: &mut tonic::Streaming<pb::LiveServerMessage>,
+    chunk: &pb::StimulusChunk,
+) {
+    // 0.25 s chunks: 250 spikes a repeat at most.
+    let flood: Vec<f64> = (0..251)
+        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
+        .collect();
+    tx.send(answer(chunk, vec![flood])).await.unwrap();
+    let reason = failure(inbound).await;
+    assert!(
+        reason.ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
+        "{reason}"
+    );
 }
 
 pub(crate) fn answer(chunk: &pb::StimulusChunk, repeats: Vec<Vec<f64>>) -> pb::LiveClientMessage {
@@ -455,16 +477,7 @@ async fn causality_malformed_answers_and_dropped_streams() {
     // Too many spikes (issue 16 case 1): refused before anything is scored or stored.
     let (tx, mut inbound) = open(&arena, &team, 1).await;
     let chunk = first_chunk(&mut inbound).await;
-    // 0.25 s chunks: 250 spikes a repeat at most.
-    let flood: Vec<f64> = (0..251)
-        .map(|k| chunk.t_start_s + chunk.duration_s * k as f64 / 251.0)
-        .collect();
-    tx.send(answer(&chunk, vec![flood])).await.unwrap();
-    let reason = failure(&mut inbound).await;
-    assert!(
-        reason.ends_with("251 spikes in a chunk of 0.25 s; the limit is 250 (1000 Hz)"),
-        "{reason}"
-    );
+    flood_is_refused(&tx, &mut inbound, &chunk).await;
     assert_eq!(arena.count("submissions").await, 0);
 
     // A bad start is refused with the field named.
@@ -593,34 +606,14 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
     assert_eq!(results.len(), 50);
     // Correct scores: recompute each from the stored predictions and the seed in its audit record.
     let manifest = Manifest::parse(&arena.manifest).unwrap();
+    let source = LiveSource::new(manifest, &DataFiles::new()).unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", arena.db.display()))
         .await
         .unwrap();
     for (submission_id, primary) in &results {
-        let (predictions, seeds): (Vec<u8>, String) = sqlx::query_as(
-            "SELECT s.predictions, e.seeds_json FROM submissions s JOIN evaluations e ON e.submission_id = s.id WHERE s.id = ?",
-        )
-        .bind(submission_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let seed: u64 = serde_json::from_str::<Value>(&seeds).unwrap()["live_seed"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let truth = live::hidden_trials(&manifest, seed).unwrap();
-        let again = score_file(
-            &predictions,
-            &truth,
-            manifest.sampling.dt_s,
-            &ScoringParams::with_delta(0.004),
-            &Limits::default(),
-        )
-        .unwrap();
+        let again = recompute(&pool, &source, submission_id).await;
         assert_eq!(
-            again.public.primary.ok(),
-            *primary,
+            again, *primary,
             "submission {submission_id} does not recompute"
         );
     }
@@ -630,6 +623,40 @@ async fn fifty_concurrent_live_evaluations_complete_with_reproducible_scores() {
         .rows("SELECT status, NULL FROM live_evaluations")
         .await;
     assert_eq!(live.iter().filter(|(s, _)| s == "scored").count(), 50);
+}
+
+/// The public primary of live submission `submission_id` recomputed from its stored
+/// predictions and the seed in its audit record: the trials and their ground truth regenerated
+/// by `source` from the seed alone, scored with the scoring library.
+pub(crate) async fn recompute(
+    pool: &sqlx::SqlitePool,
+    source: &LiveSource,
+    submission_id: &str,
+) -> Option<f64> {
+    let (predictions, seeds): (Vec<u8>, String) = sqlx::query_as(
+        "SELECT s.predictions, e.seeds_json FROM submissions s JOIN evaluations e ON e.submission_id = s.id WHERE s.id = ?",
+    )
+    .bind(submission_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let seed: u64 = serde_json::from_str::<Value>(&seeds).unwrap()["live_seed"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let manifest = source.manifest();
+    score_file(
+        &predictions,
+        &source.hidden_trials(seed).unwrap(),
+        manifest.sampling.dt_s,
+        &ScoringParams::with_delta(manifest.scoring.delta_ms * 1e-3),
+        &Limits::default(),
+    )
+    .unwrap()
+    .public
+    .primary
+    .ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

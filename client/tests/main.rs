@@ -6,6 +6,7 @@ mod common;
 
 mod e2e;
 mod live;
+mod live_dendritic;
 mod offline;
 mod resilience;
 mod soak;

@@ -693,6 +693,8 @@ pub struct LiveContext<'a> {
     pub trials: &'a [LiveTrial],
     /// Predicted repeats per chunk.
     pub repeats: usize,
+    /// Synapses of a dendritic challenge's table (0 for injected current).
+    pub synapses: usize,
 }
 
 impl From<LiveContext<'_>> for pb::LiveServerMessage {
@@ -711,9 +713,14 @@ impl From<LiveContext<'_>> for pb::LiveServerMessage {
                     id: t.id.clone(),
                     duration_s: t.duration_s,
                     n_chunks: t.chunks.len() as u32,
+                    condition: t
+                        .condition
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_default(),
                 })
                 .collect(),
             repeats: c.repeats as u32,
+            n_synapses: c.synapses as u32,
         }))
     }
 }
@@ -736,8 +743,13 @@ impl From<StimulusChunk<'_>> for pb::LiveServerMessage {
             index: chunk.index,
             t_start_s: chunk.start as f64 * dt,
             duration_s: (chunk.end - chunk.start) as f64 * dt,
-            current_na: trial.stimulus_na[chunk.start..chunk.end].to_vec(),
+            current_na: trial.current_na(chunk).to_vec(),
             last_in_trial: chunk.index as usize + 1 == trial.chunks.len(),
+            events: trial
+                .events(chunk)
+                .iter()
+                .map(|&(synapse_id, t_s)| pb::SynapticEvent { synapse_id, t_s })
+                .collect(),
         }))
     }
 }

@@ -3,13 +3,16 @@
 //! store the same way.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use arena_challenge::families::PublicChallenge;
-use arena_challenge_core::generated::Visibility;
+use arena_challenge::families::{Manifest, PublicChallenge};
+use arena_challenge::live::LiveSource;
+use arena_challenge_core::generated::{DataFiles, Visibility};
 use arena_challenge_core::hidden::HiddenTrial;
 use arena_challenge_core::public::TrialListing;
 use arena_challenge_core::trial::{Segment, Split, role};
 
+use crate::compute::Compute;
 use crate::error::ApiError;
 use crate::store::{ChallengeRow, Store, StoreError};
 
@@ -79,14 +82,8 @@ pub async fn organizer_challenge(
             .ok_or_else(|| StoreError::Vanished(format!("public file {:?}", f.name)))?;
         bytes.insert(f.name, data);
     }
-    for name in manifest.generator_files() {
-        if !bytes.contains_key(name) {
-            let data = store
-                .data_file(&challenge.id, name)
-                .await?
-                .ok_or_else(|| StoreError::Vanished(format!("data file {name:?}")))?;
-            bytes.insert(name.to_string(), data);
-        }
+    for (name, data) in generator_files(store, challenge, &manifest).await? {
+        bytes.entry(name).or_insert(data);
     }
     let rows = store.trials(&challenge.id).await?;
     PublicChallenge::from_files(
@@ -102,4 +99,48 @@ pub async fn organizer_challenge(
         |name| bytes.get(name).cloned(),
     )
     .map_err(ApiError::server_data("reading the stored public files"))
+}
+
+/// The uploaded data files the generator of `manifest` reads
+/// ([`arena_challenge::families::Manifest::generator_files`]: a dendritic cell's SWC and
+/// biophysics), from the uploaded data or, for a file also published, the public files.
+///
+/// # Errors
+/// Internal errors only: the store failed or lost a file.
+async fn generator_files(
+    store: &Store,
+    challenge: &ChallengeRow,
+    manifest: &Manifest,
+) -> Result<DataFiles, ApiError> {
+    let mut files = DataFiles::new();
+    for name in manifest.generator_files() {
+        let data = match store.data_file(&challenge.id, name).await? {
+            Some(data) => data,
+            None => store
+                .file(&challenge.id, name, Visibility::Public.as_str())
+                .await?
+                .ok_or_else(|| StoreError::Vanished(format!("data file {name:?}")))?,
+        };
+        files.insert(name.to_string(), data);
+    }
+    Ok(files)
+}
+
+/// What a live evaluation of `challenge` generates its fresh trials and their ground truth
+/// from: its manifest and the cell its data files describe, built on the compute pool.
+///
+/// # Errors
+/// Internal errors only: the store failed, or the stored challenge no longer builds.
+pub async fn live_source(
+    store: &Store,
+    compute: &Compute,
+    challenge: &ChallengeRow,
+    manifest: Manifest,
+) -> Result<Arc<LiveSource>, ApiError> {
+    let files = generator_files(store, challenge, &manifest).await?;
+    let source = compute
+        .run(move || LiveSource::new(manifest, &files))
+        .await?
+        .map_err(ApiError::server_data("building the live generator"))?;
+    Ok(Arc::new(source))
 }

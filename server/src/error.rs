@@ -121,18 +121,6 @@ pub enum ApiError {
          model to answer them, so it is offered on simulated challenges only"
     )]
     LiveNeedsGenerator(String),
-    /// FAILED_PRECONDITION: live evaluation on a family other than injected current.
-    #[error(
-        "challenge {challenge:?} is {kind}: live evaluation streams an injected current, so it is \
-         offered on injected-current challenges only; submit predictions for the fetched event \
-         tables instead"
-    )]
-    LiveNeedsInjectedCurrent {
-        /// The challenge.
-        challenge: String,
-        /// Its family.
-        kind: &'static str,
-    },
     /// FAILED_PRECONDITION: a server-side baseline does not apply to the challenge.
     #[error("baseline {baseline:?} on challenge {challenge:?}: {source}")]
     Baseline {
@@ -284,7 +272,6 @@ impl ApiError {
             | FailedSubmission(_)
             | IdempotencyConflict { .. }
             | LiveNeedsGenerator(_)
-            | LiveNeedsInjectedCurrent { .. }
             | Baseline { .. }
             | Gauntlet { .. } => Code::FailedPrecondition,
             DailyLimit { .. } | SelectionLimit { .. } | LiveRunning { .. } => {

@@ -111,7 +111,7 @@ async fn score(
     let dt_s = manifest.sampling.dt_s;
     let live = submission.mode == SubmissionMode::Live;
     let (hidden, seeds_json) = if live {
-        live_trials(store, compute, submission_id, manifest).await?
+        live_trials(store, compute, submission_id, &challenge, manifest).await?
     } else {
         (
             data::hidden_trials(store, &challenge).await?,
@@ -167,6 +167,7 @@ async fn live_trials(
     store: &Store,
     compute: &Compute,
     submission_id: &str,
+    challenge: &ChallengeRow,
     manifest: Manifest,
 ) -> Result<(Vec<HiddenTrial>, String), ApiError> {
     let seeds_json = store
@@ -179,8 +180,9 @@ async fn live_trials(
         })?
         .seeds_json;
     let seed = live_seed(&seeds_json)?;
+    let source = data::live_source(store, compute, challenge, manifest).await?;
     let hidden = compute
-        .run(move || arena_challenge::live::hidden_trials(&manifest, seed))
+        .run(move || source.hidden_trials(seed))
         .await?
         .map_err(ApiError::server_data("regenerating the live trials"))?;
     Ok((hidden, seeds_json))

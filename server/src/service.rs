@@ -14,7 +14,6 @@ use std::sync::Arc;
 use arena_challenge::baselines::Baseline;
 use arena_challenge::board::{self, Entry, NamedMetric};
 use arena_challenge::families::Manifest;
-use arena_challenge::families::sections::Kind;
 use arena_challenge::families::{GeneratedChallenge, generate};
 use arena_challenge::gauntlet;
 use arena_challenge::predictions::{self, TrialShape};
@@ -266,13 +265,6 @@ impl Arena for ArenaService {
         let manifest = challenge.manifest().map_err(ApiError::from)?;
         if manifest.simulated().is_none() {
             return Err(ApiError::LiveNeedsGenerator(challenge.id).into());
-        }
-        if manifest.kind != Kind::InjectedCurrent {
-            return Err(ApiError::LiveNeedsInjectedCurrent {
-                challenge: challenge.id,
-                kind: manifest.kind.as_str(),
-            }
-            .into());
         }
         let session = live::Session {
             id: live::new_id(),

@@ -129,7 +129,8 @@ impl Fitted {
     }
 
     /// Predicted spike trains (seconds) for one public trial, whatever drives it: the
-    /// injected current ([`Fitted::predict_trial`]) or the synaptic events.
+    /// injected current ([`Fitted::predict_trial`]) or the synaptic events
+    /// ([`Fitted::predict_events`]).
     ///
     /// # Errors
     /// [`BaselineError`] if the model does not apply to the trial or refuses its input.
@@ -139,12 +140,41 @@ impl Fitted {
         dt_s: f64,
         seed: u64,
     ) -> Result<Vec<Vec<f64>>, BaselineError> {
-        let events = |table: &SynapseTable, model: &'static str| {
-            EventTable::from_rows(table.synapses.len(), &trial.events).map_err(|e| {
-                BaselineError::Fit {
-                    model,
-                    problem: format!("trial {}: {e}", trial.id),
-                }
+        if self.reads_events() {
+            self.predict_events(&trial.events, trial.duration_s, dt_s, seed, &trial.id)
+        } else {
+            self.predict_trial(&trial.stimulus_na, trial.duration_s, dt_s, seed)
+        }
+    }
+
+    /// Whether the model is driven by synaptic events ([`Fitted::predict_events`]) rather than
+    /// by an injected current ([`Fitted::predict_trial`]).
+    pub fn reads_events(&self) -> bool {
+        matches!(self, Fitted::Dendritic { .. } | Fitted::CableReference(_))
+    }
+
+    /// Predicted spike trains (seconds) for the synaptic `events` of trial `trial_id` (rows
+    /// `[synapse id, time ms]`, the layout of a trial's `events.npy`) over `duration_s`.
+    ///
+    /// Deterministic in `seed`, and causal: the prediction for the events before some time `T`
+    /// over `duration_s = T` is the prefix of the prediction for the whole trial (the
+    /// dendritic models' noise is drawn sample by sample, the reference cell's noise is seeded),
+    /// which is what live evaluation relies on.
+    ///
+    /// # Errors
+    /// [`BaselineError`] if the model is driven by a current or refuses the events.
+    pub fn predict_events(
+        &self,
+        events: &[[f64; 2]],
+        duration_s: f64,
+        dt_s: f64,
+        seed: u64,
+        trial_id: &str,
+    ) -> Result<Vec<Vec<f64>>, BaselineError> {
+        let table_events = |table: &SynapseTable, model: &'static str| {
+            EventTable::from_rows(table.synapses.len(), events).map_err(|e| BaselineError::Fit {
+                model,
+                problem: format!("trial {trial_id}: {e}"),
             })
         };
         match self {
@@ -155,8 +185,8 @@ impl Fitted {
             } => fitted
                 .predict(
                     table,
-                    &events(table, model)?,
-                    trial.duration_s,
+                    &table_events(table, model)?,
+                    duration_s,
                     dt_s,
                     DENDRITIC_REPEATS,
                     seed,
@@ -166,12 +196,17 @@ impl Fitted {
                     problem: e.to_string(),
                 }),
             Fitted::CableReference(r) => r
-                .spikes(&events(&r.table, "reference")?, trial.duration_s, seed)
+                .spikes(&table_events(&r.table, "reference")?, duration_s, seed)
                 .map_err(|e| BaselineError::Fit {
                     model: "reference",
                     problem: e.to_string(),
                 }),
-            _ => self.predict_trial(&trial.stimulus_na, trial.duration_s, dt_s, seed),
+            // The null reads nothing but the duration.
+            Fitted::Poisson { .. } => self.predict_trial(&[], duration_s, dt_s, seed),
+            _ => Err(BaselineError::NotApplicable {
+                model: "the point model",
+                reason: "it is driven by an injected current, not by synaptic events",
+            }),
         }
     }
 

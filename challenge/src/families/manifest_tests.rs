@@ -405,6 +405,17 @@ fn work_budgets_and_waits_are_checked_before_anything_is_generated() {
             "live.max_concurrent",
             "between 1 and 16",
         ),
+        // A live evaluation is at most the test split's shape, so within its work budget.
+        (
+            vec![("live", "trials", toml::Value::Integer(1_000_000))],
+            "live.trials",
+            "between 1 and test.trials",
+        ),
+        (
+            vec![("live", "duration_s", toml::Value::Float(600.0))],
+            "live.duration_s",
+            "at most test.duration_s",
+        ),
         (
             vec![
                 ("scoring", "delta_ms", toml::Value::Float(1e-300)),

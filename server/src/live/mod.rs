@@ -37,6 +37,7 @@ use crate::auth::Principal;
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{LiveContext, LiveOutcome};
+use crate::data;
 use crate::error::{ApiError, public_text};
 use crate::jobs::Record;
 use crate::store::{ChallengeRow, NewSubmission, Store};
@@ -184,7 +185,9 @@ async fn evaluate(
     seed: u64,
     link: &mut Link,
 ) -> Result<LiveOutcome, Failure> {
-    let mut plan = Plan::generate(compute, &s.manifest, seed).await?;
+    let source = data::live_source(store, compute, &s.challenge, s.manifest.clone()).await?;
+    let synapses = source.synapses();
+    let mut plan = Plan::generate(compute, source, seed).await?;
     let dt_s = s.manifest.sampling.dt_s;
     link.sender()
         .send(LiveContext {
@@ -195,6 +198,7 @@ async fn evaluate(
             answer_deadline_s: s.manifest.live.answer_deadline_s,
             trials: plan.trials(),
             repeats: s.repeats,
+            synapses,
         })
         .await?;
     let scorer = Scorer {

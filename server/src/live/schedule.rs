@@ -4,8 +4,9 @@
 //! the session ends early (the client left, broke a rule or missed a deadline), the plan is
 //! dropped and the simulations and scorings still queued for it never run.
 
-use arena_challenge::families::Manifest;
-use arena_challenge::live::{self, Answers, LiveTrial};
+use std::sync::Arc;
+
+use arena_challenge::live::{Answers, LiveSource, LiveTrial};
 use arena_challenge_core::generated::GenerateError;
 use arena_challenge_core::hidden::HiddenTrial;
 
@@ -29,26 +30,25 @@ impl Plan {
     /// Generates the session's trials from `seed` and starts simulating their ground truth.
     ///
     /// # Errors
-    /// Internal errors only: the manifest generated trials when the challenge was created.
+    /// Internal errors only, the challenge's and not the team's: the manifest generated trials
+    /// when the challenge was created, and a fresh draw that breaks a live budget
+    /// ([`arena_challenge::live::MAX_EVENTS_PER_CHUNK`]) is refused before anything is sent.
     pub async fn generate(
         compute: &Compute,
-        manifest: &Manifest,
+        source: Arc<LiveSource>,
         seed: u64,
     ) -> Result<Plan, ApiError> {
-        let stimuli = manifest.clone();
+        let stimuli = source.clone();
         let trials = compute
-            .run(move || live::trials(&stimuli, seed))
+            .run(move || stimuli.trials(seed))
             .await?
             .map_err(ApiError::server_data("generating the live stimuli"))?;
         let truths = trials
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let (manifest, trial, compute) = (manifest.clone(), t.clone(), compute.clone());
+            .map(|t| {
+                let (source, trial, compute) = (source.clone(), t.clone(), compute.clone());
                 Scoped::spawn(async move {
-                    compute
-                        .run(move || live::ground_truth(&manifest, i, &trial, seed))
-                        .await
+                    compute.run(move || source.ground_truth(&trial, seed)).await
                 })
             })
             .collect();

@@ -256,6 +256,29 @@ impl<F: FamilySections> Manifest<F> {
         }
         positive("scoring.delta_ms", self.scoring.delta_ms)?;
         duration("live.chunk_s", self.live.chunk_s, self.sampling.dt_s)?;
+        if let Some(n) = self.live.trials
+            && !(1..=self.test.trials).contains(&n)
+        {
+            return Err(invalid(
+                "live.trials",
+                format!(
+                    "is {n}; it must be between 1 and test.trials = {}",
+                    self.test.trials
+                ),
+            ));
+        }
+        if let Some(d) = self.live.duration_s {
+            duration("live.duration_s", d, self.sampling.dt_s)?;
+            if d > self.test.duration_s {
+                return Err(invalid(
+                    "live.duration_s",
+                    format!(
+                        "is {d} s; it must be at most test.duration_s = {} s",
+                        self.test.duration_s
+                    ),
+                ));
+            }
+        }
         positive("live.answer_deadline_s", self.live.answer_deadline_s)?;
         if self.live.answer_deadline_s > MAX_ANSWER_DEADLINE_S {
             return Err(invalid(

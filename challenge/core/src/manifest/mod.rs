@@ -175,6 +175,17 @@ impl<F: FamilySections> Manifest<F> {
         out
     }
 
+    /// Trials (pairs, in a paired family) of a live evaluation: `live.trials`, else
+    /// `test.trials`.
+    pub fn live_trials(&self) -> u32 {
+        self.live.trials.unwrap_or(self.test.trials)
+    }
+
+    /// Duration of a live trial, seconds: `live.duration_s`, else `test.duration_s`.
+    pub fn live_duration_s(&self) -> f64 {
+        self.live.duration_s.unwrap_or(self.test.duration_s)
+    }
+
     /// The data files the generator reads ([`FamilySections::generator_files`]: the SWC and
     /// biophysics of a cable cell; none for the point neuron, a recorded challenge or a public
     /// view without `[cell]`): what the server loads beside the public files to rebuild the

@@ -164,10 +164,21 @@ impl Default for ScoringSection {
 }
 
 /// `[live]`: how live evaluations stream the stimulus. Each live evaluation draws a fresh seed and
-/// generates `test.trials` new trials of `test.duration_s`, with `test.repeats` simulated repeats.
+/// generates `live.trials` new trials (pairs of three conditions in a paired family) of
+/// `live.duration_s`, with `test.repeats` simulated repeats; both default to the test split's
+/// and may only be smaller, so the test split's work budget bounds a live evaluation's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveSection {
+    /// Trials (pairs, in a paired family) of a live evaluation, 1 to `test.trials`; `None`:
+    /// `test.trials` ([`super::Manifest::live_trials`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<u32>,
+    /// Duration of a live trial, seconds, at most `test.duration_s`; `None`: `test.duration_s`
+    /// ([`super::Manifest::live_duration_s`]). A live evaluation's ground truth is simulated
+    /// while it streams, so a shorter one answers sooner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
     /// Length of each stimulus chunk, seconds.
     #[serde(default = "default_chunk_s")]
     pub chunk_s: f64,
@@ -196,6 +207,8 @@ fn default_deadline_s() -> f64 {
 impl Default for LiveSection {
     fn default() -> Self {
         LiveSection {
+            trials: None,
+            duration_s: None,
             chunk_s: default_chunk_s(),
             answer_deadline_s: default_deadline_s(),
             max_concurrent: default_max_concurrent(),

@@ -20,6 +20,7 @@ use arena_challenge_core::manifest::Manifest;
 use arena_challenge_core::npy;
 use arena_challenge_core::trial::{Condition, Split, role};
 
+use super::DendriticError;
 use super::cell::DendriticCell;
 use super::effect::{EffectOptions, EffectReport, TrialSpikes, check_effect};
 use super::recipe::DendriticRecipe;
@@ -92,14 +93,7 @@ pub fn paired_challenge<F: FamilyDispatch>(
         let seed = split_seed(manifest, split, hidden_seed)?;
         let samples = (duration_s / manifest.sampling.dt_s).round() as usize;
         for p in 0..shape.trials {
-            let trial_seed = derive_seed(seed, &format!("{label}-pair"), p as u64);
-            let trial = PairedTrial::draw(
-                &cell.geometry,
-                &cell.table,
-                recipe,
-                trial_seed,
-                duration_s * 1e3,
-            )?;
+            let (trial_seed, trial) = draw_pair(&cell, recipe, seed, label, p, duration_s)?;
             let responses = reference.simulate_trial(
                 &cell.table,
                 &trial,
@@ -154,4 +148,32 @@ pub fn paired_challenge<F: FamilyDispatch>(
         },
     )?;
     Ok((assembly.finish(manifest, hidden_seed), report))
+}
+
+/// Paired trial `p` of the trials labelled `label` (`train`, `test`, or `live` for a live
+/// evaluation) drawn from `seed` (the split's seed, or a live evaluation's fresh seed): the
+/// trial seed `derive_seed(seed, "<label>-pair", p)`, which seeds both its events and the
+/// intrinsic noise of every repeat of its three conditions (common random numbers across the
+/// clustered trial and its controls), and the events ([`PairedTrial::draw`], `duration_s`
+/// seconds). Offline generation and live evaluation both draw their pairs here.
+///
+/// # Errors
+/// [`PairedTrial::draw`]'s errors.
+pub fn draw_pair(
+    cell: &DendriticCell,
+    recipe: &DendriticRecipe,
+    seed: u64,
+    label: &str,
+    p: u32,
+    duration_s: f64,
+) -> Result<(u64, PairedTrial), DendriticError> {
+    let trial_seed = derive_seed(seed, &format!("{label}-pair"), u64::from(p));
+    let trial = PairedTrial::draw(
+        &cell.geometry,
+        &cell.table,
+        recipe,
+        trial_seed,
+        duration_s * 1e3,
+    )?;
+    Ok((trial_seed, trial))
 }
