@@ -7,8 +7,8 @@
 //! 0.5 mV white recording noise. The fits must recover the generating parameters.
 
 use arena_challenge::families::dendritic::models::{
-    DendriticFitError, DendriticFitOptions, DendriticTrainingTrial, DistanceBins, Integration,
-    PspKernel, PspKernels, filter_events, fit_linear, fit_two_layer,
+    DendriticFitError, DendriticFitOptions, DendriticModel, DendriticTrainingTrial, DistanceBins,
+    Integration, PspKernel, PspKernels, filter_events, fit_linear, fit_two_layer,
 };
 use arena_challenge::families::dendritic::placement::{
     Receptors as SiteReceptors, Synapse, SynapseTable,
@@ -470,17 +470,22 @@ fn relative_error(fitted: f64, truth: f64) -> f64 {
     (fitted - truth).abs() / truth.abs()
 }
 
-#[test]
-fn linear_fit_recovers_the_generating_model() {
-    let d = data();
-    let spikes = d.linear.spikes_s[0].len();
-    let m = fit_linear(
+/// The linear model fitted on the linear training trial, default receptors and options.
+fn fitted_linear(d: &Data) -> DendriticModel {
+    fit_linear(
         &d.table,
         &receptors(),
         std::slice::from_ref(&d.linear),
         &options(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn linear_fit_recovers_the_generating_model() {
+    let d = data();
+    let spikes = d.linear.spikes_s[0].len();
+    let m = fitted_linear(d);
     eprintln!("linear: {spikes} training spikes, fitted {m:#?}");
     assert!((m.rest_mv - REST_MV).abs() < 0.2, "{}", m.rest_mv);
     for (b, (w, t)) in m
@@ -632,13 +637,7 @@ fn the_trigger_term_is_recovered() {
 #[test]
 fn predictions_are_seeded_and_match_the_training_rate() {
     let d = data();
-    let m = fit_linear(
-        &d.table,
-        &receptors(),
-        std::slice::from_ref(&d.linear),
-        &options(),
-    )
-    .unwrap();
+    let m = fitted_linear(d);
     let events = &d.linear.events;
     let a = m.predict(&d.table, events, DURATION_S, DT_S, 3, 5).unwrap();
     let b = m.predict(&d.table, events, DURATION_S, DT_S, 3, 5).unwrap();
@@ -664,13 +663,7 @@ fn predictions_are_seeded_and_match_the_training_rate() {
 #[test]
 fn a_prediction_on_the_events_so_far_is_the_prefix_of_the_whole_one() {
     let d = data();
-    let m = fit_linear(
-        &d.table,
-        &receptors(),
-        std::slice::from_ref(&d.linear),
-        &options(),
-    )
-    .unwrap();
+    let m = fitted_linear(d);
     let events = &d.linear.events;
     let whole = m.predict(&d.table, events, DURATION_S, DT_S, 3, 5).unwrap();
     for cut_s in [0.25 * DURATION_S, 0.5 * DURATION_S] {
@@ -694,13 +687,7 @@ fn a_prediction_on_the_events_so_far_is_the_prefix_of_the_whole_one() {
 #[test]
 fn the_model_voltage_is_the_weighted_sum_of_drives() {
     let d = data();
-    let m = fit_linear(
-        &d.table,
-        &receptors(),
-        std::slice::from_ref(&d.linear),
-        &options(),
-    )
-    .unwrap();
+    let m = fitted_linear(d);
     let n = 3000;
     let v = m.voltage(&d.table, &d.linear.events, &[], n, DT_S).unwrap();
     let drives = drives(&d.table, &d.linear.events, n);
