@@ -4,7 +4,8 @@
 //! `cargo bench -p arena-server --bench web_board` (release build). All traffic stays on
 //! 127.0.0.1. The injected-current demo (`datasets/injected-current-demo`, hidden seed 42) is
 //! created through gRPC; then 10,000 scored submissions (1,000 teams, 10 each, a minute apart,
-//! every score list as the scoring queue stores it) are written straight into the database, and
+//! every score list and a 16 kB predictions file as the scoring queue stores them) are written
+//! straight into the database, and
 //! criterion times one `GET` over a fresh loopback connection, from the request to the last
 //! byte read. Measured for the page (`/challenges/{id}`), its live fragment (`board.html`, what
 //! each open page polls) and `board.json`, on the open board, then on the closed (private) one,
@@ -35,6 +36,9 @@ use tonic::transport::Channel;
 const TEAMS: usize = 1000;
 const PER_TEAM: usize = 10;
 const ID: &str = "injected-current-demo";
+/// Size of each stored predictions file, bytes: the demo's test split (2 trials × 10 repeats
+/// × 10 s) predicted by a model firing at 8 Hz, about 10 characters a spike time.
+const PREDICTIONS_BYTES: usize = 16_000;
 const DATASETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets");
 
 /// `GET path` on a fresh connection; the body's length (asserting status 200).
@@ -79,6 +83,9 @@ async fn fill(db: &Path) {
         .await
         .expect("a contestant token");
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    // Every submission stores its uploaded file, as the server does: a board must not pay for
+    // reading them.
+    let predictions = vec![b' '; PREDICTIONS_BYTES];
     let mut tx = pool.begin().await.expect("a transaction");
     for team in 0..TEAMS {
         let skill = rng.random::<f64>();
@@ -92,7 +99,7 @@ async fn fill(db: &Path) {
             );
             sqlx::query(
                 "INSERT INTO submissions (id, challenge_id, token_id, team, model_name, sha256,
-                 predictions, status, created_at) VALUES (?, ?, ?, ?, ?, ?, x'', 'scored', ?)",
+                 predictions, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'scored', ?)",
             )
             .bind(&id)
             .bind(ID)
@@ -100,6 +107,7 @@ async fn fill(db: &Path) {
             .bind(format!("team-{team:04}"))
             .bind(format!("model {k} of team {team}"))
             .bind("0".repeat(64))
+            .bind(&predictions)
             .bind(&at)
             .execute(&mut *tx)
             .await
@@ -109,14 +117,13 @@ async fn fill(db: &Path) {
             sqlx::query(
                 "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version,
                  params_json, dataset_hash, trials_hash, challenge_version, submission_sha256,
-                 public_scores_json, private_scores_json, public_primary, created_at)
-                 VALUES (?, ?, '0', '{}', '', '', 1, '', ?, ?, ?, ?)",
+                 public_scores_json, private_scores_json, created_at)
+                 VALUES (?, ?, '0', '{}', '', '', 1, '', ?, ?, ?)",
             )
             .bind(&id)
             .bind(arena_scoring::METRICS_VERSION)
             .bind(scores(public, &mut rng))
             .bind(scores(private, &mut rng))
-            .bind(public)
             .bind(&at)
             .execute(&mut *tx)
             .await

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arena_challenge::board::{named, value_of};
+use arena_challenge::board::named;
 use arena_challenge::evaluate::{Evaluation, Intervals, score_file};
 use arena_challenge::families::Manifest;
 use arena_challenge::predictions::{Limits, PredictionError};
@@ -206,8 +206,6 @@ pub(crate) struct Record {
     /// Named public scores, JSON.
     pub public_json: String,
     private_json: String,
-    /// Public primary score.
-    pub public_primary: Option<f64>,
     params_json: String,
     trials: Vec<(String, String)>,
     created_at: String,
@@ -226,7 +224,6 @@ impl Record {
         let public = evaluation.named(Part::Public, Some(&intervals.public));
         let public_json = serde_json::to_string(&public).expect("scores serialise");
         Record {
-            public_primary: value_of(&public, "primary"),
             private_json: if live {
                 public_json.clone()
             } else {
@@ -268,7 +265,6 @@ impl Record {
             submission_sha256,
             public_scores_json: &self.public_json,
             private_scores_json: &self.private_json,
-            public_primary: self.public_primary,
             created_at: &self.created_at,
             seeds_json,
             trials: self.trials.clone(),

@@ -7,7 +7,7 @@
 //! that several handlers share, or that would hide a handler's shape, are the private methods
 //! below the trait impl.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -687,7 +687,7 @@ impl ArenaService {
             ChallengeStatus::Open => Part::Public,
             ChallengeStatus::Closed => Part::Private,
         };
-        let entries = self.board_entries(&challenge.id, part).await?;
+        let (entries, evaluations) = self.board_entries(&challenge.id, part).await?;
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         let mut scored = 0;
         for (team, n, n_scored) in self.store.submission_counts(&challenge.id).await? {
@@ -697,12 +697,13 @@ impl ArenaService {
         // The board holds every scored submission with an evaluation under the current
         // metrics; the others wait for their rescore.
         let pending_rescore = (scored - entries.len() as i64).max(0);
-        let rows = match part {
+        let mut rows = match part {
             Part::Public => board::public_board(&entries, &counts, rules.ladder_step),
             Part::Private => {
                 board::private_board(&entries, &counts, rules.final_selections as usize)
             }
         };
+        self.fill_scores(&mut rows, &evaluations, part).await?;
         let board = Board {
             challenge_id: challenge.id,
             part,
@@ -714,33 +715,69 @@ impl ArenaService {
         Ok((board, entries))
     }
 
-    /// Every scored submission of a challenge as a board entry with the scores of `part`
-    /// (under the current metrics version).
-    async fn board_entries(&self, challenge_id: &str, part: Part) -> Result<Vec<Entry>, ApiError> {
-        let mut entries = Vec::new();
-        for e in self
+    /// Every scored submission of a challenge (under the current metrics version) as a board
+    /// entry whose scores are only the primary of `part`, and each one's evaluation id: enough
+    /// to rank, and [`Self::fill_scores`] reads the whole lists of the rows shown.
+    async fn board_entries(
+        &self,
+        challenge_id: &str,
+        part: Part,
+    ) -> Result<(Vec<Entry>, HashMap<String, i64>), ApiError> {
+        let rows = self
             .store
             .board_entries(challenge_id, METRICS_VERSION, part)
-            .await?
-        {
-            let scores = store::metrics(&e.scores_json, || {
-                format!(
-                    "{} scores of submission {:?}",
-                    part.as_str(),
-                    e.submission_id
-                )
-            })?;
+            .await?;
+        let mut evaluations = HashMap::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        for e in rows {
+            evaluations.insert(e.submission_id.clone(), e.evaluation_id);
             entries.push(Entry {
                 submission_id: e.submission_id,
                 team: e.team,
                 model: e.model_name,
                 is_baseline: e.is_baseline,
                 created_at: e.created_at,
-                scores,
+                scores: vec![NamedMetric {
+                    name: "primary".into(),
+                    value: e.primary,
+                    note: String::new(),
+                }],
                 selected: e.selected,
             });
         }
-        Ok(entries)
+        Ok((entries, evaluations))
+    }
+
+    /// Puts the whole score list of `part` into every board row, read in one statement for the
+    /// rows shown (`evaluations`: from [`Self::board_entries`]).
+    async fn fill_scores(
+        &self,
+        rows: &mut [board::Row],
+        evaluations: &HashMap<String, i64>,
+        part: Part,
+    ) -> Result<(), ApiError> {
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| evaluations.get(&r.best.submission_id).copied())
+            .collect();
+        let mut lists: HashMap<i64, String> = self
+            .store
+            .board_scores(&ids, part)
+            .await?
+            .into_iter()
+            .collect();
+        for row in rows {
+            let id = evaluations.get(&row.best.submission_id).copied();
+            let json = id.and_then(|id| lists.remove(&id)).unwrap_or_default();
+            row.best.scores = store::metrics(&json, || {
+                format!(
+                    "{} scores of submission {:?}",
+                    part.as_str(),
+                    row.best.submission_id
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// The submission as `who` may see it.
@@ -840,6 +877,7 @@ impl ArenaService {
         let mut entries: Vec<Entry> = self
             .board_entries(&challenge.id, Part::Public)
             .await?
+            .0
             .into_iter()
             .filter(|e| e.team == team)
             .collect();

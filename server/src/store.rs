@@ -407,7 +407,8 @@ pub struct TrialScoreRow {
     pub scores_json: String,
 }
 
-/// A scored submission as the leaderboard needs it.
+/// A scored submission as the leaderboard ranks it: the primary of the board's part, not the
+/// whole score list (read for the shown rows only, [`Store::board_scores`]).
 #[derive(Clone, Debug, FromRow)]
 pub struct BoardEntryRow {
     /// Submission id.
@@ -420,8 +421,10 @@ pub struct BoardEntryRow {
     pub is_baseline: bool,
     /// RFC 3339.
     pub created_at: String,
-    /// Named scores of the board's part (public or private) of the latest evaluation, JSON.
-    pub scores_json: String,
+    /// The latest evaluation under the board's metrics version.
+    pub evaluation_id: i64,
+    /// The primary of the board's part; `None` when undefined.
+    pub primary: Option<f64>,
     /// Selected by its team for the final ranking.
     pub selected: bool,
 }
@@ -563,8 +566,6 @@ pub struct NewEvaluation<'a> {
     pub public_scores_json: &'a str,
     /// Named private scores, JSON.
     pub private_scores_json: &'a str,
-    /// Public primary, for ordering.
-    pub public_primary: Option<f64>,
     /// RFC 3339.
     pub created_at: &'a str,
     /// Seeds that generated the scored trials, JSON (`{}` for offline submissions).
@@ -1215,39 +1216,67 @@ impl Store {
         .await?)
     }
 
-    /// Every scored submission of a challenge with the scores of `part` of its latest evaluation
-    /// under `metrics_version` (submissions not yet scored under it are left out) and whether
-    /// its team selected it.
+    /// Every scored submission of a challenge with the primary of `part` of its latest
+    /// evaluation under `metrics_version` (submissions not yet scored under it are left out),
+    /// in submission order: what a board ranks. The primaries are the columns that migration
+    /// 0012's triggers derive from the stored lists; the query is answered from that
+    /// migration's indexes alone, without visiting a submission or evaluation row.
     pub async fn board_entries(
         &self,
         challenge_id: &str,
         metrics_version: &str,
         part: Part,
     ) -> Result<Vec<BoardEntryRow>, StoreError> {
-        // One statement per part, so only that part's scores are read (a board of 10,000
-        // submissions reads half the text).
+        // One statement per part; "no later evaluation" rather than "= MAX(id)" keeps the
+        // planner on the covering index (the MAX form fetches each evaluation row by id).
         macro_rules! board_query {
-            ($scores:literal) => {
+            ($primary:literal) => {
                 concat!(
-                    "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at, ",
-                    $scores,
-                    " AS scores_json,
-                    EXISTS (SELECT 1 FROM final_selections f WHERE f.submission_id = s.id) AS selected
-             FROM submissions s
-             JOIN evaluations e ON e.id = (SELECT MAX(id) FROM evaluations
-                                           WHERE submission_id = s.id AND metrics_version = ?)
-             WHERE s.challenge_id = ? AND s.status = 'scored'
-             ORDER BY s.created_at, s.id"
+                    "SELECT s.id AS submission_id, s.team, s.model_name, s.is_baseline, s.created_at,
+                        e.id AS evaluation_id, ", $primary, " AS \"primary\",
+                        EXISTS (SELECT 1 FROM final_selections f WHERE f.submission_id = s.id) AS selected
+                     FROM submissions s
+                     JOIN evaluations e ON e.submission_id = s.id AND e.metrics_version = ?1
+                     WHERE s.challenge_id = ?2 AND s.status = 'scored'
+                       AND NOT EXISTS (SELECT 1 FROM evaluations later
+                                       WHERE later.submission_id = s.id
+                                         AND later.metrics_version = ?1 AND later.id > e.id)
+                     ORDER BY s.created_at, s.id"
                 )
             };
         }
         let query = match part {
-            Part::Public => board_query!("e.public_scores_json"),
-            Part::Private => board_query!("e.private_scores_json"),
+            Part::Public => board_query!("e.public_primary"),
+            Part::Private => board_query!("e.private_primary"),
         };
         Ok(sqlx::query_as(query)
             .bind(metrics_version)
             .bind(challenge_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The whole score lists of `part` of the given evaluations, JSON, by evaluation id: the
+    /// rows a board shows ([`Store::board_entries`] ranked them). One statement; the ids come
+    /// from the server's own ranking (one per team on the board), not from a client.
+    pub async fn board_scores(
+        &self,
+        evaluation_ids: &[i64],
+        part: Part,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let ids = serde_json::to_string(evaluation_ids).expect("ids serialise");
+        let query = match part {
+            Part::Public => {
+                "SELECT id, public_scores_json FROM evaluations
+                 WHERE id IN (SELECT value FROM json_each(?))"
+            }
+            Part::Private => {
+                "SELECT id, private_scores_json FROM evaluations
+                 WHERE id IN (SELECT value FROM json_each(?))"
+            }
+        };
+        Ok(sqlx::query_as(query)
+            .bind(ids)
             .fetch_all(&self.pool)
             .await?)
     }
@@ -1396,8 +1425,8 @@ async fn insert_evaluation(
     let (evaluation_id,): (i64,) = sqlx::query_as(
         "INSERT INTO evaluations (submission_id, metrics_version, scoring_library_version, params_json,
              dataset_hash, public_dataset_hash, trials_hash, challenge_version, submission_sha256,
-             public_scores_json, private_scores_json, public_primary, created_at, seeds_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             public_scores_json, private_scores_json, created_at, seeds_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(e.submission_id)
     .bind(e.metrics_version)
@@ -1410,7 +1439,6 @@ async fn insert_evaluation(
     .bind(e.submission_sha256)
     .bind(e.public_scores_json)
     .bind(e.private_scores_json)
-    .bind(e.public_primary)
     .bind(e.created_at)
     .bind(e.seeds_json)
     .fetch_one(&mut **tx)
