@@ -3,18 +3,24 @@
 //! A token is 32 random bytes shown once at creation; the database keeps only its SHA-256, so a
 //! leaked database does not leak working credentials. Every RPC names the roles it accepts and
 //! calls [`Authenticator::require`] first.
+//!
+//! Nothing is cached: every call reads its token's row (one lookup by the unique hash index),
+//! with its expiry and revocation, so a token revoked or expired is refused at its next call,
+//! whichever process wrote the revocation (a running server's `RevokeTokens`, or
+//! `arena-server token revoke` on the same database file).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tonic::Request;
 
+use crate::clock;
 use crate::error::ApiError;
-
-use crate::store::{Store, UnknownState};
+use crate::store::{Store, TokenRow, UnknownState};
 
 /// What a token may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +103,10 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How often a token's last use is written, seconds: at most once per token in this time,
+/// however many calls it makes, so authentication adds no write to most calls.
+pub const LAST_USE_EVERY_S: i64 = 60;
+
 /// Failed authentications logged per [`LOG_WINDOW`]; the rest are counted and reported with
 /// the next line logged, so a flood of bad tokens cannot flood the log.
 pub const LOGGED_FAILURES: u32 = 10;
@@ -174,7 +184,11 @@ impl Authenticator {
     ) -> Result<Principal, ApiError> {
         let principal = self.resolve(request, roles).await;
         if let Err(
-            e @ (ApiError::MissingToken | ApiError::MalformedToken | ApiError::UnknownToken),
+            e @ (ApiError::MissingToken
+            | ApiError::MalformedToken
+            | ApiError::UnknownToken
+            | ApiError::RevokedToken { .. }
+            | ApiError::ExpiredToken { .. }),
         ) = &principal
         {
             let admitted = self
@@ -212,6 +226,21 @@ impl Authenticator {
             .token_by_hash(&token_hash(token.trim()))
             .await?
             .ok_or(ApiError::UnknownToken)?;
+        let now = Utc::now();
+        if let Some(at) = row.revoked_at {
+            return Err(ApiError::RevokedToken { name: row.name, at });
+        }
+        if let Some(at) = row
+            .expires_at
+            .as_ref()
+            .filter(|at| **at <= clock::format(now))
+        {
+            return Err(ApiError::ExpiredToken {
+                at: at.clone(),
+                name: row.name,
+            });
+        }
+        self.record_use(&row, now).await;
         if !roles.contains(&row.role) {
             let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             return Err(ApiError::WrongRole {
@@ -226,6 +255,27 @@ impl Authenticator {
             role: row.role,
             is_baseline: row.is_baseline,
         })
+    }
+
+    /// Writes the token's last use when the one stored is older than [`LAST_USE_EVERY_S`]: the
+    /// row just read carries it, so a call within that time writes nothing. A failed write is
+    /// logged and the call served: the last use is a convenience, not a control.
+    async fn record_use(&self, row: &TokenRow, now: DateTime<Utc>) {
+        let stale_before = clock::format(now - TimeDelta::seconds(LAST_USE_EVERY_S));
+        if row
+            .last_used_at
+            .as_ref()
+            .is_some_and(|last| *last >= stale_before)
+        {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .record_use(row.id, &clock::format(now), &stale_before)
+            .await
+        {
+            tracing::warn!(token = %row.name, error = %e, "recording a token's last use failed");
+        }
     }
 }
 
