@@ -1020,4 +1020,49 @@ mod tests {
             Some("model_name must be 1 to 100 characters, got 101")
         );
     }
+
+    /// Every value a client controls in the token and log calls is bounded before any work:
+    /// the reason's length and characters, the page size, the page start.
+    #[test]
+    fn log_and_revoke_requests_are_bounded() {
+        let revoke = |name: &str, reason: &str| {
+            RevokeRequest::try_from(pb::RevokeTokensRequest {
+                name: name.into(),
+                reason: reason.into(),
+            })
+            .err()
+            .map(|e| e.to_string())
+        };
+        assert_eq!(revoke(" team-a ", ""), None);
+        assert_eq!(revoke("team-a", &"é".repeat(500)), None);
+        assert_eq!(
+            revoke("team-a", &"é".repeat(501)).as_deref(),
+            Some("reason must be 1 to 500 characters, got 501")
+        );
+        assert!(
+            revoke("team-a", "ok\u{1b}[2J")
+                .unwrap()
+                .starts_with("reason holds the control")
+        );
+        assert!(revoke("", "x").unwrap().starts_with("name must be 1 to 64"));
+
+        let query = |after_id: i64, limit: u32| {
+            LogQuery::try_from(pb::ListLogRequest {
+                challenge_id: String::new(),
+                after_id,
+                limit,
+            })
+        };
+        let default = query(0, 0).unwrap();
+        assert_eq!((default.limit, default.challenge_id), (1000, None));
+        assert_eq!(query(5, 1000).unwrap().limit, 1000);
+        assert_eq!(
+            query(0, 1001).err().unwrap().to_string(),
+            "limit is 1001; between 1 and 1000 are accepted (0: 1000)"
+        );
+        assert_eq!(
+            query(-1, 10).err().unwrap().to_string(),
+            "after_id is -1; 0 or more are accepted"
+        );
+    }
 }

@@ -7,8 +7,9 @@ use std::str::FromStr;
 
 use arena_proto::log_chain::{self, GENESIS_HASH};
 use arena_proto::v1 as pb;
+use arena_server::ServerConfig;
 use arena_server::auth::Role;
-use arena_server::store::{Actor, Store};
+use arena_server::store::{Actor, MAX_LISTED_TOKENS, Store};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
@@ -249,4 +250,75 @@ async fn a_database_from_before_the_lifecycle_migrates_and_keeps_its_tokens() {
     );
     let rows = store.log_rows(None, 0, 10).await.unwrap();
     assert_eq!((rows[0].id, rows[0].prev_hash.as_str()), (1, GENESIS_HASH));
+}
+
+/// The stored last use of the token named `name`.
+async fn last_use(conn: &mut SqliteConnection, name: &str) -> Option<String> {
+    let (at,): (Option<String>,) = sqlx::query_as("SELECT last_used_at FROM tokens WHERE name = ?")
+        .bind(name)
+        .fetch_one(conn)
+        .await
+        .unwrap();
+    at
+}
+
+/// The last use is written at most once a minute per token: a second call within the minute
+/// leaves it as it is, a call after a minute writes it again.
+#[tokio::test]
+async fn a_tokens_last_use_is_written_once_a_minute_not_on_every_call() {
+    let (dir, server, mut client, token) =
+        crate::serve(Role::Auditor, "aud", ServerConfig::default()).await;
+    let db = dir.path().join("arena.db");
+    let mut conn = raw(&db).await;
+    assert_eq!(last_use(&mut conn, "aud").await, None);
+    let mut call = async || {
+        client
+            .list_challenges(crate::authorized(pb::ListChallengesRequest {}, &token))
+            .await
+            .unwrap();
+    };
+    call().await;
+    let first = last_use(&mut conn, "aud")
+        .await
+        .expect("written at the first call");
+    call().await;
+    assert_eq!(
+        last_use(&mut conn, "aud").await.as_ref(),
+        Some(&first),
+        "not written again"
+    );
+    // A minute later, as far as the stored time says.
+    run(
+        &mut conn,
+        "UPDATE tokens SET last_used_at = '2026-01-01T00:00:00.000000Z' WHERE name = 'aud'",
+    )
+    .await
+    .unwrap();
+    call().await;
+    let later = last_use(&mut conn, "aud").await.unwrap();
+    assert!(later >= first, "{later} after {first}");
+    server.stop().await.unwrap();
+}
+
+/// `token list` and `ListTokens` list at most 10 000 tokens and say when there were more.
+#[tokio::test]
+async fn a_token_listing_is_capped_and_says_so() {
+    let (_dir, db, _store) = fresh().await;
+    let mut conn = raw(&db).await;
+    run(
+        &mut conn,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+         INSERT INTO tokens (name, role, token_sha256, is_baseline, created_at)
+         SELECT 'team-' || i, 'contestant', 'hash-' || i, 0, '2026-01-01T00:00:00.000000Z' FROM n",
+    )
+    .await
+    .unwrap();
+    let listed = arena_server::admin::list_tokens(&db).await.unwrap();
+    assert_eq!(listed.tokens.len(), MAX_LISTED_TOKENS);
+    assert!(listed.truncated);
+    assert_eq!(listed.tokens.last().unwrap().name, "team-10000");
+    assert_eq!(
+        arena_proto::token_list::truncation_note(&listed).as_deref(),
+        Some("(only the 10000 oldest tokens are listed)")
+    );
 }
