@@ -9,6 +9,7 @@
 //! whichever process wrote the revocation (a running server's `RevokeTokens`, or
 //! `arena-server token revoke` on the same database file).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -103,8 +104,8 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// How often a token's last use is written, seconds: at most once per token in this time,
-/// however many calls it makes, so authentication adds no write to most calls.
+/// How often a token's last use is written, seconds: at most once per token in this time and
+/// server process, however many calls it makes, so authentication adds no write to most calls.
 pub const LAST_USE_EVERY_S: i64 = 60;
 
 /// Failed authentications logged per [`LOG_WINDOW`]; the rest are counted and reported with
@@ -161,6 +162,9 @@ impl Default for FailureLog {
 pub struct Authenticator {
     store: Store,
     failures: Arc<Mutex<FailureLog>>,
+    /// When this process last wrote each token's last use (by token row id): one entry per
+    /// token used, never a token's validity (that is read from the store on every call).
+    uses_written: Arc<Mutex<HashMap<i64, Instant>>>,
 }
 
 impl Authenticator {
@@ -169,6 +173,7 @@ impl Authenticator {
         Authenticator {
             store,
             failures: Arc::default(),
+            uses_written: Arc::default(),
         }
     }
 
@@ -240,7 +245,7 @@ impl Authenticator {
                 name: row.name,
             });
         }
-        self.record_use(&row, now).await;
+        self.record_use(&row, now);
         if !roles.contains(&row.role) {
             let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             return Err(ApiError::WrongRole {
@@ -257,10 +262,12 @@ impl Authenticator {
         })
     }
 
-    /// Writes the token's last use when the one stored is older than [`LAST_USE_EVERY_S`]: the
-    /// row just read carries it, so a call within that time writes nothing. A failed write is
-    /// logged and the call served: the last use is a convenience, not a control.
-    async fn record_use(&self, row: &TokenRow, now: DateTime<Utc>) {
+    /// Writes the token's last use when the one stored is older than [`LAST_USE_EVERY_S`] and
+    /// this process has not written it within that time: the row just read carries the stored
+    /// one, so a call within the minute writes nothing. The write runs in a task of its own, so
+    /// no call waits for the database's write lock (a busy database delays the record, not the
+    /// call); a failed write is logged: the last use is a convenience, not a control.
+    fn record_use(&self, row: &TokenRow, now: DateTime<Utc>) {
         let stale_before = clock::format(now - TimeDelta::seconds(LAST_USE_EVERY_S));
         if row
             .last_used_at
@@ -269,13 +276,29 @@ impl Authenticator {
         {
             return;
         }
-        if let Err(e) = self
-            .store
-            .record_use(row.id, &clock::format(now), &stale_before)
-            .await
-        {
-            tracing::warn!(token = %row.name, error = %e, "recording a token's last use failed");
+        let every = Duration::from_secs(LAST_USE_EVERY_S.unsigned_abs());
+        let due = self.uses_written.lock().is_ok_and(|mut written| {
+            let at = Instant::now();
+            let due = written
+                .get(&row.id)
+                .is_none_or(|last| at.duration_since(*last) >= every);
+            if due {
+                written.insert(row.id, at);
+            }
+            due
+        });
+        if !due {
+            return;
         }
+        let (store, id, name) = (self.store.clone(), row.id, row.name.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store
+                .record_use(id, &clock::format(now), &stale_before)
+                .await
+            {
+                tracing::warn!(token = %name, error = %e, "recording a token's last use failed");
+            }
+        });
     }
 }
 
