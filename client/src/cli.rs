@@ -101,6 +101,35 @@ const CLOSE_JSON: &str = r#"JSON (--json):
   status: "closed".
 "#;
 
+const TOKENS_JSON: &str = r#"JSON (--json):
+  {"tokens": [{"name", "role", "baseline", "created_at", "expires_at", "revoked_at",
+               "last_used_at"}], "truncated"}
+  Oldest first, at most 10 000 (truncated: there were more). expires_at, revoked_at,
+    last_used_at: RFC 3339 UTC, or null for never, not revoked, never used.
+"#;
+
+const REVOKE_JSON: &str = r#"JSON (--json):
+  {"name", "revoked", "revoked_at"}
+  revoked: how many tokens of the name were revoked (at least 1; none is NOT_FOUND).
+"#;
+
+const LOG_JSON: &str = r#"JSON (--json):
+  {"rows": [{"id", "at", "actor_name", "actor_role", "action", "challenge_id", "details",
+             "reason", "prev_hash", "hash"}]}
+  action: create_challenge, close_challenge, submit_baseline, token_create, token_revoke (more as
+    the server adds actions); challenge_id: null for token changes; details: a JSON object.
+  actor_name, actor_role: the token's name and role, or "arena-server token (offline)" and
+    "operator" for the server's own command line.
+  hash: SHA-256 (hex) of the compact JSON array [id, at, actor_name, actor_role, action,
+    challenge_id, details as stored text, reason, prev_hash]; prev_hash: the previous row's hash,
+    64 zeros for row 1 (docs/organizer-guide.md#the-organizer-log).
+With --verify:
+  {"verified": true, "rows", "head"}
+  head: the last row's hash; keep it, since only a head seen before shows a log cut after it.
+  A broken chain exits 1 naming the first bad row: its id, action and what is wrong (gap, wrong
+  prev_hash, hash mismatch).
+"#;
+
 const BASELINES_JSON: &str = r#"JSON (--json):
   {"challenge_id", "baselines": [{"baseline", "team", "submission_id", "status", "reason"?}]}
   team: baseline-<name>. status: "scored", or "not_fitted" when the baseline's fit refused the
@@ -320,6 +349,20 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselinesCommand,
     },
+    /// Organizers: list and revoke access tokens (create them with `arena-server token create`).
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Organizers and auditors: the append-only organizer log, or its check.
+    ///
+    /// Every organizer action (a challenge created or closed, a baseline submitted, a token
+    /// created or revoked) with when, who (name and role), what, on which challenge, the details
+    /// and why, in order. Each row carries the SHA-256 of the row before it; `--verify`
+    /// recomputes the chain on this machine, so it needs no trust in the server.
+    #[command(after_long_help = LOG_JSON)]
+    Log(LogArgs),
 }
 
 /// `arena baselines ...`.
@@ -384,6 +427,17 @@ pub struct RunArgs {
     /// List the built-in models and exit.
     #[arg(long)]
     pub list_builtins: bool,
+}
+
+/// `arena log` options.
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Only the rows about this challenge (default: every row).
+    pub challenge: Option<String>,
+    /// Recompute the whole hash chain here, from every row the server sends: exit 0 only when
+    /// every row's hash matches and no id is missing; otherwise name the first bad row.
+    #[arg(long, conflicts_with = "challenge")]
+    pub verify: bool,
 }
 
 /// `arena gauntlet` options.
@@ -477,6 +531,33 @@ pub enum ChallengeCommand {
     Close {
         /// Challenge id.
         challenge: String,
+        /// Why, for the organizer log (at most 500 characters).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// `arena token ...`.
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// List every token: name, role, baseline flag, created, expiry, revoked, last use.
+    ///
+    /// Never shows a token nor its hash. The last use is recorded at most once a minute per
+    /// token, so it may be up to a minute old.
+    #[command(after_long_help = TOKENS_JSON)]
+    List,
+    /// Revoke every live token (neither revoked nor expired) of a name.
+    ///
+    /// Each is refused at its next call, with UNAUTHENTICATED saying when it was revoked. Logged
+    /// in the organizer log with the reason. Not repeated on a lost connection: `arena token
+    /// list` tells whether it took effect.
+    #[command(after_long_help = REVOKE_JSON)]
+    Revoke {
+        /// The tokens' name (a team, or a person).
+        name: String,
+        /// Why, for the organizer log (at most 500 characters).
+        #[arg(long)]
+        reason: String,
     },
 }
 

@@ -57,6 +57,18 @@ const SEE_ALSO: &[(&str, &str)] = &[
         "demo",
         "[server.md](server.md#arena-demo-and-the-server-binary)",
     ),
+    (
+        "token list",
+        "[organizer guide](organizer-guide.md#tokens-expiry-listing-revocation)",
+    ),
+    (
+        "token revoke",
+        "[organizer guide](organizer-guide.md#tokens-expiry-listing-revocation)",
+    ),
+    (
+        "log",
+        "[organizer guide](organizer-guide.md#the-organizer-log) (the hash chain, in Python too)",
+    ),
 ];
 
 /// The clap tree as the binary sees it: built, so global options and `--help` are on every

@@ -8,6 +8,7 @@ mod e2e;
 mod live;
 mod live_dendritic;
 mod offline;
+mod organizer;
 mod resilience;
 mod soak;
 mod web;

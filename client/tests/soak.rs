@@ -84,7 +84,19 @@ async fn submitter(
     tally: Arc<Mutex<Tally>>,
 ) {
     let token = arena.token(Role::Contestant, &team).await;
-    let mut client = arena.grpc(Some(&token)).await;
+    // A submitter may connect after the kill (its token made while the server was busy): the
+    // refused connection is its end, as for a live runner (`open_live`).
+    let mut client = match arena.try_grpc(Some(&token)).await {
+        Ok(client) => client,
+        Err(e) => {
+            tally
+                .lock()
+                .unwrap()
+                .errors
+                .push(format!("{team} connect: {e}"));
+            return;
+        }
+    };
     for k in 0.. {
         if Instant::now() >= until {
             return;

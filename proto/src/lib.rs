@@ -3,7 +3,9 @@
 //! The `.proto` files are the public contract: contestants in any language generate their own
 //! clients from them. This crate only carries the generated Rust code and the descriptor set that
 //! the server publishes through gRPC reflection; conversions to domain types live with the
-//! adapters (server and client), at one boundary each.
+//! adapters (server and client), at one boundary each. Two small modules hold what both sides
+//! must compute alike: the board's JSON ([`board_json`]), the organizer log's hash chain
+//! ([`log_chain`]) and the token listing ([`token_list`]).
 
 #![allow(missing_docs, clippy::all)]
 
@@ -18,6 +20,8 @@ pub mod bench {
 }
 
 pub mod board_json;
+pub mod log_chain;
+pub mod token_list;
 
 /// Largest gRPC message either side encodes or decodes, bytes: the server's and the client's
 /// channels are configured with the same limit (tonic's default of 4 MiB would refuse a large

@@ -203,6 +203,7 @@ fn main() {
             runtime.block_on(async {
                 org.close_challenge(arena_proto::v1::CloseChallengeRequest {
                     challenge_id: ID.into(),
+                    reason: String::new(),
                 })
                 .await
                 .expect("close");

@@ -3,18 +3,25 @@
 //! A token is 32 random bytes shown once at creation; the database keeps only its SHA-256, so a
 //! leaked database does not leak working credentials. Every RPC names the roles it accepts and
 //! calls [`Authenticator::require`] first.
+//!
+//! Nothing is cached: every call reads its token's row (one lookup by the unique hash index),
+//! with its expiry and revocation, so a token revoked or expired is refused at its next call,
+//! whichever process wrote the revocation (a running server's `RevokeTokens`, or
+//! `arena-server token revoke` on the same database file).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tonic::Request;
 
+use crate::clock;
 use crate::error::ApiError;
-
-use crate::store::{Store, UnknownState};
+use crate::store::{Store, TokenRow, UnknownState};
 
 /// What a token may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +104,10 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How often a token's last use is written, seconds: at most once per token in this time and
+/// server process, however many calls it makes, so authentication adds no write to most calls.
+pub const LAST_USE_EVERY_S: i64 = 60;
+
 /// Failed authentications logged per [`LOG_WINDOW`]; the rest are counted and reported with
 /// the next line logged, so a flood of bad tokens cannot flood the log.
 pub const LOGGED_FAILURES: u32 = 10;
@@ -151,6 +162,9 @@ impl Default for FailureLog {
 pub struct Authenticator {
     store: Store,
     failures: Arc<Mutex<FailureLog>>,
+    /// When this process last wrote each token's last use (by token row id): one entry per
+    /// token used, never a token's validity (that is read from the store on every call).
+    uses_written: Arc<Mutex<HashMap<i64, Instant>>>,
 }
 
 impl Authenticator {
@@ -159,6 +173,7 @@ impl Authenticator {
         Authenticator {
             store,
             failures: Arc::default(),
+            uses_written: Arc::default(),
         }
     }
 
@@ -174,7 +189,11 @@ impl Authenticator {
     ) -> Result<Principal, ApiError> {
         let principal = self.resolve(request, roles).await;
         if let Err(
-            e @ (ApiError::MissingToken | ApiError::MalformedToken | ApiError::UnknownToken),
+            e @ (ApiError::MissingToken
+            | ApiError::MalformedToken
+            | ApiError::UnknownToken
+            | ApiError::RevokedToken { .. }
+            | ApiError::ExpiredToken { .. }),
         ) = &principal
         {
             let admitted = self
@@ -212,6 +231,21 @@ impl Authenticator {
             .token_by_hash(&token_hash(token.trim()))
             .await?
             .ok_or(ApiError::UnknownToken)?;
+        let now = Utc::now();
+        if let Some(at) = row.revoked_at {
+            return Err(ApiError::RevokedToken { name: row.name, at });
+        }
+        if let Some(at) = row
+            .expires_at
+            .as_ref()
+            .filter(|at| **at <= clock::format(now))
+        {
+            return Err(ApiError::ExpiredToken {
+                at: at.clone(),
+                name: row.name,
+            });
+        }
+        self.record_use(&row, now);
         if !roles.contains(&row.role) {
             let needed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             return Err(ApiError::WrongRole {
@@ -226,6 +260,45 @@ impl Authenticator {
             role: row.role,
             is_baseline: row.is_baseline,
         })
+    }
+
+    /// Writes the token's last use when the one stored is older than [`LAST_USE_EVERY_S`] and
+    /// this process has not written it within that time: the row just read carries the stored
+    /// one, so a call within the minute writes nothing. The write runs in a task of its own, so
+    /// no call waits for the database's write lock (a busy database delays the record, not the
+    /// call); a failed write is logged: the last use is a convenience, not a control.
+    fn record_use(&self, row: &TokenRow, now: DateTime<Utc>) {
+        let stale_before = clock::format(now - TimeDelta::seconds(LAST_USE_EVERY_S));
+        if row
+            .last_used_at
+            .as_ref()
+            .is_some_and(|last| *last >= stale_before)
+        {
+            return;
+        }
+        let every = Duration::from_secs(LAST_USE_EVERY_S.unsigned_abs());
+        let due = self.uses_written.lock().is_ok_and(|mut written| {
+            let at = Instant::now();
+            let due = written
+                .get(&row.id)
+                .is_none_or(|last| at.duration_since(*last) >= every);
+            if due {
+                written.insert(row.id, at);
+            }
+            due
+        });
+        if !due {
+            return;
+        }
+        let (store, id, name) = (self.store.clone(), row.id, row.name.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store
+                .record_use(id, &clock::format(now), &stale_before)
+                .await
+            {
+                tracing::warn!(token = %name, error = %e, "recording a token's last use failed");
+            }
+        });
     }
 }
 

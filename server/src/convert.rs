@@ -21,9 +21,12 @@ use arena_challenge_core::text::name_problem;
 use arena_challenge_core::trial::{Part, Split};
 use arena_proto::v1 as pb;
 
+use crate::MAX_TEAM_NAME;
 use crate::error::ApiError;
+use crate::store::log::{MAX_LOG_PAGE, reason_problem};
 use crate::store::{
-    ChallengeRow, EvaluationRow, FileMeta, StoredSpec, SubmissionRow, SubmissionStatus, TrialRow,
+    ChallengeRow, EvaluationRow, FileMeta, LogRow, MAX_LISTED_TOKENS, StoredSpec, SubmissionRow,
+    SubmissionStatus, TokenRow, TrialRow,
 };
 
 /// A domain value on its way to the wire (see the module docs).
@@ -844,6 +847,125 @@ impl From<LiveOutcome> for pb::LiveServerMessage {
     }
 }
 
+// ---- tokens and the organizer log
+
+/// A reason for the organizer log ([`reason_problem`]); `field` names it in the error.
+pub fn reason(field: &'static str, text: String) -> Result<String, ApiError> {
+    match reason_problem(&text) {
+        Some(problem) => Err(ApiError::field(field, problem)),
+        None => Ok(text),
+    }
+}
+
+impl From<TokenRow> for pb::TokenInfo {
+    fn from(t: TokenRow) -> pb::TokenInfo {
+        pb::TokenInfo {
+            name: t.name,
+            role: t.role.as_str().into(),
+            is_baseline: t.is_baseline,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+}
+
+/// Tokens as the store listed them: at most [`MAX_LISTED_TOKENS`] and one more, which says the
+/// list was cut.
+pub struct TokenList(pub Vec<TokenRow>);
+
+impl From<TokenList> for pb::ListTokensResponse {
+    fn from(TokenList(mut rows): TokenList) -> pb::ListTokensResponse {
+        let truncated = rows.len() > MAX_LISTED_TOKENS;
+        rows.truncate(MAX_LISTED_TOKENS);
+        pb::ListTokensResponse {
+            tokens: rows.into_iter().map(pb::TokenInfo::from).collect(),
+            truncated,
+        }
+    }
+}
+
+/// A checked `RevokeTokens` request.
+pub struct RevokeRequest {
+    /// The tokens' name, trimmed.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl TryFrom<pb::RevokeTokensRequest> for RevokeRequest {
+    type Error = ApiError;
+
+    fn try_from(r: pb::RevokeTokensRequest) -> Result<RevokeRequest, ApiError> {
+        let name = r.name.trim();
+        if let Some(problem) = name_problem(name, MAX_TEAM_NAME) {
+            return Err(ApiError::field("name", problem));
+        }
+        Ok(RevokeRequest {
+            name: name.to_string(),
+            reason: reason("reason", r.reason)?,
+        })
+    }
+}
+
+/// A checked `ListLog` request.
+pub struct LogQuery {
+    /// The challenge whose rows are asked for; `None`: every row.
+    pub challenge_id: Option<String>,
+    /// Rows after this id.
+    pub after_id: i64,
+    /// Rows per page, 1 to [`MAX_LOG_PAGE`].
+    pub limit: u32,
+}
+
+impl TryFrom<pb::ListLogRequest> for LogQuery {
+    type Error = ApiError;
+
+    fn try_from(r: pb::ListLogRequest) -> Result<LogQuery, ApiError> {
+        if r.after_id < 0 {
+            return Err(ApiError::field(
+                "after_id",
+                format!("is {}; 0 or more are accepted", r.after_id),
+            ));
+        }
+        let limit = match r.limit {
+            0 => MAX_LOG_PAGE,
+            n if n > MAX_LOG_PAGE => {
+                return Err(ApiError::field(
+                    "limit",
+                    format!(
+                        "is {n}; between 1 and {MAX_LOG_PAGE} are accepted (0: {MAX_LOG_PAGE})"
+                    ),
+                ));
+            }
+            n => n,
+        };
+        Ok(LogQuery {
+            challenge_id: (!r.challenge_id.is_empty()).then_some(r.challenge_id),
+            after_id: r.after_id,
+            limit,
+        })
+    }
+}
+
+impl From<LogRow> for pb::LogRow {
+    fn from(r: LogRow) -> pb::LogRow {
+        pb::LogRow {
+            id: r.id,
+            at: r.at,
+            actor_name: r.actor_name,
+            actor_role: r.actor_role,
+            action: r.action,
+            challenge_id: r.challenge_id,
+            details_json: r.details_json,
+            reason: r.reason,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,6 +1018,51 @@ mod tests {
         assert_eq!(
             refused(&"é".repeat(101)).as_deref(),
             Some("model_name must be 1 to 100 characters, got 101")
+        );
+    }
+
+    /// Every value a client controls in the token and log calls is bounded before any work:
+    /// the reason's length and characters, the page size, the page start.
+    #[test]
+    fn log_and_revoke_requests_are_bounded() {
+        let revoke = |name: &str, reason: &str| {
+            RevokeRequest::try_from(pb::RevokeTokensRequest {
+                name: name.into(),
+                reason: reason.into(),
+            })
+            .err()
+            .map(|e| e.to_string())
+        };
+        assert_eq!(revoke(" team-a ", ""), None);
+        assert_eq!(revoke("team-a", &"é".repeat(500)), None);
+        assert_eq!(
+            revoke("team-a", &"é".repeat(501)).as_deref(),
+            Some("reason must be 1 to 500 characters, got 501")
+        );
+        assert!(
+            revoke("team-a", "ok\u{1b}[2J")
+                .unwrap()
+                .starts_with("reason holds the control")
+        );
+        assert!(revoke("", "x").unwrap().starts_with("name must be 1 to 64"));
+
+        let query = |after_id: i64, limit: u32| {
+            LogQuery::try_from(pb::ListLogRequest {
+                challenge_id: String::new(),
+                after_id,
+                limit,
+            })
+        };
+        let default = query(0, 0).unwrap();
+        assert_eq!((default.limit, default.challenge_id), (1000, None));
+        assert_eq!(query(5, 1000).unwrap().limit, 1000);
+        assert_eq!(
+            query(0, 1001).err().unwrap().to_string(),
+            "limit is 1001; between 1 and 1000 are accepted (0: 1000)"
+        );
+        assert_eq!(
+            query(-1, 10).err().unwrap().to_string(),
+            "after_id is -1; 0 or more are accepted"
         );
     }
 }

@@ -43,6 +43,22 @@ pub enum ApiError {
     /// UNAUTHENTICATED: no such token.
     #[error("unknown token")]
     UnknownToken,
+    /// UNAUTHENTICATED: the token was revoked.
+    #[error("token {name:?} was revoked at {at}")]
+    RevokedToken {
+        /// The token's name (never the token).
+        name: String,
+        /// When, RFC 3339 UTC.
+        at: String,
+    },
+    /// UNAUTHENTICATED: the token is past its expiry.
+    #[error("token {name:?} expired at {at}")]
+    ExpiredToken {
+        /// The token's name (never the token).
+        name: String,
+        /// When, RFC 3339 UTC.
+        at: String,
+    },
     /// PERMISSION_DENIED: the token's role may not make this call.
     #[error("this call needs the role {needed}; token {token:?} is {role}")]
     WrongRole {
@@ -89,6 +105,9 @@ pub enum ApiError {
         /// The id asked for.
         id: String,
     },
+    /// NOT_FOUND: revoking a name that has no live token.
+    #[error("no live token is named {0:?}: none was made, or each is revoked or expired already")]
+    NoLiveToken(String),
     /// ALREADY_EXISTS: the challenge id is taken.
     #[error("challenge {0:?} already exists; choose another id")]
     ChallengeExists(String),
@@ -257,14 +276,18 @@ impl ApiError {
     pub fn code(&self) -> Code {
         use ApiError::*;
         match self {
-            MissingToken | MalformedToken | UnknownToken => Code::Unauthenticated,
+            MissingToken
+            | MalformedToken
+            | UnknownToken
+            | RevokedToken { .. }
+            | ExpiredToken { .. } => Code::Unauthenticated,
             WrongRole { .. } | OtherTeam(_) => Code::PermissionDenied,
             Field { .. } | OutOfOrder(_) | Manifest(_) | Generate(_) => Code::InvalidArgument,
             Upload(e) if e.is_too_large() => Code::ResourceExhausted,
             Upload(_) => Code::InvalidArgument,
             Predictions(PredictionError::TooLarge { .. }) => Code::ResourceExhausted,
             Predictions(_) => Code::InvalidArgument,
-            NotFound { .. } => Code::NotFound,
+            NotFound { .. } | NoLiveToken(_) => Code::NotFound,
             ChallengeExists(_) => Code::AlreadyExists,
             Closed(_)
             | AlreadyClosed(_)

@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod compute;
@@ -25,7 +26,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arena_challenge::predictions::Limits;
-use arena_challenge_core::text::name_problem;
 use arena_proto::MAX_MESSAGE_BYTES;
 use arena_proto::v1::arena_server::ArenaServer;
 use tokio::net::TcpListener;
@@ -33,6 +33,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tower::util::MapResponseLayer;
 
+pub use crate::admin::create_token;
 pub use crate::seeds::Seeds;
 pub use crate::store::Store;
 use crate::store::StoreError;
@@ -63,9 +64,22 @@ pub enum ServerError {
     /// The serving task or a worker panicked.
     #[error("a server task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
-    /// A team or token name that is empty, too long or holds a control character.
-    #[error("--name {0}")]
-    BadName(String),
+    /// A command-line value out of range: the flag and the problem.
+    #[error("{flag} {problem}")]
+    BadArg {
+        /// The flag, e.g. `--expires-in`.
+        flag: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
+    /// `token revoke` of a name without a live token.
+    #[error(
+        "--name {0:?}: no live token has this name (none was made, or each is revoked or expired)"
+    )]
+    NoLiveToken(String),
+    /// The organizer log's hash chain is broken.
+    #[error("the organizer log does not verify: {0}")]
+    LogBroken(#[from] arena_proto::log_chain::Broken),
     /// The TLS certificate or key could not be read or used.
     #[error("TLS: {0}")]
     Tls(String),
@@ -303,36 +317,6 @@ fn oversized_is_resource_exhausted(
         let _ = exhausted.add_header(response.headers_mut());
     }
     response
-}
-
-/// Creates a token and returns it (the only time it is shown). The name (a contestant's team)
-/// is trimmed and must be 1 to [`MAX_TEAM_NAME`] characters without control characters: other
-/// teams' terminals print it.
-///
-/// # Errors
-/// If the database cannot be opened or written.
-pub async fn create_token(
-    db: &Path,
-    role: auth::Role,
-    name: &str,
-    is_baseline: bool,
-) -> Result<String, ServerError> {
-    if let Some(problem) = name_problem(name.trim(), MAX_TEAM_NAME) {
-        return Err(ServerError::BadName(problem));
-    }
-    let store = Store::open(db).await?;
-    let token = auth::new_token();
-    store
-        .create_token(
-            name.trim(),
-            role.as_str(),
-            &auth::token_hash(&token),
-            is_baseline,
-            &clock::now(),
-        )
-        .await?;
-    store.close().await;
-    Ok(token)
 }
 
 #[cfg(test)]

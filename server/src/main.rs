@@ -1,11 +1,13 @@
-//! `arena-server`: serve the Spike Arena gRPC API, or create access tokens.
+//! `arena-server`: serve the Spike Arena gRPC API; create, list and revoke access tokens; verify
+//! the organizer log.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use arena_server::admin::{self, TokenSpec};
 use arena_server::auth::Role;
-use arena_server::{Seeds, ServerConfig, create_token, start_with, tls};
+use arena_server::{Seeds, ServerConfig, start_with, tls};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -57,6 +59,22 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The organizer log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Recompute the organizer log's hash chain (as `arena log --verify` does); exit 0 only
+    /// when every row's hash matches and no id is missing, else name the first bad row.
+    Verify {
+        /// SQLite database file.
+        #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,6 +93,34 @@ enum TokenCommand {
         /// Mark a contestant team as a built-in baseline on the leaderboard.
         #[arg(long)]
         baseline: bool,
+        /// Stop working after this long: a whole number and s, m, h or d (3600s, 90m, 12h,
+        /// 30d), at most 3650d. Without it the token works until revoked.
+        #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+        expires_in: Option<String>,
+    },
+    /// List every token: name, role, baseline flag, created, expiry, revoked, last use (never
+    /// the token nor its hash).
+    List {
+        /// SQLite database file.
+        #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
+        db: PathBuf,
+        /// Print one JSON document: {"tokens": [{"name", "role", "baseline", "created_at",
+        /// "expires_at", "revoked_at", "last_used_at"}], "truncated"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke every live token of a name; a server running on the database refuses them at
+    /// their next call.
+    Revoke {
+        /// SQLite database file.
+        #[arg(long, default_value = "./arena.db", env = "ARENA_DB")]
+        db: PathBuf,
+        /// The tokens' name (team or person).
+        #[arg(long)]
+        name: String,
+        /// Why, for the organizer log (at most 500 characters).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
 }
 
@@ -181,12 +227,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     name,
                     baseline,
+                    expires_in,
                 },
         } => {
             if baseline && !matches!(role, RoleArg::Contestant) {
                 anyhow::bail!("--baseline applies to contestant tokens only");
             }
-            println!("{}", create_token(&db, role.into(), &name, baseline).await?);
+            let spec = TokenSpec {
+                role: role.into(),
+                name: &name,
+                is_baseline: baseline,
+                expires_in: expires_in.as_deref().map(admin::parse_expiry).transpose()?,
+            };
+            println!("{}", admin::issue_token(&db, spec).await?);
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { db, json },
+        } => {
+            let tokens = admin::list_tokens(&db).await?;
+            if json {
+                println!("{}", arena_proto::token_list::json(&tokens));
+            } else {
+                // Tab-separated: names hold no tab (nor any control character).
+                println!("{}", arena_proto::token_list::HEADER.join("\t"));
+                for row in arena_proto::token_list::rows(&tokens) {
+                    println!("{}", row.join("\t"));
+                }
+                if let Some(note) = arena_proto::token_list::truncation_note(&tokens) {
+                    println!("{note}");
+                }
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { db, name, reason },
+        } => {
+            let revoked = admin::revoke_tokens(&db, &name, &reason).await?;
+            println!("revoked {revoked} token(s) named {:?}", name.trim());
+            Ok(())
+        }
+        Command::Log {
+            command: LogCommand::Verify { db },
+        } => {
+            let verified = admin::verify_log(&db).await?;
+            println!(
+                "the organizer log verifies: {} rows, head hash {}",
+                verified.rows, verified.head
+            );
             Ok(())
         }
     }

@@ -35,14 +35,16 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::clock;
 use crate::compute::Compute;
 use crate::convert::{
-    Accepted, AuditView, Board, Created, Fetched, FilePiece, GauntletReport, Listed, LiveRequest,
-    Selection, Served, SubmissionView, SubmitRequest, Wire,
+    self, Accepted, AuditView, Board, Created, Fetched, FilePiece, GauntletReport, Listed,
+    LiveRequest, LogQuery, RevokeRequest, Selection, Served, SubmissionView, SubmitRequest,
+    TokenList, Wire,
 };
 use crate::error::ApiError;
 use crate::seeds::SeedSource;
 use crate::store::{
-    self, ChallengeRow, ChallengeStatus, Inserted, LiveStarted, NewChallenge, NewLive,
-    NewSubmission, Selected, Store, StoreError, StoredSpec, SubmissionMode, SubmissionStatus,
+    self, Actor, ChallengeRow, ChallengeStatus, Inserted, LiveStarted, LogAction, LogEntry,
+    NewChallenge, NewLive, NewSubmission, Selected, Store, StoreError, StoredSpec, SubmissionMode,
+    SubmissionStatus,
 };
 use crate::upload::{self, Upload};
 use crate::{data, live};
@@ -183,10 +185,19 @@ impl Arena for ArenaService {
         request: Request<pb::CloseChallengeRequest>,
     ) -> Result<Response<pb::CloseChallengeResponse>, Status> {
         let who = self.auth.require(&request, &[Role::Organizer]).await?;
-        let mut challenge = self.challenge(&request.get_ref().challenge_id).await?;
+        let request = request.into_inner();
+        let reason = convert::reason("reason", request.reason)?;
+        let mut challenge = self.challenge(&request.challenge_id).await?;
+        let log = LogEntry {
+            actor: Actor::of(&who),
+            action: LogAction::CloseChallenge,
+            challenge_id: Some(&challenge.id),
+            details: serde_json::json!({}),
+            reason: &reason,
+        };
         if !self
             .store
-            .close_challenge(&challenge.id)
+            .close_challenge(&challenge.id, &log)
             .await
             .map_err(ApiError::from)?
         {
@@ -195,6 +206,59 @@ impl Arena for ArenaService {
         challenge.status = ChallengeStatus::Closed;
         tracing::info!(challenge = %challenge.id, by = %who.name, "challenge closed");
         Ok(Response::new((&challenge).into()))
+    }
+
+    async fn list_tokens(
+        &self,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::ListTokensResponse>, Status> {
+        self.auth.require(&request, &[Role::Organizer]).await?;
+        let tokens = self.store.tokens().await.map_err(ApiError::from)?;
+        Ok(Response::new(TokenList(tokens).into()))
+    }
+
+    async fn revoke_tokens(
+        &self,
+        request: Request<pb::RevokeTokensRequest>,
+    ) -> Result<Response<pb::RevokeTokensResponse>, Status> {
+        let who = self.auth.require(&request, &[Role::Organizer]).await?;
+        let req = RevokeRequest::try_from(request.into_inner())?;
+        let at = clock::now();
+        let revoked = self
+            .store
+            .revoke_tokens(&req.name, &at, Actor::of(&who), &req.reason)
+            .await
+            .map_err(ApiError::from)?;
+        if revoked == 0 {
+            return Err(ApiError::NoLiveToken(req.name).into());
+        }
+        tracing::info!(name = %req.name, revoked, by = %who.name, "tokens revoked");
+        Ok(Response::new(pb::RevokeTokensResponse {
+            name: req.name,
+            revoked: u32::try_from(revoked).unwrap_or(u32::MAX),
+            revoked_at: at,
+        }))
+    }
+
+    async fn list_log(
+        &self,
+        request: Request<pb::ListLogRequest>,
+    ) -> Result<Response<pb::ListLogResponse>, Status> {
+        self.auth
+            .require(&request, &[Role::Organizer, Role::Auditor])
+            .await?;
+        let query = LogQuery::try_from(request.into_inner())?;
+        if let Some(id) = &query.challenge_id {
+            self.challenge(id).await?;
+        }
+        let rows = self
+            .store
+            .log_rows(query.challenge_id.as_deref(), query.after_id, query.limit)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::ListLogResponse {
+            rows: rows.into_iter().map(pb::LogRow::from).collect(),
+        }))
     }
 
     async fn gauntlet(
@@ -500,28 +564,42 @@ impl ArenaService {
         let public_manifest = Manifest::public_toml(manifest_toml)
             .map_err(ApiError::server_data("writing the manifest's public view"))?;
         let public_hash = generated.public_dataset_hash(&public_manifest);
+        let log = LogEntry {
+            actor: Actor::of(who),
+            action: LogAction::CreateChallenge,
+            challenge_id: Some(id),
+            details: serde_json::json!({
+                "title": manifest.title, "kind": manifest.kind.as_str(),
+                "dataset_hash": public_hash, "full_dataset_hash": full_hash,
+                "trials_hash": generated.trials_hash,
+            }),
+            reason: "",
+        };
         let inserted = self
             .store
-            .insert_challenge(&NewChallenge {
-                id,
-                title: &manifest.title,
-                kind: manifest.kind.as_str(),
-                source: manifest.source.as_str(),
-                manifest_toml,
-                public_manifest_toml: &public_manifest,
-                dataset_hash: &full_hash,
-                public_dataset_hash: &public_hash,
-                trials_hash: &generated.trials_hash,
-                hidden_seed,
-                daily_limit: manifest.rules.daily_limit,
-                public_benchmark: manifest.public_benchmark,
-                spec_json: &StoredSpec::of(manifest, generated).to_json(),
-                created_by: who.token_id,
-                created_at: &clock::now(),
-                dataset_files: &files,
-                hidden_files: &hidden_files,
-                generated,
-            })
+            .insert_challenge(
+                &NewChallenge {
+                    id,
+                    title: &manifest.title,
+                    kind: manifest.kind.as_str(),
+                    source: manifest.source.as_str(),
+                    manifest_toml,
+                    public_manifest_toml: &public_manifest,
+                    dataset_hash: &full_hash,
+                    public_dataset_hash: &public_hash,
+                    trials_hash: &generated.trials_hash,
+                    hidden_seed,
+                    daily_limit: manifest.rules.daily_limit,
+                    public_benchmark: manifest.public_benchmark,
+                    spec_json: &StoredSpec::of(manifest, generated).to_json(),
+                    created_by: who.token_id,
+                    created_at: &clock::now(),
+                    dataset_files: &files,
+                    hidden_files: &hidden_files,
+                    generated,
+                },
+                &log,
+            )
             .await?;
         if !inserted {
             return Err(ApiError::ChallengeExists(id.to_string()));
@@ -588,6 +666,16 @@ impl ArenaService {
         let id = format!("sub-{}", hex::encode(raw));
         let now = chrono::Utc::now();
         let (day_start, next_day) = clock::day_bounds(now);
+        let log = req.baseline.map(|b| LogEntry {
+            actor: Actor::of(who),
+            action: LogAction::SubmitBaseline,
+            challenge_id: Some(&challenge.id),
+            details: serde_json::json!({
+                "submission_id": id, "baseline": b.name(), "model": req.model_name,
+                "sha256": sha256,
+            }),
+            reason: "",
+        });
         let outcome = self
             .store
             .insert_submission(
@@ -605,6 +693,7 @@ impl ArenaService {
                 },
                 &clock::format(day_start),
                 daily_limit,
+                log.as_ref(),
             )
             .await?;
         match outcome {

@@ -4,8 +4,10 @@
 //! portable SQL (no SQLite-only functions; `RETURNING` and `INSERT ... ON CONFLICT` exist in both),
 //! timestamps are RFC 3339 text, and ids are text. Queries are checked at run time (no `query!`
 //! macros), so building needs no database. Whatever must happen together (a submission and its
-//! job; a challenge and all its trials and files; an evaluation and the status change) happens in
-//! one transaction, so a crash never leaves half a record.
+//! job; a challenge and all its trials and files; an evaluation and the status change; an
+//! organizer's action and its row of the organizer log) happens in one transaction, so a crash
+//! never leaves half a record. The tokens' statements are in `store/tokens.rs`, the organizer
+//! log's in `store/log.rs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,8 +26,6 @@ use sqlx::sqlite::{
 };
 use sqlx::{FromRow, Row, SqlitePool};
 use thiserror::Error;
-
-use crate::auth::Role;
 
 /// Why the store failed. Every variant is the server's fault, never the caller's: the service
 /// answers them as internal errors (see `crate::error`), so their text, which may name tables,
@@ -142,6 +142,12 @@ stored_state! {
     }
 }
 
+pub mod log;
+mod tokens;
+
+pub use log::{Actor, LogAction, LogEntry, LogRow};
+pub use tokens::{MAX_LISTED_TOKENS, NewToken, TokenRow};
+
 /// The migrations in `migrations/`, embedded at compile time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -149,20 +155,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
-}
-
-/// A stored token (never the token itself).
-#[derive(Clone, Debug, FromRow)]
-pub struct TokenRow {
-    /// Row id.
-    pub id: i64,
-    /// Team or person.
-    pub name: String,
-    /// What the token may do.
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    /// Whether the team is a built-in baseline.
-    pub is_baseline: bool,
 }
 
 /// A stored challenge.
@@ -647,39 +639,6 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Stores a token hash; returns the row id.
-    pub async fn create_token(
-        &self,
-        name: &str,
-        role: &str,
-        token_sha256: &str,
-        is_baseline: bool,
-        created_at: &str,
-    ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO tokens (name, role, token_sha256, is_baseline, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(token_sha256)
-        .bind(is_baseline)
-        .bind(created_at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    /// The token with this hash.
-    pub async fn token_by_hash(&self, token_sha256: &str) -> Result<Option<TokenRow>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, name, role, is_baseline FROM tokens WHERE token_sha256 = ?")
-                .bind(token_sha256)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     /// Whether a challenge id is taken.
     pub async fn challenge_exists(&self, id: &str) -> Result<bool, StoreError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT id FROM challenges WHERE id = ?")
@@ -689,27 +648,39 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Closes an open challenge; `false` when it was not open (already closed or missing).
-    pub async fn close_challenge(&self, id: &str) -> Result<bool, StoreError> {
+    /// Closes an open challenge and appends `log` in one transaction; `false` (nothing stored)
+    /// when it was not open (already closed or missing).
+    pub async fn close_challenge(&self, id: &str, log: &LogEntry<'_>) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done =
             sqlx::query("UPDATE challenges SET status = 'closed' WHERE id = ? AND status = 'open'")
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        log::append(&mut tx, log).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Stores a challenge with its files, its trials and the generator's clustering check
     /// (`generated.report`, dendritic challenges only) in one transaction; `false` (nothing
     /// stored) if the id was taken meanwhile, e.g. by a concurrent create with the same id
-    /// (the caller's check that it is free ran before generation).
+    /// (the caller's check that it is free ran before generation). `log` is appended in the
+    /// same transaction.
     ///
     /// # Errors
     /// [`sqlx::Error::Encode`] if the clustering check cannot be written as JSON; any other
     /// database error. Nothing is stored then.
-    pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<bool, StoreError> {
+    pub async fn insert_challenge(
+        &self,
+        c: &NewChallenge<'_>,
+        log: &LogEntry<'_>,
+    ) -> Result<bool, StoreError> {
         let effect_json = c.generated.report.as_ref().map(encode_effect).transpose()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(
             "INSERT INTO challenges (id, title, kind, source, manifest_toml, public_manifest_toml,
                  dataset_hash, public_dataset_hash, trials_hash, hidden_seed, daily_limit,
@@ -788,6 +759,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        log::append(&mut tx, log).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -906,12 +878,14 @@ impl Store {
 
     /// Stores a submission and its scoring job in one transaction, unless the idempotency key was
     /// used before or the team has reached its daily limit. The transaction starts with a write
-    /// lock (`BEGIN IMMEDIATE`) so two concurrent uploads cannot both take the last slot.
+    /// lock (`BEGIN IMMEDIATE`) so two concurrent uploads cannot both take the last slot. A new
+    /// submission made through an organizer's path (a baseline) appends `log` with it.
     pub async fn insert_submission(
         &self,
         s: &NewSubmission<'_>,
         day_start: &str,
         daily_limit: i64,
+        log: Option<&LogEntry<'_>>,
     ) -> Result<Inserted, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(key) = s.idempotency_key {
@@ -952,6 +926,9 @@ impl Store {
             .bind(s.created_at)
             .execute(&mut *tx)
             .await?;
+        if let Some(log) = log {
+            log::append(&mut tx, log).await?;
+        }
         tx.commit().await?;
         Ok(Inserted::New)
     }

@@ -17,10 +17,10 @@ use arena_challenge_core::trial::Condition;
 use arena_proto::v1 as pb;
 use arena_proto::v1::arena_server::Arena;
 use arena_server::ServerConfig;
-use arena_server::auth::{Role, new_token, token_hash};
+use arena_server::auth::Role;
 use arena_server::compute::Compute;
 use arena_server::service::ArenaService;
-use arena_server::store::{NewChallenge, Store};
+use arena_server::store::{Actor, LogAction, LogEntry, NewChallenge, Store};
 use tokio::sync::Notify;
 use tonic::{Code, Request};
 
@@ -98,10 +98,7 @@ fn small_demo() -> String {
 /// A store in a temporary file, and the id of an organizer token in it.
 async fn store(dir: &tempfile::TempDir) -> (Store, i64) {
     let store = Store::open(&dir.path().join("arena.db")).await.unwrap();
-    let organizer = store
-        .create_token("org", "organizer", &token_hash(&new_token()), false, "now")
-        .await
-        .unwrap();
+    let (organizer, _) = crate::stored_token(&store, "org", Role::Organizer).await;
     (store, organizer)
 }
 
@@ -114,28 +111,42 @@ async fn insert(
     generated: &GeneratedChallenge,
 ) -> bool {
     store
-        .insert_challenge(&NewChallenge {
-            id,
-            title: "t",
-            kind: "injected-current",
-            source: "simulated",
-            manifest_toml,
-            public_manifest_toml: manifest_toml,
-            dataset_hash: "d",
-            public_dataset_hash: "p",
-            trials_hash: &generated.trials_hash,
-            hidden_seed: 7,
-            daily_limit: 5,
-            public_benchmark: false,
-            spec_json: r#"{"dt_s":0.0001,"description":"","license":"","citation":""}"#,
-            created_by: organizer,
-            created_at: "2026-11-28T12:00:00Z",
-            dataset_files: &[],
-            hidden_files: &[],
-            generated,
-        })
+        .insert_challenge(
+            &NewChallenge {
+                id,
+                title: "t",
+                kind: "injected-current",
+                source: "simulated",
+                manifest_toml,
+                public_manifest_toml: manifest_toml,
+                dataset_hash: "d",
+                public_dataset_hash: "p",
+                trials_hash: &generated.trials_hash,
+                hidden_seed: 7,
+                daily_limit: 5,
+                public_benchmark: false,
+                spec_json: r#"{"dt_s":0.0001,"description":"","license":"","citation":""}"#,
+                created_by: organizer,
+                created_at: "2026-11-28T12:00:00Z",
+                dataset_files: &[],
+                hidden_files: &[],
+                generated,
+            },
+            &created(id),
+        )
         .await
         .unwrap()
+}
+
+/// The log row of a challenge created by the operator.
+fn created(id: &str) -> LogEntry<'_> {
+    LogEntry {
+        actor: Actor::OPERATOR,
+        action: LogAction::CreateChallenge,
+        challenge_id: Some(id),
+        details: serde_json::json!({}),
+        reason: "",
+    }
 }
 
 /// Nothing but the report: the store's read does not look at trials or files.
@@ -197,26 +208,29 @@ async fn a_report_that_would_not_read_back_is_refused_and_nothing_is_stored() {
     // serde_json writes NaN as null, which does not read back as an f64.
     bad.time_dispersed.rate_hz = f64::NAN;
     let err = store
-        .insert_challenge(&NewChallenge {
-            id: "bad",
-            title: "t",
-            kind: "dendritic-input",
-            source: "simulated",
-            manifest_toml: "",
-            public_manifest_toml: "",
-            dataset_hash: "d",
-            public_dataset_hash: "p",
-            trials_hash: "h",
-            hidden_seed: 7,
-            daily_limit: 5,
-            public_benchmark: false,
-            spec_json: "{}",
-            created_by: organizer,
-            created_at: "2026-11-28T12:00:00Z",
-            dataset_files: &[],
-            hidden_files: &[],
-            generated: &bare(Some(bad)),
-        })
+        .insert_challenge(
+            &NewChallenge {
+                id: "bad",
+                title: "t",
+                kind: "dendritic-input",
+                source: "simulated",
+                manifest_toml: "",
+                public_manifest_toml: "",
+                dataset_hash: "d",
+                public_dataset_hash: "p",
+                trials_hash: "h",
+                hidden_seed: 7,
+                daily_limit: 5,
+                public_benchmark: false,
+                spec_json: "{}",
+                created_by: organizer,
+                created_at: "2026-11-28T12:00:00Z",
+                dataset_files: &[],
+                hidden_files: &[],
+                generated: &bare(Some(bad)),
+            },
+            &created("bad"),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -250,14 +264,7 @@ async fn the_gauntlet_shows_the_stored_check_to_organizers_and_auditors_only() {
 
     let token = |role: Role, name: &'static str| {
         let store = store.clone();
-        async move {
-            let token = new_token();
-            store
-                .create_token(name, role.as_str(), &token_hash(&token), false, "now")
-                .await
-                .unwrap();
-            token
-        }
+        async move { crate::stored_token(&store, name, role).await.1 }
     };
     let auditor = token(Role::Auditor, "aud").await;
     let contestant = token(Role::Contestant, "team").await;

@@ -7,11 +7,13 @@ mod clustering_effect;
 mod error_boundary;
 mod live_start;
 mod names;
+mod organizer_log;
 mod recovery;
 mod transport_limits;
 
 use arena_proto::v1::arena_client::ArenaClient;
-use arena_server::auth::Role;
+use arena_server::auth::{Role, new_token, token_hash};
+use arena_server::store::{Actor, NewToken, Store};
 use arena_server::{RunningServer, ServerConfig, create_token, start};
 use tempfile::TempDir;
 use tonic::Request;
@@ -43,4 +45,25 @@ fn authorized<T>(message: T, token: &str) -> Request<T> {
         .metadata_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     request
+}
+
+/// Stores a new token named `name` straight through the store (logged as the operator); returns
+/// its row id and the token.
+async fn stored_token(store: &Store, name: &str, role: Role) -> (i64, String) {
+    let token = new_token();
+    let id = store
+        .create_token(
+            &NewToken {
+                name,
+                role,
+                token_sha256: &token_hash(&token),
+                is_baseline: false,
+                created_at: "2026-01-01T00:00:00.000000Z",
+                expires_at: None,
+            },
+            Actor::OPERATOR,
+        )
+        .await
+        .unwrap();
+    (id, token)
 }

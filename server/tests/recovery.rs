@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use arena_server::auth::Role;
 use arena_server::{ABANDONED_LIVE, ServerConfig, Store, start};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -70,10 +71,7 @@ async fn the_database_and_its_wal_files_are_readable_by_their_owner_only() {
     let db = dir.path().join("arena.db");
     let store = Store::open(&db).await.unwrap();
     // A write, so that the WAL and the shared-memory index exist.
-    store
-        .create_token("t", "contestant", "00", false, "2026-01-01T00:00:00Z")
-        .await
-        .unwrap();
+    crate::stored_token(&store, "t", Role::Contestant).await;
     for suffix in ["", "-wal", "-shm"] {
         let file = dir.path().join(format!("arena.db{suffix}"));
         assert_eq!(mode(&file), 0o600, "{}", file.display());

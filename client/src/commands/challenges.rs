@@ -244,10 +244,16 @@ pub fn effect_json(e: &pb::ClusteringEffect) -> serde_json::Value {
 }
 
 /// `arena challenge close`.
-pub async fn close_command(client: &mut Client, challenge: &str, as_json: bool) -> Result<()> {
+pub async fn close_command(
+    client: &mut Client,
+    challenge: &str,
+    reason: &str,
+    as_json: bool,
+) -> Result<()> {
     let r = client
         .close_challenge(pb::CloseChallengeRequest {
             challenge_id: challenge.to_string(),
+            reason: reason.to_string(),
         })
         .await
         .map_err(status_error)?

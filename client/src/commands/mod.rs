@@ -6,15 +6,18 @@ pub mod dataset;
 pub mod demo;
 pub mod fetch;
 pub mod gauntlet;
+pub mod log;
 pub mod run;
 pub mod score;
 pub mod simulate;
 pub mod submit;
+pub mod tokens;
 
 use anyhow::Result;
 
 use crate::cli::{
     BaselinesCommand, ChallengeCommand, Cli, Command, DatasetCommand, SubmissionCommand,
+    TokenCommand,
 };
 use crate::connect::{Client, connect};
 
@@ -52,8 +55,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             .await
         }
         Command::Challenge {
-            command: ChallengeCommand::Close { challenge },
-        } => challenges::close_command(&mut client(&cli).await?, challenge, json).await,
+            command: ChallengeCommand::Close { challenge, reason },
+        } => challenges::close_command(&mut client(&cli).await?, challenge, reason, json).await,
         Command::Fetch { challenge, out } => {
             fetch::fetch_command(&mut client(&cli).await?, challenge, out, json).await
         }
@@ -84,5 +87,12 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Baselines {
             command: BaselinesCommand::Run { challenge, seed },
         } => baselines::run_command(&mut client(&cli).await?, challenge, *seed, json).await,
+        Command::Token {
+            command: TokenCommand::List,
+        } => tokens::list(&client(&cli).await?, json).await,
+        Command::Token {
+            command: TokenCommand::Revoke { name, reason },
+        } => tokens::revoke(&mut client(&cli).await?, name, reason, json).await,
+        Command::Log(args) => log::log(&client(&cli).await?, args, json).await,
     }
 }
