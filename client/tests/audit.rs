@@ -115,13 +115,20 @@ async fn verify_fails(arena: &Arena, dir: &Path) -> String {
         .await
 }
 
+/// Tokens of an organizer, an auditor and two teams, `team-a` and `team-b`.
+async fn tokens(arena: &Arena) -> [String; 4] {
+    [
+        arena.token(Role::Organizer, "org").await,
+        arena.token(Role::Auditor, "aud").await,
+        arena.token(Role::Contestant, "team-a").await,
+        arena.token(Role::Contestant, "team-b").await,
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_a_simulated_submission_bit_for_bit_tampering_and_who_may_bundle_what() {
     let arena = Arena::start(1).await;
-    let organizer = arena.token(Role::Organizer, "org").await;
-    let auditor = arena.token(Role::Auditor, "aud").await;
-    let team_a = arena.token(Role::Contestant, "team-a").await;
-    let team_b = arena.token(Role::Contestant, "team-b").await;
+    let [organizer, auditor, team_a, team_b] = tokens(&arena).await;
     let id = &arena.challenge(&organizer, 10).await;
     let sub = &submit(&arena, &team_a, id, 20.0).await;
 
@@ -336,10 +343,7 @@ async fn audit_a_simulated_submission_bit_for_bit_tampering_and_who_may_bundle_w
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_a_recorded_submission_bit_for_bit_and_a_closed_public_benchmark_to_everyone() {
     let arena = Arena::start(1).await;
-    let organizer = arena.token(Role::Organizer, "org").await;
-    let auditor = arena.token(Role::Auditor, "aud").await;
-    let team_a = arena.token(Role::Contestant, "team-a").await;
-    let team_b = arena.token(Role::Contestant, "team-b").await;
+    let [organizer, auditor, team_a, team_b] = tokens(&arena).await;
     let hidden = format!("{DRN_DIR}/DRN156_5HT/DRN156_5ht_test.abf");
     arena
         .json(

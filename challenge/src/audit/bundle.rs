@@ -425,3 +425,110 @@ fn pretty<T: Serialize>(document: &T) -> Vec<u8> {
     bytes.push(b'\n');
     bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial() -> HiddenTrial {
+        HiddenTrial {
+            id: "test-00".into(),
+            duration_s: 2.0,
+            recorded: vec![
+                SpikeTrain::new(vec![0.1, 0.9, 1.2, 1.9]).unwrap(),
+                SpikeTrain::new(vec![1.5]).unwrap(),
+            ],
+            condition: None,
+            segments: vec![
+                Segment {
+                    start_s: 0.0,
+                    end_s: 1.0,
+                    part: Part::Private,
+                },
+                Segment {
+                    start_s: 1.0,
+                    end_s: 2.0,
+                    part: Part::Public,
+                },
+            ],
+        }
+    }
+
+    fn bundle() -> Bundle {
+        let metric = |name: &str| NamedMetric {
+            name: name.into(),
+            value: Some(0.25),
+            note: String::new(),
+        };
+        Bundle {
+            info: BundleInfo {
+                format: FORMAT.into(),
+                scope: Scope::Full,
+                submission_id: "sub-1".into(),
+                challenge_id: "c".into(),
+                kind: "injected-current".into(),
+                mode: Mode::Offline,
+                team: "t".into(),
+                model: "m".into(),
+                submission_sha256: "00".into(),
+                dt_s: 1e-4,
+                params: ScoringParams::default(),
+                metrics_version: "v".into(),
+                scoring_library_version: "l".into(),
+                dataset_hash: Some("d".into()),
+                public_dataset_hash: "p".into(),
+                trials_hash: "h".into(),
+                challenge_version: 1,
+                evaluated_at: "2026-12-08T00:00:00Z".into(),
+                seeds: serde_json::json!({}),
+                generator_files: None,
+            },
+            predictions: br#"{"trials": {"test-00": [[0.5]]}}"#.to_vec(),
+            trials: vec![trial()],
+            scores: StoredScores {
+                public: vec![metric("primary")],
+                private: Some(vec![metric("primary")]),
+                trials: Some(vec![TrialScores {
+                    trial_id: "test-00".into(),
+                    scores: vec![metric("md_star")],
+                }]),
+            },
+            generator: None,
+        }
+    }
+
+    #[test]
+    fn a_bundle_reads_back_from_its_files_as_written() {
+        let dir = std::env::temp_dir().join(format!("arena-bundle-{}", std::process::id()));
+        for (name, bytes) in bundle().files() {
+            let path = dir.join(&name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+        let read = Bundle::read(&dir);
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(read.unwrap(), bundle());
+    }
+
+    #[test]
+    fn the_public_part_keeps_the_public_segments_their_spikes_and_scores_only() {
+        let public = bundle().public_part();
+        let t = &public.trials[0];
+        assert_eq!(t.segments, vec![trial().segments[1]]);
+        let times: Vec<&[f64]> = t.recorded.iter().map(SpikeTrain::times).collect();
+        assert_eq!(times, [&[1.2, 1.9][..], &[1.5][..]]);
+        assert_eq!(public.info.scope, Scope::Public);
+        assert_eq!(public.info.dataset_hash, None);
+        assert_eq!(public.scores.private, None);
+        assert_eq!(public.scores.trials, None);
+        assert_eq!(public.predictions, bundle().predictions);
+    }
+
+    #[test]
+    fn a_responses_path_outside_the_bundle_is_refused() {
+        assert!(is_plain_name("test-00"));
+        for bad in ["", ".", "..", "a/b", "a\\b"] {
+            assert!(!is_plain_name(bad), "{bad:?}");
+        }
+    }
+}
