@@ -315,14 +315,24 @@ impl Arena for ArenaService {
     ) -> Result<Response<Self::AuditBundleStream>, Status> {
         let who = self.auth.require(&request, ALL_ROLES).await?;
         let bundle = audit::bundle(self, &who, &request.get_ref().submission_id).await?;
-        let files = bundle.files();
+        let (submission_id, scope) = (bundle.info.submission_id.clone(), bundle.info.scope);
+        // Encoding the responses and hashing every file is work for the pool.
+        let (files, listed) = self
+            .compute
+            .run(move || {
+                let files = bundle.files();
+                let listed: Vec<pb::FileInfo> = files
+                    .iter()
+                    .map(|(name, bytes)| pb::FileInfo::from(Served { name, bytes }))
+                    .collect();
+                (files, listed)
+            })
+            .await
+            .map_err(ApiError::from)?;
         let header = pb::AuditBundleHeader {
-            submission_id: bundle.info.submission_id.clone(),
-            scope: bundle.info.scope.as_str().to_string(),
-            files: files
-                .iter()
-                .map(|(name, bytes)| pb::FileInfo::from(Served { name, bytes }))
-                .collect(),
+            submission_id,
+            scope: scope.as_str().to_string(),
+            files: listed,
         };
         tracing::info!(submission = %header.submission_id, by = %who.name, scope = %header.scope, "audit bundle");
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
