@@ -14,9 +14,11 @@
 //!    its own models) and the dispatch [`families::Family`].
 //! 3. [`baselines`]: the built-in models by name, fitted through the dispatch.
 //! 4. The scoring policy: [`predictions`], [`evaluate`], [`board`], [`live`], [`gauntlet`].
+//! 5. [`audit`]: a submission's evaluation as plain files, and its offline recomputation.
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod baselines;
 pub mod board;
 pub mod evaluate;

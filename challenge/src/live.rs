@@ -62,6 +62,21 @@ pub const MAX_EVENTS_PER_CHUNK: usize = 100_000;
 /// takes at most about 50 MB.
 pub const MAX_EVENTS_PER_TRIAL: f64 = 2_000_000.0;
 
+/// The `seeds` of a live evaluation's audit record: its fresh hidden seed (decimal text, as a
+/// JSON number would lose bits above 2^53) and how each trial's seeds derive from it.
+pub fn seeds_record(seed: u64) -> serde_json::Value {
+    serde_json::json!({
+        "live_seed": seed.to_string(),
+        "stimulus": "derive_seed(live_seed, \"live-stimulus\", i)",
+        "response": "derive_seed(live_seed, \"live-response\", i)",
+    })
+}
+
+/// The fresh hidden seed in a live evaluation's [`seeds_record`], if it holds one.
+pub fn seed_of(seeds: &serde_json::Value) -> Option<u64> {
+    seeds["live_seed"].as_str().and_then(|s| s.parse().ok())
+}
+
 /// One chunk of a trial: samples `[start, end)` of its window, and the events in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Chunk {

@@ -136,6 +136,24 @@ const BASELINES_JSON: &str = r#"JSON (--json):
     training data: then submission_id is null and reason says why (absent otherwise).
 "#;
 
+const AUDIT_BUNDLE_JSON: &str = r#"JSON (--json):
+  {"submission_id", "scope", "out", "files": [{"name", "size", "sha256"}]}
+  scope: "full" (organizers and auditors: every part and trial) or "public" (anyone else, once the
+    challenge is closed: the public part only); out: the folder written; files: every file of
+    the bundle, each checked against its SHA-256.
+"#;
+
+const AUDIT_VERIFY_JSON: &str = r#"JSON (--json):
+  {"dir", "submission_id", "scope", "ok", "first_difference", "checks": [{"what", "ok", "detail"}],
+   "comparisons": [{"part", "trial"?, "metric", "stored", "recomputed", "matches"}]}
+  ok: every check held and every score matched bit for bit (the exit code is 0 exactly then);
+    first_difference: null, or the line printed on failure.
+  checks: the predictions' SHA-256 against the stored one; for a live evaluation with its
+    generator, the hidden responses regenerated from the live seed against the bundled ones.
+  part: "public", "private" or "trial" (then trial names it); stored, recomputed: {"number": x},
+    {"undefined": reason} or "absent".
+"#;
+
 const FETCH_JSON: &str = r#"JSON (--json):
   {"challenge_id", "out", "n_trials"}
   out: the folder written; n_trials: the trials listed in its challenge.json.
@@ -297,6 +315,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: SubmissionCommand,
+    },
+    /// Audit a stored score: bundle what it was computed from, recompute it offline.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Print a challenge's leaderboard (the public part while the challenge is open).
     ///
@@ -627,4 +651,42 @@ pub struct DemoArgs {
     /// board URLs printed) can be opened in a browser.
     #[arg(long)]
     pub serve: bool,
+}
+
+/// `arena audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write everything the stored scores of a submission were computed from into a folder.
+    ///
+    /// The predictions as stored (their SHA-256 checked against the stored one), the hidden
+    /// responses of the scored test trials as .npy, the metric parameters, versions, hashes
+    /// and seeds (bundle.json), the trials and their parts (trials.json), every stored score
+    /// (scores.json), a live evaluation's generator, and a README.md of the format.
+    /// Organizers and auditors: any scored submission. Contestants: once the challenge is
+    /// closed, their own submissions (any on a public benchmark), the public part only.
+    #[command(after_long_help = AUDIT_BUNDLE_JSON)]
+    Bundle {
+        /// Submission id.
+        submission: String,
+        /// Output folder (created if missing; files of the bundle are overwritten).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Recompute every stored score of a bundle offline and compare them bit for bit.
+    ///
+    /// Needs no server. Prints a per-metric table; exits 0 only when every value matches bit
+    /// for bit (undefined values with the same reason), else 1 with one line naming the first
+    /// difference.
+    #[command(after_long_help = AUDIT_VERIFY_JSON)]
+    Verify {
+        /// The bundle's folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Bundle a submission into a temporary folder and verify it, in one step.
+    #[command(after_long_help = AUDIT_VERIFY_JSON)]
+    Submission {
+        /// Submission id.
+        submission: String,
+    },
 }

@@ -53,6 +53,9 @@ const SEE_ALSO: &[(&str, &str)] = &[
         "[scoring.md](scoring.md#scoring-offline-arena-score)",
     ),
     ("simulate", "[simulator.md](simulator.md)"),
+    ("audit bundle", "[audit.md](audit.md) (the bundle's format)"),
+    ("audit verify", "[audit.md](audit.md)"),
+    ("audit submission", "[audit.md](audit.md)"),
     (
         "demo",
         "[server.md](server.md#arena-demo-and-the-server-binary)",

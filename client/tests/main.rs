@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audit;
 mod e2e;
 mod live;
 mod live_dendritic;

@@ -244,14 +244,36 @@ pub struct FilePiece<'a> {
     pub data: &'a [u8],
 }
 
+impl From<FilePiece<'_>> for pb::FileChunk {
+    fn from(p: FilePiece<'_>) -> pb::FileChunk {
+        pb::FileChunk {
+            name: p.name.to_string(),
+            offset: p.offset,
+            data: p.data.to_vec(),
+        }
+    }
+}
+
 impl From<FilePiece<'_>> for pb::FetchChallengeChunk {
     fn from(p: FilePiece<'_>) -> pb::FetchChallengeChunk {
         pb::FetchChallengeChunk {
-            part: Some(pb::fetch_challenge_chunk::Part::File(pb::FileChunk {
-                name: p.name.to_string(),
-                offset: p.offset,
-                data: p.data.to_vec(),
-            })),
+            part: Some(pb::fetch_challenge_chunk::Part::File(p.into())),
+        }
+    }
+}
+
+impl From<FilePiece<'_>> for pb::AuditBundleChunk {
+    fn from(p: FilePiece<'_>) -> pb::AuditBundleChunk {
+        pb::AuditBundleChunk {
+            part: Some(pb::audit_bundle_chunk::Part::File(p.into())),
+        }
+    }
+}
+
+impl From<Wire<pb::AuditBundleHeader>> for pb::AuditBundleChunk {
+    fn from(Wire(header): Wire<pb::AuditBundleHeader>) -> pb::AuditBundleChunk {
+        pb::AuditBundleChunk {
+            part: Some(pb::audit_bundle_chunk::Part::Header(header)),
         }
     }
 }

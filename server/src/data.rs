@@ -107,7 +107,7 @@ pub async fn organizer_challenge(
 ///
 /// # Errors
 /// Internal errors only: the store failed or lost a file.
-async fn generator_files(
+pub(crate) async fn generator_files(
     store: &Store,
     challenge: &ChallengeRow,
     manifest: &Manifest,

@@ -124,6 +124,16 @@ pub enum ApiError {
     /// FAILED_PRECONDITION: selecting a submission that failed scoring.
     #[error("submission {0:?} failed scoring and cannot count for the final ranking")]
     FailedSubmission(String),
+    /// FAILED_PRECONDITION: a contestant asked for the audit bundle of a submission on an
+    /// open challenge.
+    #[error(
+        "challenge {0:?} is open: its hidden responses stay on the server until it closes; \
+         then a contestant may bundle the public part (organizers and auditors may at any time)"
+    )]
+    AuditWhileOpen(String),
+    /// FAILED_PRECONDITION: an audit bundle of a submission that has no stored evaluation.
+    #[error("submission {0:?} has no stored evaluation to audit (queued, scoring or failed)")]
+    NotEvaluated(String),
     /// FAILED_PRECONDITION: an idempotency key reused with other predictions.
     #[error(
         "idempotency_key {key:?} was used for submission {submission} with different predictions"
@@ -293,6 +303,8 @@ impl ApiError {
             | AlreadyClosed(_)
             | SelectionFrozen(_)
             | FailedSubmission(_)
+            | AuditWhileOpen(_)
+            | NotEvaluated(_)
             | IdempotencyConflict { .. }
             | LiveNeedsGenerator(_)
             | Baseline { .. }

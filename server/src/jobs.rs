@@ -14,12 +14,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arena_challenge::board::named;
+use arena_challenge::audit::{Mode, StoredScores};
+use arena_challenge::board::NamedMetric;
 use arena_challenge::evaluate::{Evaluation, Intervals, score_file};
 use arena_challenge::families::Manifest;
+use arena_challenge::live::seed_of;
 use arena_challenge::predictions::{Limits, PredictionError};
 use arena_challenge_core::hidden::HiddenTrial;
-use arena_challenge_core::trial::Part;
 use arena_scoring::{METRICS_VERSION, ScoringParams};
 use thiserror::Error;
 use tokio::sync::{Notify, watch};
@@ -28,7 +29,7 @@ use crate::clock;
 use crate::compute::Compute;
 use crate::data;
 use crate::error::{ApiError, public_text};
-use crate::store::{ChallengeRow, NewEvaluation, Store, StoreError, SubmissionMode, SubmissionRow};
+use crate::store::{ChallengeRow, NewEvaluation, Store, StoreError, SubmissionRow};
 
 /// Version of the scoring library that produced an evaluation.
 pub const SCORING_LIBRARY_VERSION: &str = concat!("arena-scoring ", env!("CARGO_PKG_VERSION"));
@@ -109,8 +110,8 @@ async fn score(
     let manifest = challenge.manifest().map_err(ApiError::from)?;
     let params = ScoringParams::with_delta(manifest.scoring.delta_ms / 1000.0);
     let dt_s = manifest.sampling.dt_s;
-    let live = submission.mode == SubmissionMode::Live;
-    let (hidden, seeds_json) = if live {
+    let mode = submission.mode.audit();
+    let (hidden, seeds_json) = if mode == Mode::Live {
         live_trials(store, compute, submission_id, &challenge, manifest).await?
     } else {
         (
@@ -127,7 +128,7 @@ async fn score(
         })
         .await
         .map_err(ApiError::from)??;
-    let record = Record::new(&evaluation, &intervals, &params, live);
+    let record = Record::new(&evaluation, &intervals, &params, mode);
     store
         .finish_job(
             job_id,
@@ -163,7 +164,7 @@ async fn load(
 
 /// A live evaluation's hidden trials, regenerated from the seed in its first audit record, and
 /// that record's seeds.
-async fn live_trials(
+pub(crate) async fn live_trials(
     store: &Store,
     compute: &Compute,
     submission_id: &str,
@@ -190,9 +191,10 @@ async fn live_trials(
 
 /// The fresh hidden seed of a live evaluation, from its audit record's seeds.
 fn live_seed(seeds_json: &str) -> Result<u64, StoreError> {
-    serde_json::from_str::<serde_json::Value>(seeds_json)
+    serde_json::from_str(seeds_json)
         .ok()
-        .and_then(|v| v["live_seed"].as_str().and_then(|s| s.parse().ok()))
+        .as_ref()
+        .and_then(seed_of)
         .ok_or_else(|| {
             StoreError::unreadable(
                 "live evaluation seeds",
@@ -212,34 +214,25 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// Serialises an evaluation, its primaries' intervals and its parameters. A live
-    /// evaluation's trials are fresh and never reused, so its scores count for both boards: its
-    /// private scores are its public ones.
+    /// Serialises an evaluation, its primaries' intervals and its parameters as the store
+    /// keeps them ([`StoredScores::of`], which an audit recomputes too).
     pub fn new(
         evaluation: &Evaluation,
         intervals: &Intervals,
         params: &ScoringParams,
-        live: bool,
+        mode: Mode,
     ) -> Record {
-        let public = evaluation.named(Part::Public, Some(&intervals.public));
-        let public_json = serde_json::to_string(&public).expect("scores serialise");
+        let scores = StoredScores::of(evaluation, intervals, mode);
+        let json = |list: &[NamedMetric]| serde_json::to_string(list).expect("scores serialise");
         Record {
-            private_json: if live {
-                public_json.clone()
-            } else {
-                let private = evaluation.named(Part::Private, Some(&intervals.private));
-                serde_json::to_string(&private).expect("scores serialise")
-            },
-            public_json,
+            public_json: json(&scores.public),
+            private_json: json(scores.private.as_deref().unwrap_or_default()),
             params_json: serde_json::to_string(params).expect("parameters serialise"),
-            trials: evaluation
+            trials: scores
                 .trials
-                .iter()
-                .map(|t| {
-                    let scores =
-                        serde_json::to_string(&named(&t.scores)).expect("scores serialise");
-                    (t.trial_id.clone(), scores)
-                })
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t.trial_id, json(&t.scores)))
                 .collect(),
             created_at: clock::now(),
         }

@@ -47,7 +47,7 @@ use crate::store::{
     SubmissionStatus,
 };
 use crate::upload::{self, Upload};
-use crate::{data, live};
+use crate::{audit, data, live};
 
 const ALL_ROLES: &[Role] = &[Role::Organizer, Role::Contestant, Role::Auditor];
 /// The name a fetch serves the manifest under.
@@ -70,6 +70,7 @@ pub struct ArenaService {
 
 type FetchStream = Pin<Box<dyn Stream<Item = Result<pb::FetchChallengeChunk, Status>> + Send>>;
 type LiveStream = Pin<Box<dyn Stream<Item = Result<pb::LiveServerMessage, Status>> + Send>>;
+type AuditStream = Pin<Box<dyn Stream<Item = Result<pb::AuditBundleChunk, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl Arena for ArenaService {
@@ -368,6 +369,48 @@ impl Arena for ArenaService {
         self.auth.require(&request, ALL_ROLES).await?;
         let challenge = self.challenge(&request.get_ref().challenge_id).await?;
         Ok(Response::new(self.board(challenge).await?.into()))
+    }
+
+    type AuditBundleStream = AuditStream;
+
+    async fn audit_bundle(
+        &self,
+        request: Request<pb::AuditBundleRequest>,
+    ) -> Result<Response<Self::AuditBundleStream>, Status> {
+        let who = self.auth.require(&request, ALL_ROLES).await?;
+        let bundle = audit::bundle(self, &who, &request.get_ref().submission_id).await?;
+        let (submission_id, scope) = (bundle.info.submission_id.clone(), bundle.info.scope);
+        // Encoding the responses and hashing every file is work for the pool.
+        let (files, listed) = self
+            .compute
+            .run(move || {
+                let files = bundle.files();
+                let listed: Vec<pb::FileInfo> = files
+                    .iter()
+                    .map(|(name, bytes)| pb::FileInfo::from(Served { name, bytes }))
+                    .collect();
+                (files, listed)
+            })
+            .await
+            .map_err(ApiError::from)?;
+        let header = pb::AuditBundleHeader {
+            submission_id,
+            scope: scope.as_str().to_string(),
+            files: listed,
+        };
+        tracing::info!(submission = %header.submission_id, by = %who.name, scope = %header.scope, "audit bundle");
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(async move {
+            if tx.send(Ok(Wire(header).into())).await.is_err() {
+                return;
+            }
+            for (name, bytes) in &files {
+                if !send_pieces(&tx, name, bytes).await {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn select_submission(
@@ -1051,15 +1094,26 @@ async fn stream_files(
                 return;
             }
         };
-        for (i, data) in bytes.chunks(CHUNK_BYTES).enumerate() {
-            let piece = FilePiece {
-                name: &f.name,
-                offset: (i * CHUNK_BYTES) as u64,
-                data,
-            };
-            if tx.send(Ok(piece.into())).await.is_err() {
-                return;
-            }
+        if !send_pieces(&tx, &f.name, &bytes).await {
+            return;
         }
     }
+}
+
+/// Sends file `name` in pieces of [`CHUNK_BYTES`]; false once the client stopped reading.
+async fn send_pieces<M>(tx: &mpsc::Sender<Result<M, Status>>, name: &str, bytes: &[u8]) -> bool
+where
+    M: for<'a> From<FilePiece<'a>>,
+{
+    for (i, data) in bytes.chunks(CHUNK_BYTES).enumerate() {
+        let piece = FilePiece {
+            name,
+            offset: (i * CHUNK_BYTES) as u64,
+            data,
+        };
+        if tx.send(Ok(piece.into())).await.is_err() {
+            return false;
+        }
+    }
+    true
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use arena_challenge::audit::Mode;
 use arena_challenge::board::NamedMetric;
 use arena_challenge::families::GeneratedChallenge;
 use arena_challenge::families::Manifest;
@@ -147,6 +148,16 @@ mod tokens;
 
 pub use log::{Actor, LogAction, LogEntry, LogRow};
 pub use tokens::{MAX_LISTED_TOKENS, NewToken, TokenRow};
+impl SubmissionMode {
+    /// The mode as the scoring policy names it (a live evaluation's private scores are its
+    /// public ones).
+    pub fn audit(self) -> Mode {
+        match self {
+            SubmissionMode::Offline => Mode::Offline,
+            SubmissionMode::Live => Mode::Live,
+        }
+    }
+}
 
 /// The migrations in `migrations/`, embedded at compile time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -1176,6 +1187,21 @@ impl Store {
         )
         .bind(submission_id)
         .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Every per-trial score row of an evaluation, by trial id, including a
+    /// live evaluation's fresh trials (which [`Store::trial_scores`] leaves out: they are not
+    /// trials of the challenge).
+    pub async fn evaluation_trial_scores(
+        &self,
+        evaluation_id: i64,
+    ) -> Result<Vec<TrialScoreRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT trial_id, scores_json FROM trial_scores WHERE evaluation_id = ? ORDER BY trial_id",
+        )
+        .bind(evaluation_id)
+        .fetch_all(&self.pool)
         .await?)
     }
 

@@ -1,5 +1,6 @@
 //! One module per command family; `dispatch` maps parsed arguments to them.
 
+pub mod audit;
 pub mod baselines;
 pub mod challenges;
 pub mod dataset;
@@ -16,8 +17,8 @@ pub mod tokens;
 use anyhow::Result;
 
 use crate::cli::{
-    BaselinesCommand, ChallengeCommand, Cli, Command, DatasetCommand, SubmissionCommand,
-    TokenCommand,
+    AuditCommand, BaselinesCommand, ChallengeCommand, Cli, Command, DatasetCommand,
+    SubmissionCommand, TokenCommand,
 };
 use crate::connect::{Client, connect};
 
@@ -70,6 +71,15 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Submission {
             command: SubmissionCommand::Unselect { id },
         } => submit::select_command(&mut client(&cli).await?, id, true, json).await,
+        Command::Audit {
+            command: AuditCommand::Bundle { submission, out },
+        } => audit::bundle_command(&mut client(&cli).await?, submission, out, json).await,
+        Command::Audit {
+            command: AuditCommand::Verify { dir },
+        } => audit::verify_command(dir, json),
+        Command::Audit {
+            command: AuditCommand::Submission { submission },
+        } => audit::submission_command(&mut client(&cli).await?, submission, json).await,
         Command::Leaderboard { challenge } => {
             let board = submit::leaderboard(&mut client(&cli).await?, challenge).await?;
             submit::print_leaderboard(&board, json);

@@ -23,8 +23,9 @@ mod score;
 
 use std::time::Duration;
 
+use arena_challenge::audit::Mode;
 use arena_challenge::families::Manifest;
-use arena_challenge::live::{AnswerError, Answers};
+use arena_challenge::live::{AnswerError, Answers, seeds_record};
 use arena_challenge_core::hash::sha256_hex;
 use arena_challenge_core::trial::Part;
 use arena_proto::v1 as pb;
@@ -209,7 +210,7 @@ async fn evaluate(
     let hidden = plan.walk(link, &mut answers, dt_s, &scorer).await?;
     let (predictions, bytes) = answers.into_submission(plan.trials());
     let (evaluation, intervals) = scorer.session(hidden, predictions).await?;
-    let record = Record::new(&evaluation, &intervals, &scorer.params, true);
+    let record = Record::new(&evaluation, &intervals, &scorer.params, Mode::Live);
     let submission_id = store_scored(store, s, id, seed, &record, &bytes).await?;
     tracing::info!(evaluation = %id, submission = %submission_id, "live evaluation scored");
     Ok(LiveOutcome::Scored {
@@ -232,12 +233,7 @@ async fn store_scored(
     let sha = sha256_hex(bytes);
     let submission_id = format!("sub-{}", id.trim_start_matches("live-"));
     let now = clock::now();
-    let seeds = serde_json::json!({
-        "live_seed": seed.to_string(),
-        "stimulus": "derive_seed(live_seed, \"live-stimulus\", i)",
-        "response": "derive_seed(live_seed, \"live-response\", i)",
-    })
-    .to_string();
+    let seeds = seeds_record(seed).to_string();
     store
         .finish_live(
             id,
