@@ -11,18 +11,6 @@
 -- evaluation row. Measured with 1,000 teams x 10 submissions of 16 kB: docs/web.md, "Speed".
 ALTER TABLE evaluations ADD COLUMN private_primary REAL;
 
-CREATE TRIGGER evaluation_primaries_new AFTER INSERT ON evaluations
-BEGIN
-    UPDATE evaluations SET
-        public_primary = (SELECT json_extract(m.value, '$.value')
-                          FROM json_each(NEW.public_scores_json) m
-                          WHERE json_extract(m.value, '$.name') = 'primary'),
-        private_primary = (SELECT json_extract(m.value, '$.value')
-                           FROM json_each(NEW.private_scores_json) m
-                           WHERE json_extract(m.value, '$.name') = 'primary')
-    WHERE id = NEW.id;
-END;
-
 CREATE TRIGGER evaluation_primaries_edited
 AFTER UPDATE OF public_scores_json, private_scores_json ON evaluations
 BEGIN
@@ -36,7 +24,13 @@ BEGIN
     WHERE id = NEW.id;
 END;
 
--- Every stored evaluation, through the trigger above.
+-- A new evaluation: its lists rewritten as they are, which runs the trigger above.
+CREATE TRIGGER evaluation_primaries_new AFTER INSERT ON evaluations
+BEGIN
+    UPDATE evaluations SET public_scores_json = public_scores_json WHERE id = NEW.id;
+END;
+
+-- Every stored evaluation, through `evaluation_primaries_edited`.
 UPDATE evaluations SET public_scores_json = public_scores_json;
 
 DROP INDEX submissions_by_team_day;

@@ -24,6 +24,19 @@ macro_rules! run {
     }};
 }
 
+/// A new database in `dir`: the store, and a raw connection without foreign keys.
+async fn open(dir: &tempfile::TempDir) -> (Store, sqlx::SqliteConnection) {
+    let db = dir.path().join("arena.db");
+    let store = Store::open(&db).await.unwrap();
+    let conn = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
+        .unwrap()
+        .foreign_keys(false)
+        .connect()
+        .await
+        .unwrap();
+    (store, conn)
+}
+
 fn new_challenge(id: &str) -> String {
     format!(
         "INSERT INTO challenges (id, title, kind, source, manifest_toml, dataset_hash, trials_hash, \
@@ -35,14 +48,7 @@ fn new_challenge(id: &str) -> String {
 #[tokio::test]
 async fn every_write_a_board_is_made_from_changes_its_version_and_no_other() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("arena.db");
-    let store = Store::open(&db).await.unwrap();
-    let mut conn = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
-        .unwrap()
-        .foreign_keys(false)
-        .connect()
-        .await
-        .unwrap();
+    let (store, mut conn) = open(&dir).await;
     assert_eq!(store.board_version("a").await.unwrap(), None);
     run!(conn, new_challenge("a"));
     run!(conn, new_challenge("b"));
@@ -126,14 +132,7 @@ fn evaluation(id: &str, version: &str, public: &str, private: &str) -> String {
 #[tokio::test]
 async fn a_board_ranks_by_the_primaries_of_the_latest_evaluations_whoever_wrote_them() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("arena.db");
-    let store = Store::open(&db).await.unwrap();
-    let mut conn = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
-        .unwrap()
-        .foreign_keys(false)
-        .connect()
-        .await
-        .unwrap();
+    let (store, mut conn) = open(&dir).await;
     run!(conn, new_challenge("a"));
     for (id, at) in [("s2", "00:02"), ("s1", "00:01"), ("s3", "00:03")] {
         run!(
