@@ -20,7 +20,7 @@ pub enum TrainError {
     },
     /// A spike time is smaller than the one before it.
     #[error(
-        "spike {index} ({value} s) comes before spike {} ({previous} s): times must be sorted",
+        "spike {index} ({value:?} s) comes before spike {} ({previous:?} s): times must be sorted",
         index - 1
     )]
     Unsorted {
@@ -32,7 +32,7 @@ pub enum TrainError {
         value: f64,
     },
     /// A spike time equals the one before it.
-    #[error("spike {index} duplicates spike {} at {value} s", index - 1)]
+    #[error("spike {index} duplicates spike {} at {value:?} s", index - 1)]
     Duplicate {
         /// Position of the repeated spike.
         index: usize,
@@ -185,6 +185,18 @@ mod tests {
         );
         let dup = SpikeTrain::new(vec![0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.5]).unwrap_err();
         assert_eq!(dup.to_string(), "spike 7 duplicates spike 6 at 0.5 s");
+        // Times are written in their shortest form: 1e-300 is 6 characters, not 302 (found by
+        // `fuzz::odd_values_in_predictions_are_refused_with_a_place`, whose 400-byte message
+        // bound it broke).
+        let tiny = TrainError::Unsorted {
+            index: 1,
+            previous: 1e-12,
+            value: 1e-300,
+        };
+        assert_eq!(
+            tiny.to_string(),
+            "spike 1 (1e-300 s) comes before spike 0 (1e-12 s): times must be sorted"
+        );
         assert_eq!(
             dup,
             TrainError::Duplicate {
